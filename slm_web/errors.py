@@ -1,0 +1,30 @@
+"""Every error slm_web raises on purpose is an :class:`SLMError`, with a one-line message naming the problem.
+
+They subclass ``ValueError`` where the caller passed something unusable, so generic handlers still work.
+"""
+
+from __future__ import annotations
+
+
+class SLMError(Exception):
+    """Base class of slm_web's own errors."""
+
+
+class BundleError(SLMError, ValueError):
+    """The bundle is missing, corrupt, truncated, tampered with, or of an unknown format/version."""
+
+
+class TaskMismatchError(SLMError, ValueError):
+    """A method was called on a model of another task (e.g. ``correct`` on a sentiment bundle)."""
+
+
+class InputTextError(SLMError, ValueError):
+    """The input text cannot be processed (wrong type, or empty where content is required)."""
+
+
+class BackendError(SLMError, RuntimeError):
+    """The inference engine failed to load or run the model."""
+
+
+class Cancelled(SLMError):
+    """A newer request superseded this one (autocomplete cancels stale requests)."""
