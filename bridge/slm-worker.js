@@ -1,0 +1,196 @@
+// slm-worker.js: the module Web Worker behind slm.js. It hosts Pyodide (Python) and onnxruntime-web, so
+// the page's main thread never runs Python or inference.
+//
+// Protocol (see slm.d.ts, `Request` / `Reply`): the page sends {type: "init"} once, then {type: "call"}
+// messages; every request carries an `id` and gets exactly one {type: "result"} or {type: "error"} reply
+// with that id; {type: "progress"} messages report downloads and init steps while `init` runs.
+//
+// Every file listed in the site's build-manifest.json is fetched through `cachedFetch`: from the Cache
+// API when an entry with the same sha256 exists, else from the network (with byte progress), verified
+// against its sha256 and stored. Pyodide looks up `fetch` at call time, so installing the wrapper as the
+// worker's global fetch covers its own downloads too.
+
+const CACHE_NAME = "slm-web-v1";
+const PROGRESS_EVERY_BYTES = 256 * 1024;
+
+// Which task each bridge method needs (mirrors slm_web/worker.py; checked here to fail fast).
+const METHOD_TASKS = { classify: "sentiment", complete: "autocomplete", correct: "grammar" };
+
+let state = null; // {py, tasks} once init succeeds
+let queue = Promise.resolve(); // calls run one at a time: models keep per-call state (KV cache)
+let latestComplete = null; // id of the newest `complete` request: older queued ones are stale
+
+const post = (message) => self.postMessage(message);
+
+function errorReply(id, error) {
+  const name = error?.name === "Cancelled" ? "Cancelled" : error?.name || "Error";
+  return { type: "error", id, error: { name, message: String(error?.message ?? error) } };
+}
+
+function hex(buffer) {
+  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A fetch for the files of `manifest`, cached by content hash; other URLs go to the network as is. */
+function makeCachedFetch(manifest, baseURL, onProgress, cache) {
+  const networkFetch = globalThis.fetch.bind(globalThis);
+  const entries = new Map(
+    Object.entries(manifest.files).map(([path, info]) => [new URL(path, baseURL).href, { path, ...info }]),
+  );
+
+  async function download(url, entry) {
+    const response = await networkFetch(url);
+    if (!response.ok) throw new Error(`could not download ${entry.path}: HTTP ${response.status}`);
+    const body = new Uint8Array(entry.size);
+    const reader = response.body.getReader();
+    let loaded = 0;
+    let reported = 0;
+    onProgress({ step: "download", file: entry.path, loaded, total: entry.size });
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (loaded + value.length > entry.size) throw new Error(`${entry.path} is larger than the manifest says`);
+      body.set(value, loaded);
+      loaded += value.length;
+      if (loaded - reported >= PROGRESS_EVERY_BYTES) {
+        reported = loaded;
+        onProgress({ step: "download", file: entry.path, loaded, total: entry.size });
+      }
+    }
+    const digest = hex(await crypto.subtle.digest("SHA-256", body));
+    if (loaded !== entry.size || digest !== entry.sha256) {
+      throw new Error(`${entry.path} does not match build-manifest.json (stale or corrupt download)`);
+    }
+    onProgress({ step: "download", file: entry.path, loaded, total: entry.size });
+    const headers = { "Content-Type": response.headers.get("Content-Type") || "application/octet-stream" };
+    return new Response(body, { headers });
+  }
+
+  return async function cachedFetch(input, init) {
+    const url = new URL(input instanceof Request ? input.url : String(input), baseURL).href;
+    const entry = entries.get(url);
+    if (!entry) return networkFetch(input, init);
+    const key = `${url}?sha256=${entry.sha256}`;
+    const hit = cache && (await cache.match(key));
+    if (hit) {
+      onProgress({ step: "cache", file: entry.path, loaded: entry.size, total: entry.size });
+      return hit;
+    }
+    const response = await download(url, entry);
+    if (cache) await cache.put(key, response.clone());
+    return response;
+  };
+}
+
+/** Drop cache entries of files the current build no longer has (older versions, removed bundles). */
+async function pruneCache(cache, cachedFetchKeys) {
+  for (const request of await cache.keys()) {
+    if (!cachedFetchKeys.has(request.url)) await cache.delete(request);
+  }
+}
+
+async function openCache() {
+  try {
+    return globalThis.caches ? await caches.open(CACHE_NAME) : null;
+  } catch {
+    return null; // e.g. storage disabled: work uncached rather than fail
+  }
+}
+
+async function init({ baseURL, tasks, threads }, progress) {
+  const step = (name, extra = {}) => progress({ step: name, ...extra });
+  step("manifest");
+  const manifestResponse = await fetch(new URL("build-manifest.json", baseURL), { cache: "no-cache" });
+  if (!manifestResponse.ok) throw new Error(`no build-manifest.json under ${baseURL} (HTTP ${manifestResponse.status})`);
+  const manifest = await manifestResponse.json();
+  for (const task of tasks) {
+    if (!manifest.bundles[task]) {
+      throw new Error(`this site has no bundle for task "${task}" (has: ${Object.keys(manifest.bundles).join(", ")})`);
+    }
+  }
+  const cache = await openCache();
+  const cachedFetch = makeCachedFetch(manifest, baseURL, progress, cache);
+  globalThis.fetch = cachedFetch;
+  const bytesOf = async (path) => new Uint8Array(await (await cachedFetch(new URL(path, baseURL))).arrayBuffer());
+
+  step("runtime", { detail: "onnxruntime-web" });
+  const ort = await import(new URL("ort/ort.wasm.min.mjs", baseURL).href);
+  ort.env.wasm.wasmPaths = new URL("ort/", baseURL).href;
+  ort.env.wasm.wasmBinary = await bytesOf("ort/ort-wasm-simd-threaded.wasm");
+  ort.env.wasm.numThreads = self.crossOriginIsolated ? threads : 1;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = "error";
+
+  step("runtime", { detail: "pyodide" });
+  const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", baseURL).href);
+  const pyodideURL = new URL("pyodide/", baseURL).href;
+  const lockFileContents = (await cachedFetch(new URL("pyodide-lock.json", pyodideURL))).json();
+  const pyodide = await loadPyodide({ indexURL: pyodideURL, packageBaseUrl: pyodideURL, lockFileContents });
+
+  step("python", { detail: "slm_web" });
+  // loadPackage only logs a missing or corrupt wheel, so the import below is the real check.
+  await pyodide.loadPackage("slm-web", { messageCallback: () => {}, errorCallback: (m) => console.warn(m) });
+  const py = pyodide.pyimport("slm_web.worker");
+  py.configure(ort);
+  // Look each function up once: every attribute access on a PyProxy creates a new proxy.
+  const python = { load: py.load, call: py.call, stats: py.stats };
+  py.destroy();
+
+  for (const task of tasks) {
+    const bundle = manifest.bundles[task];
+    const data = await bytesOf(bundle.path);
+    step("model", { task, detail: bundle.name });
+    const reply = JSON.parse(await callPython(python.load, task, data));
+    if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
+  }
+  if (cache) {
+    const keep = new Set(Object.entries(manifest.files).map(([p, i]) => `${new URL(p, baseURL).href}?sha256=${i.sha256}`));
+    await pruneCache(cache, keep);
+  }
+  state = { python, tasks: new Set(tasks) };
+  step("ready");
+  return { tasks, threads: ort.env.wasm.numThreads, crossOriginIsolated: self.crossOriginIsolated };
+}
+
+/** Call an async Python function and free the proxy of the awaitable it returns (no leak per call). */
+async function callPython(fn, ...args) {
+  const awaitable = fn(...args);
+  try {
+    return await awaitable;
+  } finally {
+    awaitable?.destroy?.();
+  }
+}
+
+async function call({ id, method, text, options }) {
+  if (!state) throw new Error("the worker is not initialised (await SLM.create first)");
+  const task = METHOD_TASKS[method];
+  if (!task) throw new Error(`unknown method "${method}"`);
+  if (!state.tasks.has(task)) throw new Error(`${method}() needs the "${task}" task: pass it in SLM.create({tasks})`);
+  if (method === "complete" && id !== latestComplete) {
+    throw Object.assign(new Error("superseded by a newer complete() call"), { name: "Cancelled" });
+  }
+  const reply = JSON.parse(await callPython(state.python.call, method, text, JSON.stringify(options ?? {})));
+  if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
+  return reply.value;
+}
+
+const handlers = {
+  init: (message) => init(message, (p) => post({ type: "progress", id: message.id, ...p })),
+  call,
+  stats: () => (state ? JSON.parse(state.python.stats()) : null),
+};
+
+self.onmessage = ({ data: message }) => {
+  const handler = handlers[message.type];
+  if (message.type === "call" && message.method === "complete") latestComplete = message.id;
+  const run = async () => {
+    try {
+      if (!handler) throw new Error(`unknown message type "${message.type}"`);
+      post({ type: "result", id: message.id, value: await handler(message) });
+    } catch (error) {
+      post(errorReply(message.id, error));
+    }
+  };
+  queue = queue.then(run);
+};

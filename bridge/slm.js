@@ -1,0 +1,139 @@
+// slm.js: the page-side bridge of slm-web. One async API (`SLM`) in front of a module Web Worker that
+// hosts Pyodide + onnxruntime-web, in the spirit of harper.js' WorkerLinter: the page never runs Python.
+// Types and docs: slm.d.ts. Nothing here touches the network beyond `baseURL` (the page's own site).
+
+import { attachEditor } from "./slm-editor.js";
+
+const DEFAULT_TASKS = ["sentiment", "autocomplete", "grammar"];
+
+/** Error class of every rejected call: `name` is the Python error class (or "Cancelled"). */
+export class SLMError extends Error {
+  constructor(name, message) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/**
+ * Python reports character offsets in code points; JS strings index UTF-16 code units. Map each edit's
+ * `start`/`end` so that `text.slice(start, end)` is the edit's `original`, as JS callers expect.
+ */
+function toUTF16Offsets(text, edits) {
+  const units = [0]; // units[i] = UTF-16 index of code point i
+  for (const ch of text) units.push(units[units.length - 1] + ch.length);
+  const at = (cp) => units[Math.min(cp, units.length - 1)];
+  return edits.map((edit) => ({ ...edit, start: at(edit.start), end: at(edit.end) }));
+}
+
+export class SLM {
+  #worker;
+  #pending = new Map(); // id -> {resolve, reject, started}
+  #nextId = 1;
+  #lastComplete = null; // id of the newest complete(): older ones are rejected as Cancelled
+  #disposed = false;
+
+  /** Use `SLM.create()`. */
+  constructor(worker, info) {
+    this.#worker = worker;
+    this.info = info;
+  }
+
+  /**
+   * Start the worker, download (or read from cache) the runtime and the bundles of `tasks`, and load them.
+   * Resolves once every requested task is ready.
+   */
+  static async create({ baseURL, tasks = DEFAULT_TASKS, threads, onProgress } = {}) {
+    const base = new URL(baseURL ?? new URL("../", import.meta.url), globalThis.location?.href).href;
+    const worker = new Worker(new URL("./slm-worker.js", import.meta.url), { type: "module", name: "slm-web" });
+    const slm = new SLM(worker, null);
+    worker.onmessage = ({ data }) => slm.#onMessage(data, onProgress);
+    worker.onerror = (event) => slm.#failAll(new SLMError("WorkerError", event.message || "the worker failed"));
+    const defaultThreads = Math.max(1, Math.min(2, globalThis.navigator?.hardwareConcurrency ?? 1));
+    try {
+      slm.info = await slm.#request({ type: "init", baseURL: base, tasks: [...tasks], threads: threads ?? defaultThreads });
+    } catch (error) {
+      slm.dispose();
+      throw error;
+    }
+    return slm;
+  }
+
+  #onMessage(message, onProgress) {
+    if (message.type === "progress") {
+      const { type, id, ...progress } = message;
+      onProgress?.(progress);
+      return;
+    }
+    const pending = this.#pending.get(message.id);
+    if (!pending) return; // already rejected (cancelled or disposed)
+    this.#pending.delete(message.id);
+    if (message.type === "result") pending.resolve(message.value);
+    else pending.reject(new SLMError(message.error.name, message.error.message));
+  }
+
+  #failAll(error) {
+    for (const { reject } of this.#pending.values()) reject(error);
+    this.#pending.clear();
+  }
+
+  #request(message) {
+    if (this.#disposed) return Promise.reject(new SLMError("Disposed", "this SLM instance was disposed"));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...message, id });
+    });
+  }
+
+  #call(method, text, options = {}) {
+    if (typeof text !== "string") {
+      return Promise.reject(new SLMError("InputTextError", `${method}() needs a string, got ${typeof text}`));
+    }
+    return this.#request({ type: "call", method, text, options });
+  }
+
+  /** Sentiment of `text`: `{label, score, scores}`. */
+  classify(text) {
+    return this.#call("classify", text);
+  }
+
+  /**
+   * Up to `k` completions of the word being typed at the end of `text`: `[{text, insert, score}]`.
+   * A newer call cancels an older one still waiting: the older promise rejects with name "Cancelled".
+   */
+  complete(text, { k = 3, maxWords = 1 } = {}) {
+    const previous = this.#lastComplete;
+    if (previous !== null && this.#pending.has(previous)) {
+      this.#pending.get(previous).reject(new SLMError("Cancelled", "superseded by a newer complete() call"));
+      this.#pending.delete(previous);
+    }
+    this.#lastComplete = this.#nextId;
+    return this.#call("complete", text, { k, max_words: maxWords });
+  }
+
+  /** Grammar and spelling corrections: `{text, edits: [{start, end, original, replacement, type}]}`. */
+  async correct(text) {
+    const result = await this.#call("correct", text);
+    return { ...result, edits: toUTF16Offsets(text, result.edits) };
+  }
+
+  /** Worker diagnostics (Python allocations, call count); for tests and monitoring. */
+  stats() {
+    return this.#request({ type: "stats" });
+  }
+
+  /** Add ghost-text completion, grammar underlines and a sentiment badge to a `<textarea>`. */
+  attach(textarea, options = {}) {
+    return attachEditor(this, textarea, options);
+  }
+
+  /** Stop the worker and reject whatever is still pending. */
+  dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#worker.terminate();
+    this.#failAll(new SLMError("Disposed", "this SLM instance was disposed"));
+  }
+}
+
+export default SLM;

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Build the self-contained static site in dist/site/: Pyodide core, the onnxruntime-web wasm backend,
+# the slm_web wheel + a local pyodide-lock.json, the default .slm bundles, the JS bridge and the demo,
+# precompressed .gz copies of large files and build-manifest.json (sha256 of every file, for caching).
+#
+# Usage: bash build_wasm.sh [OUT_DIR]        (default dist/site; serve it with `python -m slm_web serve`)
+# Env:   SLM_BUNDLES=DIR  take <task>.slm files from DIR instead of converting (tests, custom models)
+#
+# Idempotent (re-running rebuilds only what changed) and loud: any missing piece stops the build.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+OUT=${1:-dist/site}
+PYTHON=${PYTHON:-.venv/bin/python}
+TASKS=(sentiment autocomplete grammar)
+PYODIDE_VERSION=314.0.7
+ORT_VERSION=1.30.0
+
+step() { printf '==> %s\n' "$*"; }
+die() { printf 'build_wasm.sh: error: %s\n' "$*" >&2; exit 1; }
+
+# cp that keeps modification times (so up-to-date .gz copies are reused) and fails on a missing source.
+copy() {
+    local dest=${*: -1}
+    for src in "${@:1:$#-1}"; do [ -f "$src" ] || die "missing $src"; done
+    mkdir -p "$dest"
+    cp -p "$@"
+}
+
+npm_version() {
+    "$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["version"])' "node_modules/$1/package.json" \
+        2>/dev/null || die "node_modules/$1 is missing: run 'npm ci --ignore-scripts'"
+}
+
+step "checking tools and npm packages"
+[ -x "$PYTHON" ] || die "$PYTHON not found: create the venv first (bash scripts/setup.sh)"
+[ "$(npm_version pyodide)" = "$PYODIDE_VERSION" ] || die "pyodide $PYODIDE_VERSION expected in node_modules"
+[ "$(npm_version onnxruntime-web)" = "$ORT_VERSION" ] || die "onnxruntime-web $ORT_VERSION expected in node_modules"
+mkdir -p "$OUT"
+
+step "Pyodide $PYODIDE_VERSION core -> $OUT/pyodide/"
+copy node_modules/pyodide/{pyodide.mjs,pyodide.asm.mjs,pyodide.asm.wasm,python_stdlib.zip} "$OUT/pyodide"
+
+step "onnxruntime-web $ORT_VERSION wasm backend -> $OUT/ort/"
+copy node_modules/onnxruntime-web/dist/{ort.wasm.min.mjs,ort-wasm-simd-threaded.mjs,ort-wasm-simd-threaded.wasm} "$OUT/ort"
+
+step "slm_web wheel and pyodide-lock.json -> $OUT/pyodide/"
+"$PYTHON" -m webbuild wheel slm_web --pyproject pyproject.toml \
+    --stock-lock node_modules/pyodide/pyodide-lock.json --out "$OUT/pyodide"
+
+step "default bundles -> $OUT/bundles/"
+mkdir -p "$OUT/bundles"
+for task in "${TASKS[@]}"; do
+    if [ -n "${SLM_BUNDLES:-}" ]; then
+        copy "$SLM_BUNDLES/$task.slm" "$OUT/bundles"
+        echo "    $task: from $SLM_BUNDLES/$task.slm"
+    else
+        "$PYTHON" -m webbuild bundle "$task" --out "$OUT/bundles/$task.slm"
+    fi
+done
+
+step "JS bridge -> $OUT/bridge/, demo -> $OUT/demo/"
+rm -rf "$OUT/bridge" "$OUT/demo"
+copy bridge/*.js bridge/slm.d.ts "$OUT/bridge"
+copy demo/* "$OUT/demo"
+
+step "precompressing large files, writing index.html and build-manifest.json"
+"$PYTHON" -m webbuild finish "$OUT"
+
+step "done: $(du -sh "$OUT" | cut -f1) in $OUT; serve it with: $PYTHON -m slm_web serve $OUT"

@@ -1,0 +1,124 @@
+"""The browser backend: onnxruntime-web called from Python through ``pyodide.ffi`` inside Pyodide.
+
+The JS side (``bridge/slm-worker.js``) imports onnxruntime-web, configures it (local ``wasmPaths``,
+``numThreads``) and hands the module to :class:`WebBackend`; by default the backend looks for it as the
+global ``ort``. Tensors cross the bridge as raw bytes (``array.array`` ↔ typed arrays), never as lists,
+so a call costs one copy per tensor each way.
+
+ORT tensors are disposed as soon as they are not needed (inputs after the run, outputs once copied,
+kept ones on ``release``); the ``JsProxy`` objects that point at them are freed by Python's reference
+counting, so thousands of calls do not leak wasm or JS memory.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from slm_web.backends.base import TYPECODES, EngineValue, Tensor
+from slm_web.errors import BackendError
+
+# ONNX element type -> the typed-array constructor ORT expects for it
+_TYPED_ARRAYS = {"int64": "BigInt64Array", "float32": "Float32Array"}
+
+_SESSION_OPTIONS = {"executionProviders": ["wasm"], "graphOptimizationLevel": "all"}
+
+
+def _js() -> Any:
+    """The ``js`` module (imported lazily so this file can be imported, not used, outside Pyodide)."""
+    import js
+
+    return js
+
+
+def _to_js(value: Any) -> Any:
+    from pyodide.ffi import to_js
+
+    return to_js(value, dict_converter=_js().Object.fromEntries)
+
+
+def _message(exc: BaseException) -> str:
+    """ORT-web rejects with JS ``Error`` objects; keep only their message, on one line."""
+    text = str(getattr(exc, "message", None) or exc)
+    return " ".join(text.split())
+
+
+class WebSession:
+    """One ``ort.InferenceSession``; see :class:`slm_web.backends.base.Session`."""
+
+    def __init__(self, ort: Any, session: Any) -> None:
+        self._ort = ort
+        self._session = session
+        self.input_names: tuple[str, ...] = tuple(session.inputNames)
+        self.output_names: tuple[str, ...] = tuple(session.outputNames)
+
+    def _ort_tensor(self, tensor: Tensor) -> Any:
+        """A new ``ort.Tensor`` holding a copy of ``tensor``'s bytes."""
+        js = _js()
+        typed = getattr(js, _TYPED_ARRAYS[tensor.dtype]).new(_to_js(memoryview(tensor.data).cast("B")).buffer)
+        return self._ort.Tensor.new(tensor.dtype, typed, _to_js(list(tensor.shape)))
+
+    async def run(
+        self, feeds: Mapping[str, Tensor | EngineValue], keep: Collection[str] = ()
+    ) -> dict[str, Tensor | EngineValue]:
+        created = []  # ORT tensors made here for this call: disposed whatever happens
+        js_feeds = {}
+        for name, value in feeds.items():
+            if isinstance(value, Tensor):
+                value = self._ort_tensor(value)
+                created.append(value)
+            js_feeds[name] = value
+        feeds_obj = _to_js(js_feeds)
+        try:
+            results = await self._session.run(feeds_obj)
+        except Exception as exc:  # a JsException from ORT: surface its message as ours
+            raise BackendError(f"onnxruntime-web run failed: {_message(exc)}") from None
+        finally:
+            for tensor in created:
+                tensor.dispose()
+        try:
+            return {name: self._take(results, name, name in keep) for name in self.output_names}
+        finally:
+            # Outputs nobody asked to keep must not outlive the call, even if reading one failed.
+            for name in self.output_names:
+                if name not in keep:
+                    getattr(results, name).dispose()
+
+    @staticmethod
+    def _take(results: Any, name: str, keep: bool) -> Tensor | EngineValue:
+        value = getattr(results, name)
+        if keep:
+            return value
+        dtype = str(value.type)
+        if dtype not in TYPECODES:
+            raise BackendError(f"output {name!r} has unsupported type {dtype} (expected int64 or float32)")
+        data = array(TYPECODES[dtype])
+        data.frombytes(value.data.to_bytes())
+        return Tensor(dtype, tuple(int(d) for d in value.dims), data)
+
+    def release(self, value: EngineValue) -> None:
+        value.dispose()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.release()
+            self._session = None
+
+
+class WebBackend:
+    """Makes :class:`WebSession` objects with onnxruntime-web module ``ort`` (default: the global ``ort``)."""
+
+    name = "web"
+
+    def __init__(self, ort: Any = None) -> None:
+        self._ort = ort
+
+    async def load(self, model_bytes: bytes) -> WebSession:
+        ort = self._ort if self._ort is not None else _js().ort
+        data = _to_js(model_bytes)  # a Uint8Array copy: ORT owns its own copy after create()
+        try:
+            session = await ort.InferenceSession.create(data, _to_js(_SESSION_OPTIONS))
+        except Exception as exc:
+            raise BackendError(f"onnxruntime-web could not load the model: {_message(exc)}") from None
+        return WebSession(ort, session)

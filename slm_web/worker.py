@@ -1,0 +1,108 @@
+"""The Python side of the JS bridge (``bridge/slm-worker.js`` calls these inside Pyodide).
+
+Everything crossing the bridge is a JSON string: ``{"value": …}`` or ``{"error": {"name", "message"}}``.
+Strings carry no proxies, so nothing can leak per call, and a Python exception becomes a rejected promise
+with a one-line message instead of a traceback. The module also runs in CPython, where tests call it
+with the native backend.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import slm_web
+from slm_web.errors import SLMError, TaskMismatchError
+
+# bridge method -> (task it needs, how to call the model with the text and the JSON options)
+METHODS: dict[str, tuple[str, Callable[[Any, str, dict], Awaitable[Any]]]] = {
+    "classify": ("sentiment", lambda model, text, options: model.classify(text)),
+    "complete": (
+        "autocomplete",
+        lambda model, text, options: model.complete(
+            text, k=int(options.get("k", 3)), max_words=int(options.get("max_words", 1))
+        ),
+    ),
+    "correct": ("grammar", lambda model, text, options: model.correct(text)),
+}
+
+_backend: Any = None  # None: slm_web.load picks the backend for the platform
+_models: dict[str, Any] = {}
+_calls = 0
+
+
+def configure(ort: Any) -> None:
+    """Use onnxruntime-web module ``ort`` (a JsProxy) for every model loaded from now on."""
+    global _backend
+    from slm_web.backends.web import WebBackend
+
+    _backend = WebBackend(ort)
+
+
+def _error(exc: BaseException) -> str:
+    if isinstance(exc, SLMError):
+        name, message = type(exc).__name__, str(exc)
+    else:  # a bug or an engine failure: say what kind, still on one line
+        name, message = "Error", f"{type(exc).__name__}: {exc}"
+    return json.dumps({"error": {"name": name, "message": " ".join(message.split()) or name}})
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        value = [item.to_dict() for item in value]
+    elif hasattr(value, "to_dict"):
+        value = value.to_dict()
+    return json.dumps({"value": value})
+
+
+def _bytes(data: Any) -> bytes:
+    """Bundle bytes from CPython (``bytes``) or from JS (a ``Uint8Array`` proxy)."""
+    return data if isinstance(data, bytes | bytearray | memoryview) else data.to_bytes()
+
+
+async def load(task: str, data: Any) -> str:
+    """Load a bundle for ``task`` (replacing any previous model of that task)."""
+    try:
+        model = await slm_web.load(_bytes(data), backend=_backend)
+        if model.task != task:
+            model.close()
+            raise TaskMismatchError(f"the {task} bundle holds a {model.task} model")
+        old = _models.pop(task, None)
+        if old is not None:
+            old.close()
+        _models[task] = model
+        return _value({"task": task, "name": model.manifest.get("name", "")})
+    except Exception as exc:
+        return _error(exc)
+
+
+async def call(method: str, text: Any, options_json: str = "{}") -> str:
+    """Run ``method`` (classify/complete/correct) on ``text``; the result's ``to_dict()`` as JSON."""
+    global _calls
+    _calls += 1
+    try:
+        if method not in METHODS:
+            raise SLMError(f"unknown method {method!r}")
+        task, run = METHODS[method]
+        if task not in _models:
+            raise TaskMismatchError(f"{method}() needs a {task} model, and none is loaded")
+        return _value(await run(_models[task], text, json.loads(options_json)))
+    except Exception as exc:
+        return _error(exc)
+
+
+def stats() -> str:
+    """Diagnostics for leak tests: Python allocations and objects after a full collection."""
+    gc.collect()
+    return json.dumps(
+        {"calls": _calls, "allocated_blocks": sys.getallocatedblocks(), "gc_objects": len(gc.get_objects())}
+    )
+
+
+def close() -> None:
+    for model in _models.values():
+        model.close()
+    _models.clear()

@@ -1,0 +1,149 @@
+"""Fixtures for the browser suite: the built site (once per session), a local server, headless Chromium.
+
+Every page is watched: a request to any origin but the local server fails the test (the request is also
+aborted), and so does any console error. Chromium is Debian's, launched with the flags from DESIGN.md §2
+and a fresh profile, so no test sees a cache from another.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from slm_web.serve import serve_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = Path(__file__).parent / "pages"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # measureUserAgentSpecificMemory answers at once instead of waiting for a natural GC
+    "--enable-blink-features=ForceEagerMeasureMemory",
+    "--js-flags=--expose-gc",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Path:
+    """``dist/site`` built by build_wasm.sh (``SLM_SITE=DIR`` reuses a site built elsewhere)."""
+    if os.environ.get("SLM_SITE"):
+        return Path(os.environ["SLM_SITE"])
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian chromium is not installed (bash scripts/setup.sh installs it)")
+    subprocess.run(["bash", str(ROOT / "build_wasm.sh")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return ROOT / "dist" / "site"
+
+
+@pytest.fixture(scope="session")
+def site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built site plus the test pages under ``tests/`` (symlinks: nothing is copied)."""
+    root = tmp_path_factory.mktemp("site")
+    for entry in built_site.iterdir():
+        (root / entry.name).symlink_to(entry.resolve())
+    (root / "tests").symlink_to(PAGES)
+    return root
+
+
+@pytest.fixture(scope="session")
+def base_url(site: Path) -> Iterator[str]:
+    server = serve_in_thread(site)
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        yield pw
+
+
+@dataclass
+class Watch:
+    """What a browser context did that a test may not allow."""
+
+    origin: str
+    off_origin: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def record(self, url: str) -> None:
+        if not url.startswith((self.origin + "/", "blob:", "data:")) and url not in self.off_origin:
+            self.off_origin.append(url)
+
+    def check(self) -> None:
+        assert not self.off_origin, f"requests left the origin: {self.off_origin}"
+        assert not self.console_errors, f"console errors: {self.console_errors}"
+
+
+@dataclass
+class Browser:
+    context: object
+    watch: Watch
+    base_url: str
+
+    def new_page(self, path: str, wait_title: str | None = None, timeout_ms: int = 60_000):
+        page = self.context.new_page()
+        page.on("console", lambda msg: msg.type == "error" and self.watch.console_errors.append(msg.text))
+        page.on("pageerror", lambda exc: self.watch.console_errors.append(f"uncaught: {exc}"))
+        page.on("worker", self._watch_worker)
+        page.goto(self.base_url + path)
+        if wait_title:
+            page.wait_for_function(f"() => document.title === {wait_title!r}", timeout=timeout_ms)
+        return page
+
+    def _watch_worker(self, worker) -> None:
+        worker.on("console", lambda msg: msg.type == "error" and self.watch.console_errors.append(msg.text))
+
+
+def _launch(playwright_instance, base_url: str, profile: str) -> Browser:
+    context = playwright_instance.chromium.launch_persistent_context(
+        profile,
+        executable_path=shutil.which("chromium"),
+        headless=True,
+        args=CHROMIUM_FLAGS,
+        viewport={"width": 1280, "height": 800},
+    )
+    watch = Watch(origin=base_url.rstrip("/"))
+
+    def guard(route) -> None:
+        watch.record(route.request.url)
+        if route.request.url in watch.off_origin:
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route("**/*", guard)
+    context.on("request", lambda request: watch.record(request.url))  # also sees what routes may miss
+    return Browser(context, watch, base_url)
+
+
+@pytest.fixture
+def browser(playwright_instance, base_url: str) -> Iterator[Browser]:
+    """A fresh Chromium profile per test; fails the test on off-origin requests or console errors."""
+    with tempfile.TemporaryDirectory(prefix="slm-chromium-") as profile:
+        b = _launch(playwright_instance, base_url, profile)
+        try:
+            yield b
+            b.watch.check()
+        finally:
+            b.context.close()

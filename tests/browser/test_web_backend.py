@@ -1,0 +1,116 @@
+"""slm_web.backends.web.WebBackend in Chromium on a tiny ONNX graph built here with onnx.helper.
+
+Runs without bundles or the runtime's task code: it checks the backend contract itself (dtypes, shapes,
+kept outputs fed back, release, errors, no leak over many calls).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+onnx = pytest.importorskip("onnx")
+from onnx import TensorProto, helper  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny_model(site: Path) -> str:
+    """y = 2·x (float32), ids_out = ids + 1 (int64); written into the test pages folder of the site."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", 3])
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, ["B", 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["B", 3])
+    ids_out = helper.make_tensor_value_info("ids_out", TensorProto.INT64, ["B", 3])
+    graph = helper.make_graph(
+        [helper.make_node("Mul", ["x", "two"], ["y"]), helper.make_node("Add", ["ids", "one"], ["ids_out"])],
+        "tiny",
+        [x, ids],
+        [y, ids_out],
+        [
+            helper.make_tensor("two", TensorProto.FLOAT, [], [2.0]),
+            helper.make_tensor("one", TensorProto.INT64, [], [1]),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    path = site / "tests" / "tiny.onnx"
+    path.write_bytes(model.SerializeToString())
+    yield "tiny.onnx"
+    path.unlink()
+
+
+SETUP = """
+import json
+from array import array
+from pyodide.http import pyfetch
+from slm_web.backends.base import Tensor
+from slm_web.backends.web import WebBackend
+model = await (await pyfetch("tiny.onnx")).bytes()
+session = await WebBackend().load(model)
+x = Tensor("float32", (2, 3), array("f", [0.5, 1, 2, -3, 4.25, 1e-3]))
+ids = Tensor.int64([[1, 2, 3], [2**40, -5, 0]])
+"""
+
+
+def run(page, code: str):
+    return json.loads(page.evaluate("code => runPython(code)", code))
+
+
+def test_outputs_match_the_graph(browser, tiny_model):
+    page = browser.new_page("tests/backend.html", wait_title="ready")
+    out = run(page, SETUP + """
+r = await session.run({"x": x, "ids": ids})
+json.dumps({n: [t.dtype, list(t.shape), t.data.tolist()] for n, t in r.items()}
+           | {"names": [session.input_names, session.output_names]})
+""")
+    assert out["names"] == [["x", "ids"], ["y", "ids_out"]]
+    assert out["y"] == ["float32", [2, 3], [1.0, 2.0, 4.0, -6.0, 8.5, pytest.approx(2e-3)]]
+    assert out["ids_out"] == ["int64", [2, 3], [2, 3, 4, 2**40 + 1, -4, 1]]
+
+
+def test_kept_output_feeds_back_and_is_released(browser, tiny_model):
+    page = browser.new_page("tests/backend.html", wait_title="ready")
+    out = run(page, SETUP + """
+r1 = await session.run({"x": x, "ids": ids}, keep={"y"})
+kept = r1["y"]
+r2 = await session.run({"x": kept, "ids": ids})
+session.release(kept)
+json.dumps({"kept_is_tensor": isinstance(kept, Tensor), "y2": r2["y"].data.tolist()})
+""")
+    assert out == {"kept_is_tensor": False, "y2": [2.0, 4.0, 8.0, -12.0, 17.0, pytest.approx(4e-3)]}
+
+
+def test_bad_feed_raises_backend_error(browser, tiny_model):
+    page = browser.new_page("tests/backend.html", wait_title="ready")
+    out = run(page, SETUP + """
+from slm_web.errors import BackendError
+try:
+    await session.run({"x": x})
+    message = None
+except BackendError as exc:
+    message = str(exc)
+json.dumps(message)
+""")
+    assert out and out.startswith("onnxruntime-web run failed:") and "\\n" not in out
+
+
+def test_many_runs_do_not_grow_memory(browser, tiny_model):
+    page = browser.new_page("tests/backend.html", wait_title="ready")
+    run(page, SETUP + """
+import gc, sys
+async def burst(n):
+    for _ in range(n):
+        kept = (await session.run({"x": x, "ids": ids}, keep={"y"}))["y"]
+        session.release(kept)
+    gc.collect()
+    return sys.getallocatedblocks()
+"null"
+""")
+    before = run(page, "json.dumps(await burst(200))")
+    heap_before = page.evaluate("pyodideHeapBytes()")
+    after = run(page, "json.dumps(await burst(2000))")
+    heap_after = page.evaluate("pyodideHeapBytes()")
+    assert after - before < 500, f"Python blocks grew by {after - before} over 2,000 runs"
+    assert heap_after - heap_before <= 1 << 20, f"Pyodide heap grew by {heap_after - heap_before} bytes"

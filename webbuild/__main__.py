@@ -1,0 +1,48 @@
+"""``python -m webbuild wheel|finish …``: the Python steps of ``build_wasm.sh`` (a line per step)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from webbuild.site import INDEX_HTML, precompress, write_manifest
+from webbuild.wheel import build_wheel, project_version, write_lock
+
+
+def _wheel(args: argparse.Namespace) -> None:
+    wheel = build_wheel(args.package, project_version(args.pyproject), args.out)
+    lock = write_lock(args.stock_lock, wheel, args.package.name, args.out / "pyodide-lock.json")
+    (entry,) = lock["packages"].values()
+    for stale in args.out.glob(f"{args.package.name}-*.whl"):
+        if stale != wheel:
+            stale.unlink()
+    print(f"    {wheel.name} sha256 {entry['sha256'][:16]}…, pyodide-lock.json lists it")
+
+
+def _finish(args: argparse.Namespace) -> None:
+    (args.site / "index.html").write_text(INDEX_HTML)
+    gz = precompress(args.site)
+    print(f"    {len(gz)} precompressed .gz files")
+    manifest = write_manifest(args.site)
+    tasks = ", ".join(sorted(manifest["bundles"])) or "none"
+    print(f"    build-manifest.json: {len(manifest['files'])} files, bundles: {tasks}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="webbuild")
+    sub = parser.add_subparsers(required=True)
+    wheel = sub.add_parser("wheel", help="reproducible slm_web wheel + pyodide-lock.json listing it")
+    wheel.add_argument("package", type=Path, help="the package folder (slm_web)")
+    wheel.add_argument("--pyproject", type=Path, required=True)
+    wheel.add_argument("--stock-lock", type=Path, required=True, help="Pyodide's own pyodide-lock.json")
+    wheel.add_argument("--out", type=Path, required=True)
+    wheel.set_defaults(run=_wheel)
+    finish = sub.add_parser("finish", help="precompress large files, write build-manifest.json")
+    finish.add_argument("site", type=Path)
+    finish.set_defaults(run=_finish)
+    args = parser.parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()
