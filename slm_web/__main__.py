@@ -1,0 +1,162 @@
+"""Command line: ``python -m slm_web run|inspect|serve``. Errors are one line on stderr and exit status 1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from . import __version__, load_sync
+from .bundle import read_bundle
+from .errors import SLMError
+from .tasks import Model
+from .tasks.results import Classification, Completion, Correction
+
+EXAMPLES = """\
+examples:
+  python -m slm_web run sentiment.slm "I loved it" "Worst film ever"
+  python -m slm_web run autocomplete.slm "I would li" -k 5 --max-words 2 --json
+  python -m slm_web run grammar.slm "she go to school yesterday"
+  cat texts.txt | python -m slm_web run grammar.slm - --json     # one text per line
+  python -m slm_web inspect grammar.slm
+  python -m slm_web serve --help                                  # the offline demo server
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:  # the browser engineer's server parses its own options
+        from . import serve
+
+        return serve.main(argv[1:]) or 0
+    args = _parser().parse_args(argv)
+    try:
+        return args.command(args)
+    except SLMError as e:
+        print(f"slm_web: error: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m slm_web",
+        description="Run small language models from .slm bundles (sentiment, autocomplete, grammar).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"slm_web {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a bundle's task on texts", epilog=EXAMPLES,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("bundle", metavar="BUNDLE", help="path to a .slm bundle")
+    run.add_argument("texts", metavar="TEXT", nargs="+", help="texts; - reads one per line from stdin")
+    run.add_argument("--json", action="store_true", help="print one JSON object per text")
+    run.add_argument("-k", type=int, default=3, help="autocomplete: number of suggestions (default 3)")
+    run.add_argument("--max-words", type=int, default=1, help="autocomplete: words each (default 1)")
+    run.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
+    run.set_defaults(command=_run)
+
+    inspect = commands.add_parser("inspect", help="show a bundle's manifest (no inference engine needed)")
+    inspect.add_argument("bundle", metavar="BUNDLE", help="path to a .slm bundle")
+    inspect.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
+    inspect.set_defaults(command=_inspect)
+
+    commands.add_parser("serve", help="serve the offline browser demo (see: serve --help)", add_help=False)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    model = load_sync(args.bundle, threads=args.threads)
+    task = _TASK_CALLS[model.task]
+    status = 0
+    with model:
+        for text in _texts(args.texts):
+            try:
+                result = task(model, text, args)
+            except SLMError as e:  # report it and go on with the other texts
+                print(f"slm_web: error: {e}", file=sys.stderr)
+                status = 1
+                continue
+            print(json.dumps({"input": text, **_as_dict(result)}, ensure_ascii=False) if args.json
+                  else _human(text, result), flush=True)
+    return status
+
+
+def _texts(args: list[str]) -> Iterator[str]:
+    for arg in args:
+        if arg == "-":
+            yield from (line.rstrip("\r\n") for line in sys.stdin)
+        else:
+            yield arg
+
+
+_TASK_CALLS: dict[str, Callable[[Model, str, argparse.Namespace], Any]] = {
+    "sentiment": lambda m, text, _: m.classify_sync(text),
+    "autocomplete": lambda m, text, a: m.complete_sync(text, k=a.k, max_words=a.max_words),
+    "grammar": lambda m, text, _: m.correct_sync(text),
+}
+
+
+def _as_dict(result: Any) -> dict[str, Any]:
+    if isinstance(result, list):  # autocomplete suggestions
+        return {"suggestions": [c.to_dict() for c in result]}
+    return result.to_dict()
+
+
+def _human(text: str, result: Any) -> str:
+    if isinstance(result, Classification):
+        return f"{result.label}\t{result.score:.3f}\t{text}"
+    if isinstance(result, Correction):
+        lines = [result.text]
+        lines += [f"  {e.start}-{e.end} {e.original!r} -> {e.replacement!r} ({e.type})" for e in result.edits]
+        return "\n".join(lines)
+    suggestions: list[Completion] = result
+    shown = " | ".join(f"{c.text} (+{c.insert!r}, {c.score:.3f})" for c in suggestions) or "(no suggestion)"
+    return f"{text} -> {shown}"
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    bundle = read_bundle(args.bundle)
+    manifest = bundle.manifest
+    if args.json:
+        print(json.dumps(manifest, indent=2, ensure_ascii=False))
+        return 0
+    model, tokenizer = manifest["model"], manifest["tokenizer"]
+    rows = [
+        ("name", manifest.get("name", "?")),
+        ("task", manifest["task"]),
+        ("bundle", f"{bundle.sha256[:16]}…  format {manifest['format']} v{manifest['format_version']}"),
+        *((f"member {name}", f"{_size(len(data))}") for name, data in bundle.members.items()),
+        ("model", ", ".join(f"{k} {_short(v)}" for k, v in model.items())),
+        ("tokenizer", ", ".join(f"{k} {_short(v)}" for k, v in tokenizer.items())),
+        *((f"config {k}", _short(v)) for k, v in manifest["task_config"].items()),
+        *((f"validation {k}", _short(v)) for k, v in manifest.get("validation", {}).items()),
+        *((f"source {k}", _short(v)) for k, v in manifest.get("source", {}).items()),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows))
+    return 0
+
+
+def _short(value: Any) -> str:
+    """A one-line view of a manifest value: long lists and objects are summarised by their size."""
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) if len(value) <= 8 else f"[{len(value)} items]"
+    if isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False)
+        return text if len(text) <= 80 else f"{{{len(value)} entries}}"
+    return str(value)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.2f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

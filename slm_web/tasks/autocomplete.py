@@ -1,0 +1,305 @@
+"""Autocomplete: a decoder-only LM suggests how the text goes on, one or more whole words at a time.
+
+>>> suggestions = model.complete_sync("The weather is", k=3)
+>>> 1 <= len(suggestions) <= 3 and len({s.text for s in suggestions}) == len(suggestions)
+True
+>>> all(s.text.strip() == s.text and s.score > 0 for s in suggestions)
+True
+
+How it works:
+
+- **Prompt**: the tail of the text (``max_positions`` bounds what the model can see) is tokenized once.
+- **Token healing**: if the text ends inside a word ("I would li") or with whitespace, the tokens of that
+  last piece are dropped from the prompt and generation is constrained to re-produce it first (" li" →
+  " like"), so a suggestion completes the word the user is typing rather than starting a new one. The
+  suggestion's ``text`` is the whole word(s) ("like"); ``insert`` is what to append to the input ("ke").
+- **Decoding**: a small beam search, one token per step; the KV cache stays engine-side (``keep=``) and each
+  step feeds one token. The graph returns only the top-k of the last position, so probabilities are
+  normalised over those k.
+- **Word boundaries**: a hypothesis is finished when the model's next token would start a word after
+  ``max_words`` words, or is punctuation, a line break or end-of-text; its score includes the probability
+  of that boundary, so "like" outranks the unfinished "lik".
+- **Cancellation**: a newer ``complete`` call on the same model makes an older one still running raise
+  :class:`~slm_web.errors.Cancelled` at its next step (the user typed on).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .. import text as textlib
+from ..backends.base import Tensor
+from ..errors import Cancelled, InputTextError
+from .base import Model
+from .results import Completion
+
+# Decoding steps allowed per suggested word (most words are 1-3 BPE tokens), on top of the healed prefix.
+STEPS_PER_WORD = 4
+# A trailing "word" longer than this is not healed (nobody is typing it; healing would cost many steps).
+MAX_HEAL_CHARS = 40
+MAX_WORDS = 8
+_WORD_PUNCT = frozenset("'’-_")
+
+
+def is_word_char(ch: str) -> bool:
+    """Letters, digits, combining marks and in-word punctuation (don't, well-known) continue a word."""
+    return ch.isalnum() or ch in _WORD_PUNCT or unicodedata.category(ch).startswith("M")
+
+
+def count_words(text: str) -> int:
+    """Number of runs of word characters.
+
+    >>> count_words(" like to-day, don't")
+    3
+    """
+    count, inside = 0, False
+    for ch in text:
+        word = is_word_char(ch)
+        count += word and not inside
+        inside = word
+    return count
+
+
+def heal_start(text: str, words: Sequence[tuple[str, tuple[int, int]]]) -> int:
+    """Where the trailing piece that token healing re-generates starts (``len(text)`` if none).
+
+    ``words`` are the tokenizer's pre-tokens. The piece is the last one if it ends the text and is a partial
+    word or whitespace; punctuation and over-long words are left alone.
+
+    >>> heal_start("I would li", [("I", (0, 1)), (" would", (1, 7)), (" li", (7, 10))])
+    7
+    >>> heal_start("Hello,", [("Hello", (0, 5)), (",", (5, 6))])
+    6
+    """
+    if not words:
+        return len(text)
+    start, end = words[-1][1]
+    piece = text[start:end]
+    healable = piece.isspace() or (piece and is_word_char(piece[-1]))
+    if end != len(text) or not healable or end - start > MAX_HEAL_CHARS:
+        return len(text)
+    return start
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a token does to a hypothesis: ``extend`` it, ``finish`` it before the token, or neither."""
+
+    extend: bool
+    finish: bool
+
+
+_INVALID, _EXTEND, _FINISH = Step(False, False), Step(True, False), Step(False, True)
+
+
+def classify_token(generated: str, candidate: str, prefix: str, max_words: int) -> Step:
+    """What appending a token to the generated text means, given the healed ``prefix`` it must start with.
+
+    ``generated`` and ``candidate`` are the decoded texts of the hypothesis before and after the token.
+
+    >>> classify_token("", " like", " li", 1), classify_token("", " the", " li", 1)
+    (Step(extend=True, finish=False), Step(extend=False, finish=False))
+    >>> classify_token(" like", " like to", " li", 1), classify_token(" like", " like to", " li", 2)
+    (Step(extend=False, finish=True), Step(extend=True, finish=False))
+    >>> classify_token(" like", " like,", " li", 2)
+    Step(extend=False, finish=True)
+    """
+    if len(generated) < len(prefix):  # still re-producing the healed prefix
+        consistent = candidate.startswith(prefix) or prefix.startswith(candidate)
+        if len(candidate) <= len(generated) or not consistent:
+            return _INVALID
+        if len(candidate) <= len(prefix):
+            return _EXTEND
+        generated = prefix  # judge what goes beyond the prefix like any other piece
+    base = generated.rstrip("\ufffd")  # an incomplete UTF-8 sequence that this token may complete
+    piece = candidate[len(base) :]
+    if not candidate.startswith(base) or not piece or piece.isspace():
+        return _INVALID
+    if is_word_char(piece[0]) or piece[0] == "\ufffd":
+        return _EXTEND  # continues the word, or starts one right after healed whitespace
+    words = suggested_words(base, prefix)
+    lead = piece.lstrip()[0]
+    if piece[0].isspace() and "\n" not in piece and is_word_char(lead) and words < max_words:
+        return _EXTEND  # a space and the next word
+    return _FINISH if words else _INVALID  # punctuation, a line break, or a word after max_words
+
+
+def suggested_words(generated: str, prefix: str) -> int:
+    """Words a hypothesis suggests: a typed word kept as it is ("would" + " like") is not one of them.
+
+    >>> suggested_words(" like", " li"), suggested_words(" would like", " would"), suggested_words(" and", "")
+    (1, 1, 1)
+    """
+    words = count_words(generated)
+    typed_word = bool(prefix) and is_word_char(prefix[-1])
+    if typed_word and (len(generated) == len(prefix) or not is_word_char(generated[len(prefix)])):
+        words -= 1
+    return words
+
+
+def shown_text(generated: str, prefix: str) -> str:
+    """The words a suggestion shows: the completed typed word and what follows, or only the new words.
+
+    >>> shown_text(" like", " li"), shown_text(" would like", " would"), shown_text(" like", " ")
+    ('like', 'like', 'like')
+    """
+    insert = generated[len(prefix) :]
+    return insert.strip() if insert and not is_word_char(insert[0]) else generated.strip()
+
+
+@dataclass
+class _Hypothesis:
+    ids: list[int]
+    text: str
+    logprob: float
+    past: dict[str, Any]
+    top: list[tuple[int, float]]
+
+
+class AutocompleteModel(Model):
+    task = "autocomplete"
+    required_inputs = ("input_ids",)
+    required_outputs = ("top_logits", "top_ids")
+
+    def __init__(self, manifest: dict[str, Any], tokenizer: Any, session: Any) -> None:
+        super().__init__(manifest, tokenizer, session)
+        c = self.config
+        self.eos_id: int = c.get("eos_id", self.special_ids.get("eos", 0))
+        self.max_positions: int = c["max_positions"]
+        self.top_k: int = c["top_k"]
+        kv = [(i, part) for i in range(c["n_layer"]) for part in ("key", "value")]
+        self._past_names = [f"past_key_values.{i}.{part}" for i, part in kv]
+        self._present_names = [f"present.{i}.{part}" for i, part in kv]
+        self._empty_past = Tensor.zeros("float32", (1, c["n_head"], 0, c["head_dim"]))
+        self._ticket = 0  # bumped by every complete(); an older call that sees a newer ticket cancels itself
+
+    async def complete(self, text: str, k: int = 3, max_words: int = 1) -> list[Completion]:
+        """Up to ``k`` distinct suggestions of ``max_words`` words for how ``text`` goes on, best first."""
+        self._ticket += 1
+        ticket = self._ticket
+        text = textlib.clean(text)
+        if not (isinstance(k, int) and 1 <= k <= self.top_k):
+            raise InputTextError(f"k must be an int between 1 and {self.top_k}, not {k!r}")
+        if not (isinstance(max_words, int) and 1 <= max_words <= MAX_WORDS):
+            raise InputTextError(f"max_words must be an int between 1 and {MAX_WORDS}, not {max_words!r}")
+        prompt, healed, max_steps = self._prompt(text, max_words)
+        prefix = self.tokenizer.decode(healed) if healed else ""
+        finished: dict[str, Completion] = {}
+        live: list[_Hypothesis] = []
+        next_live: list[_Hypothesis] = []
+        try:
+            top, past = await self._advance(prompt, {name: self._empty_past for name in self._past_names})
+            live = [_Hypothesis([], "", 0.0, past, top)]
+            self._check(ticket)
+            for _ in range(max_steps):
+                candidates = self._prune(self._expand(live, healed, prefix, max_words, finished), finished, k)
+                if not candidates:
+                    break
+                for h, token, logprob, decoded in candidates:
+                    top, past = await self._advance([token], h.past)
+                    next_live.append(_Hypothesis([*h.ids, token], decoded, logprob, past, top))
+                    self._check(ticket)
+                self._release(live)
+                live, next_live = next_live, []
+                await asyncio.sleep(0)  # let a newer request (the user typing on) start and cancel this one
+                self._check(ticket)
+        finally:
+            self._release(live + next_live)
+        return sorted(finished.values(), key=lambda c: -c.score)[:k]
+
+    def _check(self, ticket: int) -> None:
+        if ticket != self._ticket:
+            raise Cancelled("complete() was superseded by a newer call on the same model")
+
+    def _prompt(self, text: str, max_words: int) -> tuple[list[int], list[int], int]:
+        """``(prompt ids, healed ids, max steps)``: the tail tokens minus the trailing piece to re-generate.
+
+        Prompt and generated tokens together stay within ``max_positions``.
+        """
+        tail = text[textlib.tail_start(text, self.max_positions) :]
+        encoding = self.tokenizer.encode(tail)
+        cut = heal_start(tail, self.tokenizer.pre_tokenize(tail))
+        ids = list(encoding.ids)
+        keep = len(ids)
+        while keep and encoding.offsets[keep - 1][1] > cut:
+            keep -= 1
+        healed = ids[keep:]
+        max_steps = min(len(healed) + STEPS_PER_WORD * max_words, self.max_positions // 2)
+        prompt = ids[max(0, keep - (self.max_positions - max_steps)) : keep]
+        return (prompt or [self.eos_id]), healed, max_steps
+
+    async def _advance(
+        self, ids: list[int], past: dict[str, Any]
+    ) -> tuple[list[tuple[int, float]], dict[str, Any]]:
+        """Feed ``ids`` after ``past``: the next token's top-k as (id, log-probability), and the new past."""
+        feeds = {"input_ids": Tensor.int64([ids]), **past}
+        out = await self.session.run(feeds, keep=self._present_names)
+        logits = out["top_logits"].data.tolist()
+        top = max(logits)
+        norm = top + math.log(sum(math.exp(v - top) for v in logits))
+        ranked = [(int(i), v - norm) for i, v in zip(out["top_ids"].data, logits, strict=True)]
+        return ranked, dict(zip(self._past_names, (out[n] for n in self._present_names), strict=True))
+
+    def _expand(
+        self,
+        live: list[_Hypothesis],
+        healed: list[int],
+        prefix: str,
+        max_words: int,
+        finished: dict[str, Completion],
+    ) -> list[tuple[_Hypothesis, int, float, str]]:
+        """Score every continuation of every live hypothesis; record the hypotheses that end here."""
+        candidates = []
+        for h in live:
+            end_prob = 0.0
+            options = list(h.top)
+            on_original_path = len(h.ids) < len(healed) and h.ids == healed[: len(h.ids)]
+            if on_original_path and healed[len(h.ids)] not in {t for t, _ in options}:
+                # The graph's top-k may miss the token the user actually typed: keep that path open.
+                options.append((healed[len(h.ids)], min(lp for _, lp in options)))
+            for token, logprob in options:
+                if token == self.eos_id:
+                    end_prob += math.exp(logprob)
+                    continue
+                decoded = self.tokenizer.decode([*h.ids, token])
+                step = classify_token(h.text, decoded, prefix, max_words)
+                if step.finish:
+                    end_prob += math.exp(logprob)
+                elif step.extend:
+                    candidates.append((h, token, h.logprob + logprob, decoded))
+            self._finish(h, prefix, end_prob, finished)
+        return candidates
+
+    @staticmethod
+    def _finish(h: _Hypothesis, prefix: str, end_prob: float, finished: dict[str, Completion]) -> None:
+        if end_prob <= 0.0 or len(h.text) < len(prefix):
+            return
+        insert = h.text[len(prefix) :]
+        shown = shown_text(h.text, prefix)
+        if not insert or not count_words(insert) or "\ufffd" in insert:
+            return
+        score = math.exp(h.logprob) * end_prob
+        if shown not in finished or finished[shown].score < score:
+            finished[shown] = Completion(shown, insert, score)
+
+    @staticmethod
+    def _prune(candidates: list, finished: dict[str, Completion], k: int) -> list:
+        """The best ``k + 2`` continuations that can still beat the k-th finished suggestion."""
+        bar = sorted((c.score for c in finished.values()), reverse=True)[k - 1] if len(finished) >= k else 0.0
+        floor = math.log(bar) if bar > 0 else -math.inf
+        unique: dict[str, tuple] = {}
+        for c in sorted(candidates, key=lambda c: -c[2]):
+            unique.setdefault(c[3], c)  # " li"+"ke" and " like" are the same text: keep the likelier
+        return [c for c in list(unique.values())[: k + 2] if c[2] > floor]
+
+    def _release(self, hypotheses: list[_Hypothesis]) -> None:
+        for h in hypotheses:
+            for value in h.past.values():
+                if not isinstance(value, Tensor):
+                    self.session.release(value)
+            h.past = {}

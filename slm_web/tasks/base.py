@@ -1,0 +1,106 @@
+"""The model object every task subclasses: manifest, tokenizer, session, and clear errors for the wrong task.
+
+A :class:`Model` has every task method; the ones its task does not provide raise
+:class:`~slm_web.errors.TaskMismatchError`, so ``correct`` on a sentiment bundle says what went wrong instead
+of an ``AttributeError``. Each async method has a blocking ``*_sync`` twin for CPython scripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from ..backends.base import Session
+from ..errors import BundleError, TaskMismatchError
+
+# Which task provides each public method.
+METHOD_TASKS = {"classify": "sentiment", "classify_batch": "sentiment", "complete": "autocomplete",
+                "correct": "grammar"}
+
+
+def _sync(method: str) -> Callable[..., Any]:
+    def run(self: Model, *args: Any, **kwargs: Any) -> Any:
+        return asyncio.run(getattr(self, method)(*args, **kwargs))
+
+    run.__name__ = f"{method}_sync"
+    run.__doc__ = f"Blocking :meth:`{method}` (CPython; in the browser, await :meth:`{method}`)."
+    return run
+
+
+class Model:
+    """A loaded bundle, ready to run. Use :func:`slm_web.load` to get one."""
+
+    task: ClassVar[str]
+    # Graph inputs and outputs the task's code feeds and reads; checked at load time.
+    required_inputs: ClassVar[tuple[str, ...]] = ()
+    required_outputs: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, manifest: dict[str, Any], tokenizer: Any, session: Session) -> None:
+        self.manifest = manifest
+        self.tokenizer = tokenizer
+        self.session = session
+        self.config: dict[str, Any] = manifest["task_config"]
+        self.max_length: int = manifest["tokenizer"].get("max_length", 512)
+        self.special_ids: dict[str, int] = manifest["tokenizer"].get("special_ids", {})
+        for kind, names, have in (("input", self.required_inputs, session.input_names),
+                                  ("output", self.required_outputs, session.output_names)):
+            missing = [n for n in names if n not in have]
+            if missing:
+                raise BundleError(f"model.onnx of this {self.task} bundle lacks the {kind} {missing[0]!r}")
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("name", "?"))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} task={self.task!r}>"
+
+    def close(self) -> None:
+        """Free the inference session."""
+        self.session.close()
+
+    def __enter__(self) -> Model:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _mismatch(self, method: str) -> TaskMismatchError:
+        return TaskMismatchError(
+            f"{method}() needs a {METHOD_TASKS[method]} bundle, but {self.name!r} is a {self.task} bundle"
+        )
+
+    async def classify(self, text: str) -> Any:
+        raise self._mismatch("classify")
+
+    async def classify_batch(self, texts: Sequence[str]) -> Any:
+        raise self._mismatch("classify_batch")
+
+    async def complete(self, text: str, k: int = 3, max_words: int = 1) -> Any:
+        raise self._mismatch("complete")
+
+    async def correct(self, text: str) -> Any:
+        raise self._mismatch("correct")
+
+    classify_sync = _sync("classify")
+    classify_batch_sync = _sync("classify_batch")
+    complete_sync = _sync("complete")
+    correct_sync = _sync("correct")
+
+
+def pad_batch(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[list[list[int]], list[list[int]]]:
+    """Right-pad token rows to the longest one: ``(input_ids, attention_mask)``."""
+    width = max(len(r) for r in rows)
+    ids = [list(r) + [pad_id] * (width - len(r)) for r in rows]
+    mask = [[1] * len(r) + [0] * (width - len(r)) for r in rows]
+    return ids, mask
+
+
+def truncate(ids: list[int], max_length: int, sep_id: int | None) -> list[int]:
+    """Keep the first ``max_length`` ids, ending with ``[SEP]`` again if the encoding had one."""
+    if len(ids) <= max_length:
+        return ids
+    if sep_id is not None and ids[-1] == sep_id:
+        return [*ids[: max_length - 1], sep_id]
+    return ids[:max_length]

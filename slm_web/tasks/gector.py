@@ -1,0 +1,258 @@
+"""GECToR-style edit tags → edits on text. Pure functions, shared by the grammar task and its evaluation.
+
+The tag vocabulary is documented in docs/bundle-format.md. A text is a sequence of *words* (the tokenizer's
+pre-tokens, with their character spans); each word carries one tag, and a virtual word before the first one
+(the ``[CLS]`` position) carries ``start_tag``, whose only useful form is ``$APPEND_w``.
+
+>>> text = "she go to school yesterday"
+>>> words = [("she", (0, 3)), ("go", (4, 6)), ("to", (7, 9)), ("school", (10, 16)), ("yesterday", (17, 26))]
+>>> tags = ["$CASE_CAPITAL", "$REPLACE_went", "$KEEP", "$KEEP", "$APPEND_."]
+>>> corrected, edits = apply_tags(text, words, tags)
+>>> corrected
+'She went to school yesterday.'
+>>> [(e.start, e.end, e.replacement, e.type) for e in edits]
+[(0, 3, 'She', 'capitalization'), (4, 6, 'went', 'replace'), (26, 26, '.', 'missing')]
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+
+from .results import Edit
+
+Word = tuple[str, tuple[int, int]]
+Transforms = Mapping[str, Mapping[str, str]]
+# (start, end, replacement, type) of one tag's effect, before conflicts are resolved
+_Change = tuple[int, int, str, str]
+
+KEEP = "$KEEP"
+# Longer words are never judged misspellings (and keep the edit-distance check cheap).
+MAX_SPELLING_CHARS = 40
+
+
+def apply_tags(
+    text: str,
+    words: Sequence[Word],
+    tags: Sequence[str],
+    *,
+    start_tag: str = KEEP,
+    transforms: Transforms | None = None,
+) -> tuple[str, list[Edit]]:
+    """Apply one tag per word (``tags[i]`` belongs to ``words[i]``) and return ``(corrected text, edits)``.
+
+    Edits are sorted, do not overlap, and carry offsets into ``text``. When two tags would touch the same
+    characters, the one on the earlier word wins. Unknown tags, and transforms without an entry, keep the
+    word.
+    """
+    if len(tags) != len(words):
+        raise ValueError(f"{len(tags)} tags for {len(words)} words")
+    changes: list[_Change] = []
+    for i, tag in [(-1, start_tag), *enumerate(tags)]:
+        change = _change(text, words, i, tag, transforms or {})
+        if change is not None and not any(_conflict(change, c) for c in changes):
+            changes.append(change)
+    changes.sort(key=lambda c: (c[0], c[1]))
+    edits = [Edit(s, e, text[s:e], r, t) for s, e, r, t in changes]
+    return apply_edits(text, edits), edits
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """``text`` with non-overlapping ``edits`` applied (insertion first at equal starts)."""
+    out, pos = [], 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        out += (text[pos : e.start], e.replacement)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def compose_edits(original: str, earlier: Sequence[Edit], later: Sequence[Edit]) -> list[Edit]:
+    """Edits on ``original`` equivalent to applying ``earlier`` and then ``later``.
+
+    ``later`` has offsets into ``apply_edits(original, earlier)`` (the next tagging pass). Edits of the two
+    passes that touch the same characters merge into one edit spanning both; the merged edit takes the later
+    pass's type, and disappears if the later pass undid the earlier one.
+    """
+    current = apply_edits(original, earlier)
+    # Every edit as (current start, current end, original width == 0, edit, is_later), in current coordinates.
+    items = []
+    delta = 0
+    for e in sorted(earlier, key=lambda e: (e.start, e.end)):
+        start = e.start + delta
+        items.append((start, start + len(e.replacement), e.start == e.end, e, False))
+        delta += len(e.replacement) - (e.end - e.start)
+    items += [(e.start, e.end, e.start == e.end, e, True) for e in later]
+    items.sort(key=lambda it: (it[0], it[1]))
+
+    clusters: list[list[tuple]] = []
+    for item in items:
+        if clusters:
+            cluster = clusters[-1]
+            run_end = max(it[1] for it in cluster)
+            # Overlapping edits merge; so do two insertions at the same point, whose order would be ambiguous.
+            if item[0] < run_end or (item[0] == run_end and item[2] and _original_width(cluster) == 0):
+                cluster.append(item)
+                continue
+        clusters.append([item])
+
+    result = []
+    delta = 0  # how much longer the current text is than the original before this cluster
+    for cluster in clusters:
+        cur_start, cur_end = cluster[0][0], max(it[1] for it in cluster)
+        orig_start = cur_start - delta
+        orig_end = orig_start + _original_width(cluster)
+        delta += (cur_end - cur_start) - (orig_end - orig_start)
+        later_edits = [it[3] for it in cluster if it[4]]
+        replacement = current[cur_start:cur_end]
+        if later_edits:
+            shifted = [
+                Edit(e.start - cur_start, e.end - cur_start, "", e.replacement, e.type) for e in later_edits
+            ]
+            replacement = apply_edits(replacement, shifted)
+        if replacement == original[orig_start:orig_end]:
+            continue  # a later pass undid an earlier edit
+        kind = later_edits[0].type if later_edits else cluster[0][3].type
+        result.append(Edit(orig_start, orig_end, original[orig_start:orig_end], replacement, kind))
+    return result
+
+
+def _original_width(cluster: list[tuple]) -> int:
+    """How many characters of the original text a cluster of edits (in current coordinates) covers."""
+    width = max(it[1] for it in cluster) - cluster[0][0]
+    return width - sum(len(e.replacement) - (e.end - e.start) for *_, e, later in cluster if not later)
+
+
+def looks_misspelled(word: str, replacement: str) -> bool:
+    """Heuristic for the error type of ``$REPLACE_w``: a small edit distance between letters-only words.
+
+    >>> looks_misspelled("recieve", "receive"), looks_misspelled("their", "there")
+    (True, False)
+    >>> looks_misspelled("a", "an")
+    False
+    """
+    a, b = word.lower(), replacement.lower()
+    if a == b or not (a.isalpha() and b.isalpha()) or not 3 <= min(len(a), len(b)) <= MAX_SPELLING_CHARS:
+        return False
+    limit = max(1, min(len(a), len(b)) // 4)
+    return abs(len(a) - len(b)) <= limit and _osa_distance(a, b, limit) <= limit
+
+
+def _osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (edits and adjacent swaps), stopping early above ``limit``."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        if min(row) > limit:
+            return limit + 1
+        prev2, prev = prev, row
+    return prev[-1]
+
+
+def _conflict(a: _Change, b: _Change) -> bool:
+    """Two changes touch the same characters (or insert at the same point)."""
+    if a[0] == a[1] and b[0] == b[1]:
+        return a[0] == b[0]
+    if a[0] == a[1]:
+        return b[0] < a[0] < b[1]
+    if b[0] == b[1]:
+        return a[0] < b[0] < a[1]
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _change(text: str, words: Sequence[Word], i: int, tag: str, transforms: Transforms) -> _Change | None:
+    """The effect of ``tag`` on word ``i`` (``-1`` is the virtual start word), or None to keep it."""
+    if tag in _WHOLE_TAGS:
+        return _WHOLE_TAGS[tag](text, words, i) if i >= 0 else None
+    for prefix, action in _PREFIX_TAGS.items():
+        if tag.startswith(prefix) and len(tag) > len(prefix):
+            return action(text, words, i, tag[len(prefix) :], transforms)
+    return None
+
+
+def _delete(text: str, words: Sequence[Word], i: int) -> _Change:
+    start, end = words[i][1]
+    if i > 0:  # take the space before the word with it
+        while start > words[i - 1][1][1] and text[start - 1].isspace():
+            start -= 1
+    else:  # the first word has none: take the space after it
+        while end < len(text) and text[end].isspace():
+            end += 1
+    return start, end, "", "unnecessary"
+
+
+def _merge_space(text: str, words: Sequence[Word], i: int) -> _Change | None:
+    if i + 1 >= len(words):
+        return None
+    start, end = words[i][1][1], words[i + 1][1][0]
+    if start == end or not text[start:end].isspace():
+        return None
+    return start, end, "", "spelling"
+
+
+def _append(text: str, words: Sequence[Word], i: int, word: str, _: Transforms) -> _Change:
+    if i < 0:  # before the first word
+        at = words[0][1][0] if words else len(text)
+        return at, at, word + (" " if words and not _attaches(word) else ""), "missing"
+    at = words[i][1][1]
+    return at, at, word if _attaches(word) else " " + word, "missing"
+
+
+def _replace(text: str, words: Sequence[Word], i: int, word: str, _: Transforms) -> _Change | None:
+    if i < 0:
+        return None
+    start, end = words[i][1]
+    kind = "spelling" if looks_misspelled(text[start:end], word) else "replace"
+    return _substitute(text, start, end, word, kind)
+
+
+def _case(text: str, words: Sequence[Word], i: int, name: str, _: Transforms) -> _Change | None:
+    convert = _CASES.get(name)
+    if i < 0 or convert is None:
+        return None
+    start, end = words[i][1]
+    return _substitute(text, start, end, convert(text[start:end]), "capitalization")
+
+
+def _transform(text: str, words: Sequence[Word], i: int, name: str, transforms: Transforms) -> _Change | None:
+    if i < 0:
+        return None
+    start, end = words[i][1]
+    word = text[start:end]
+    new = transforms.get(name, {}).get(word.lower())
+    if new is None:
+        return None
+    if len(word) > 1 and word.isupper():
+        new = new.upper()
+    elif word[:1].isupper():
+        new = new[:1].upper() + new[1:]
+    kind = next((k for p, k in _TRANSFORM_TYPES.items() if name.startswith(p)), "replace")
+    return _substitute(text, start, end, new, kind)
+
+
+def _substitute(text: str, start: int, end: int, new: str, kind: str) -> _Change | None:
+    return None if new == text[start:end] else (start, end, new, kind)
+
+
+def _attaches(word: str) -> bool:
+    """Punctuation such as ``.`` or ``,`` follows a word without a space; opening brackets/quotes do not."""
+    return bool(word) and unicodedata.category(word[0]) in ("Po", "Pe", "Pf", "Pd")
+
+
+_WHOLE_TAGS: dict[str, Callable[[str, Sequence[Word], int], _Change | None]] = {
+    "$DELETE": _delete,
+    "$MERGE_SPACE": _merge_space,
+}
+_PREFIX_TAGS = {"$APPEND_": _append, "$REPLACE_": _replace, "$CASE_": _case, "$TRANSFORM_": _transform}
+_CASES: dict[str, Callable[[str], str]] = {
+    "CAPITAL": lambda w: w[:1].upper() + w[1:],
+    "LOWER": str.lower,
+    "UPPER": str.upper,
+}
+_TRANSFORM_TYPES = {"VERB_": "verb form", "AGREEMENT_": "noun number"}

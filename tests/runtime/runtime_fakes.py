@@ -1,0 +1,180 @@
+"""A scripted tokenizer and language-model session for testing autocomplete decoding without any engine.
+
+Pure standard library (the stdlib-only test imports it with numpy/onnxruntime blocked). The "KV cache" the
+fake session keeps engine-side is the tuple of token ids seen so far, so the test can check that each step
+feeds one token after the right past, and that every kept value is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import string
+from array import array
+from dataclasses import dataclass, field
+
+from slm_web.backends.base import Tensor
+
+EOS = 0
+PRE_TOKENS = re.compile(r" ?\w+| ?[^\w\s]+|\s+(?!\S)|\s+")
+
+
+@dataclass
+class FakeEncoding:
+    ids: list[int] = field(default_factory=list)
+    offsets: list[tuple[int, int]] = field(default_factory=list)
+    word_ids: list[int | None] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+
+
+class FakeTokenizer:
+    """Greedy longest-match over a fixed vocabulary inside GPT-2-like pre-tokens (spaces lead words)."""
+
+    def __init__(self, vocab: list[str]) -> None:
+        # Every single character seen in the vocabulary is a token too, so any text over it encodes.
+        chars = sorted({c for v in vocab for c in v} | set(" .,!?'" + string.ascii_letters + string.digits))
+        self.vocab = ["<eos>", *dict.fromkeys(vocab + chars)]
+        self.ids = {t: i for i, t in enumerate(self.vocab)}
+
+    def pre_tokenize(self, text: str) -> list[tuple[str, tuple[int, int]]]:
+        return [(m.group(), m.span()) for m in PRE_TOKENS.finditer(text)]
+
+    def encode(self, text: str) -> FakeEncoding:
+        enc = FakeEncoding()
+        for w, (word, (start, _)) in enumerate(self.pre_tokenize(text)):
+            pos = 0
+            while pos < len(word):
+                piece = next(word[pos:end] for end in range(len(word), pos, -1) if word[pos:end] in self.ids)
+                enc.ids.append(self.ids[piece])
+                enc.offsets.append((start + pos, start + pos + len(piece)))
+                enc.word_ids.append(w)
+                enc.tokens.append(piece)
+                pos += len(piece)
+        return enc
+
+    def decode(self, ids: list[int]) -> str:
+        return "".join(self.vocab[i] for i in ids if i != EOS)
+
+
+class FakeLM:
+    """A session whose next-token scores depend on the end of the decoded context (``rules``).
+
+    ``rules`` maps a context suffix to ``{token: logit}``; the longest matching suffix wins; tokens not listed
+    get no score (they are outside the graph's top-k). ``delay`` makes ``run`` yield to the event loop like
+    the browser backend does.
+    """
+
+    def __init__(
+        self,
+        tokenizer: FakeTokenizer,
+        rules: dict[str, dict[str, float]],
+        n_layer: int = 1,
+        top_k: int = 8,
+        delay: float = 0.0,
+    ) -> None:
+        self.tokenizer, self.rules, self.top_k, self.delay = tokenizer, rules, top_k, delay
+        kv = [(i, p) for i in range(n_layer) for p in ("key", "value")]
+        self.input_names = ("input_ids", *(f"past_key_values.{i}.{p}" for i, p in kv))
+        self.output_names = ("top_logits", "top_ids", *(f"present.{i}.{p}" for i, p in kv))
+        self.calls: list[tuple[int, int]] = []  # (past length, new tokens) per run
+        self.live: set[int] = set()  # ids of kept values not yet released
+        self.closed = False
+
+    async def run(self, feeds, keep=()):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        new = list(feeds["input_ids"].data)
+        past = feeds["past_key_values.0.key"]
+        context = () if isinstance(past, Tensor) else past.ids
+        if not isinstance(past, Tensor):
+            assert id(past) in self.live, "fed a released past"
+        self.calls.append((len(context), len(new)))
+        ids = (*context, *new)
+        scores = self._scores(self.tokenizer.decode(list(ids)))
+        out = {
+            "top_logits": Tensor("float32", (1, len(scores)), array("f", [s for _, s in scores])),
+            "top_ids": Tensor("int64", (1, len(scores)), array("q", [t for t, _ in scores])),
+        }
+        for name in self.output_names[2:]:
+            value = _Cache(ids)
+            self.live.add(id(value))
+            out[name] = value
+        assert set(keep) == set(self.output_names[2:])
+        return out
+
+    def _scores(self, context: str) -> list[tuple[int, float]]:
+        # The empty key is the start of the text; otherwise the longest matching suffix decides.
+        suffix = max((s for s in self.rules if s and context.endswith(s)), key=len, default=None)
+        table = self.rules[""] if not context and "" in self.rules else self.rules.get(suffix, {".": 1.0})
+        ranked = sorted(((self.tokenizer.ids[t], v) for t, v in table.items()), key=lambda x: -x[1])
+        return ranked[: self.top_k]
+
+    def release(self, value) -> None:
+        self.live.discard(id(value))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass(eq=False)
+class _Cache:
+    ids: tuple[int, ...]
+
+
+def manifest(task_config: dict) -> dict:
+    return {
+        "task": "autocomplete",
+        "name": "fake-lm",
+        "tokenizer": {"kind": "bpe", "max_length": 64, "special_ids": {"eos": EOS, "pad": EOS}},
+        "task_config": task_config,
+    }
+
+
+VOCAB = [
+    " would",
+    " like",
+    " li",
+    "ke",
+    "ttle",
+    " love",
+    " have",
+    " to",
+    " the",
+    " I",
+    "I",
+    " weather",
+    " is",
+    " nice",
+    " be",
+    " go",
+]
+RULES = {
+    "": {"I": 3.0, " the": 1.0},
+    "I": {" would": 4.0, " like": 2.0},
+    " would": {" like": 5.0, " li": 1.0, " love": 3.0, " have": 2.0, " be": 2.5},
+    " li": {"ke": 5.0, "ttle": 2.0},
+    " like": {" to": 5.0, ",": 1.0},
+    " little": {" to": 2.0, ".": 3.0},
+    " love": {" to": 4.0, ".": 1.0},
+    " have": {" to": 4.0},
+    " be": {" nice": 2.0, ".": 1.0},
+    " to": {" go": 3.0, " be": 2.0},
+    " go": {".": 3.0},
+    " nice": {".": 3.0},
+}
+
+
+def make_model(rules: dict | None = None, max_positions: int = 64, delay: float = 0.0, top_k: int = 8):
+    from slm_web.tasks.autocomplete import AutocompleteModel
+
+    tokenizer = FakeTokenizer(VOCAB)
+    session = FakeLM(tokenizer, RULES if rules is None else rules, top_k=top_k, delay=delay)
+    config = {
+        "top_k": top_k,
+        "n_layer": 1,
+        "n_head": 1,
+        "head_dim": 2,
+        "max_positions": max_positions,
+        "eos_id": EOS,
+    }
+    return AutocompleteModel(manifest(config), tokenizer, session)
