@@ -1,0 +1,61 @@
+"""torch module -> ONNX (opset 17) with the raw graph contract that :mod:`converter.postprocess` extends.
+
+Raw contract: encoders take ``input_ids``, ``attention_mask`` [B,S] and return ``logits``; decoders take
+``input_ids`` [1,T] and ``past_key_values.{i}.key/value`` [1,H,P,Dh] and return ``logits`` [1,T,V] and
+``present.{i}.key/value``.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import Any
+
+import onnx
+
+OPSET = 17
+
+
+def kv_names(n_layer: int, prefix: str) -> list[str]:
+    """``prefix.{i}.key``, ``prefix.{i}.value`` for every layer, in the order the decoder takes them."""
+    return [f"{prefix}.{i}.{kind}" for i in range(n_layer) for kind in ("key", "value")]
+
+
+def export_module(module: Any) -> onnx.ModelProto:
+    """Trace an :class:`~converter.models.Encoder` or :class:`~converter.models.Decoder` to ONNX."""
+    import torch
+
+    from .models import Decoder
+
+    config = module.config
+    if isinstance(module, Decoder):
+        head_dim = config.hidden // config.n_head
+        # Non-empty example past so the tracer keeps P symbolic; P = 0 works at run time.
+        past = [torch.zeros(1, config.n_head, 2, head_dim) for _ in range(2 * config.n_layer)]
+        args: tuple = (torch.ones(1, 3, dtype=torch.long), *past)
+        inputs = ["input_ids", *kv_names(config.n_layer, "past_key_values")]
+        outputs = ["logits", *kv_names(config.n_layer, "present")]
+        axes = {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}}
+        axes |= {name: {2: "past_sequence"} for name in inputs[1:]}
+        axes |= {name: {2: "total_sequence"} for name in outputs[1:]}
+    else:
+        args = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
+        inputs, outputs = ["input_ids", "attention_mask"], ["logits"]
+        axes = {name: {0: "batch", 1: "sequence"} for name in inputs} | {"logits": {0: "batch"}}
+    buffer = io.BytesIO()
+    with torch.no_grad(), warnings.catch_warnings():
+        # The TorchScript exporter is deprecated in favour of dynamo; it is the one that exports
+        # opset 17 directly with dynamic axes and plain ops, so silence its notices.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module,
+            args,
+            buffer,
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=inputs,
+            output_names=outputs,
+            dynamic_axes=axes,
+            do_constant_folding=True,
+        )
+    return onnx.load_from_string(buffer.getvalue())

@@ -1,0 +1,266 @@
+"""The conversion pipeline: source -> raw ONNX -> task head -> int8 -> validation -> bundle."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import onnx
+
+from slm_web.bundle import MODEL, TOKENIZER, write_bundle
+from slm_web.errors import BundleError
+
+from . import __version__
+from .build import build_module, labels_from_config
+from .checkpoint import load_checkpoint, read_json
+from .errors import ConvertError
+from .export import OPSET, export_module
+from .postprocess import add_head, normalize_inputs
+from .quantize import quantize_int8
+from .samples import SAMPLE_TEXTS
+from .tokenizer import clean_tokenizer, tokenizer_kind, tokenizer_section
+from .validate import Context, check_parity, compare, evaluate
+
+TASKS = ("sentiment", "grammar", "autocomplete")
+FAMILIES = {"sentiment": "bert", "grammar": "bert", "autocomplete": "gpt2"}
+# task_config defaults; the checkpoint's slm_task.json (or --task-config) overrides them.
+TASK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "sentiment": {},
+    "grammar": {"tag_top_k": 4, "transforms": {}, "min_confidence": 0.5, "max_passes": 3},
+    "autocomplete": {"top_k": 32},
+}
+
+
+@dataclass
+class Options:
+    """Everything the CLI can set (see ``python -m converter --help``)."""
+
+    task: str
+    out: Path
+    quantize: str = "int8"
+    keep_layers: int | None = None
+    vocab_corpus: list[Path] = field(default_factory=list)
+    max_length: int = 128
+    top_k: int | None = None
+    tag_top_k: int | None = None
+    per_channel: bool = False
+    eval_file: Path | None = None
+    report: Path | None = None
+    min_agreement: float = 0.98
+    name: str | None = None
+    tokenizer: Path | None = None
+    task_config: Path | None = None
+    progress: bool = False
+
+
+@dataclass
+class Source:
+    """A source brought to the raw graph contract, with what the manifest needs to know about it."""
+
+    model: onnx.ModelProto
+    tokenizer: dict[str, Any]
+    config: dict[str, Any]  # HF config.json ({} for an ONNX source)
+    task_meta: dict[str, Any]  # slm_task.json / --task-config
+    source_bytes: int
+
+
+def convert(src: str | Path, opts: Options) -> dict[str, Any]:
+    """Convert ``src`` (checkpoint folder or .onnx file) into the bundle ``opts.out``; returns the report.
+
+    Raises :class:`ConvertError` (one line) for every problem; nothing is written at ``opts.out`` then.
+    """
+    if opts.task not in TASKS:
+        raise ConvertError(f"unknown task {opts.task!r} (known: {', '.join(TASKS)})")
+    _check_writable(opts.out)
+    source = load_source(Path(src), opts)
+    kind = tokenizer_kind(source.tokenizer)
+    tokenizer = clean_tokenizer(source.tokenizer)
+    task_config, max_length = build_task_config(source, opts)
+    k = task_config.get("tag_top_k") or task_config.get("top_k") or 0
+    fp32 = add_head(source.model, opts.task, k).SerializeToString()
+    int8 = quantize_int8(onnx.load_from_string(fp32), opts.per_channel).SerializeToString()
+    models = {"fp32": fp32, "int8": int8}
+    tokenizer_json = json.dumps(tokenizer, ensure_ascii=False)
+    validation = validate(opts, models, tokenizer_json, task_config, max_length, source.source_bytes)
+    inputs, outputs = io_names(models[opts.quantize])
+    manifest = {
+        "task": opts.task,
+        "name": opts.name or f"{opts.task}-{Path(src).stem}",
+        "tokenizer": tokenizer_section(tokenizer, source.config, max_length, kind),
+        "model": {
+            "architecture": FAMILIES[opts.task],
+            "opset": OPSET,
+            "quantization": opts.quantize,
+            "inputs": inputs,
+            "outputs": outputs,
+        },
+        "task_config": task_config,
+        "validation": validation,
+        "source": {
+            "path": str(src),
+            "converter": __version__,
+            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    }
+    members = {MODEL: models[opts.quantize], TOKENIZER: tokenizer_json.encode("utf-8")}
+    try:
+        written = write_bundle(opts.out, manifest, members)
+    except BundleError as e:
+        raise ConvertError(str(e)) from None
+    except OSError as e:
+        raise ConvertError(f"cannot write {opts.out}: {e.strerror or e}") from None
+    validation["sizes"]["bundle_bytes"] = opts.out.stat().st_size
+    if opts.report:
+        _write_report(opts.report, written | {"validation": validation})
+    return written | {"validation": validation}
+
+
+def io_names(model_bytes: bytes) -> tuple[list[str], list[str]]:
+    """The graph's input and output names, in order."""
+    graph = onnx.load_from_string(model_bytes).graph
+    return [i.name for i in graph.input], [o.name for o in graph.output]
+
+
+def load_source(src: Path, opts: Options) -> Source:
+    """A checkpoint folder (exported through torch) or an existing .onnx file (+ --tokenizer)."""
+    if src.suffix == ".onnx":
+        return _onnx_source(src, opts)
+    if opts.tokenizer or opts.task_config:
+        raise ConvertError("--tokenizer and --task-config are for .onnx sources; a checkpoint has its own")
+    with tempfile.TemporaryDirectory() as tmp:
+        if opts.vocab_corpus:
+            from .prune import prune_checkpoint
+
+            prune_checkpoint(src, opts.vocab_corpus, Path(tmp) / "pruned")
+            src_for_export = Path(tmp) / "pruned"
+        else:
+            src_for_export = src
+        checkpoint = load_checkpoint(src_for_export)
+        module, _ = build_module(checkpoint, opts.task, opts.keep_layers)
+        model = export_module(module)
+        source_bytes = load_checkpoint(src).weights_file.stat().st_size
+    return Source(model, checkpoint.tokenizer, checkpoint.config, checkpoint.task_meta, source_bytes)
+
+
+def _onnx_source(src: Path, opts: Options) -> Source:
+    if opts.tokenizer is None:
+        raise ConvertError("an .onnx source needs --tokenizer tokenizer.json")
+    if opts.vocab_corpus or opts.keep_layers:
+        raise ConvertError("--vocab-corpus and --keep-layers need a checkpoint folder, not an .onnx file")
+    if not src.is_file():
+        raise ConvertError(f"ONNX file not found: {src}")
+    try:
+        model = onnx.load_model(src)  # also pulls in external data files, so the bundle is self-contained
+    except FileNotFoundError as e:
+        raise ConvertError(f"{src} refers to external data that is missing: {e.filename or e}") from None
+    except Exception as e:  # onnx raises DecodeError and others for a damaged file
+        raise ConvertError(f"{src} is not a readable ONNX model ({type(e).__name__})") from None
+    tokenizer = read_json(opts.tokenizer, "tokenizer")
+    task_meta = read_json(opts.task_config, "--task-config") if opts.task_config else {}
+    if not isinstance(tokenizer, dict) or not isinstance(task_meta, dict):
+        raise ConvertError("--tokenizer and --task-config must hold JSON objects")
+    model = normalize_inputs(model, opts.task)
+    return Source(model, tokenizer, {}, task_meta, src.stat().st_size)
+
+
+def build_task_config(source: Source, opts: Options) -> tuple[dict[str, Any], int]:
+    """The manifest's task_config (defaults < checkpoint metadata < CLI) and the tokens per call."""
+    config = {**TASK_DEFAULTS[opts.task], **source.task_meta}
+    if opts.top_k is not None:
+        config["top_k"] = opts.top_k
+    if opts.tag_top_k is not None:
+        config["tag_top_k"] = opts.tag_top_k
+    if opts.task == "autocomplete":
+        section = tokenizer_section(source.tokenizer, source.config, 1)
+        config |= _decoder_shape(source)
+        config["top_k"] = min(config["top_k"], section["vocab_size"])
+        config.setdefault("eos_id", section["special_ids"]["eos"])
+        return config, config["max_positions"]
+    key = "labels" if opts.task == "sentiment" else "tags"
+    if source.config:
+        names = labels_from_config(source.config)
+        if key in config and list(config[key]) != names:
+            raise ConvertError(f"slm_task.json {key} disagree with config.json id2label")
+        config[key] = names
+    if not isinstance(config.get(key), list) or not config[key]:
+        raise ConvertError(f"task {opts.task!r} needs {key!r}: give them in --task-config")
+    if opts.task == "grammar":
+        config["tag_top_k"] = min(config["tag_top_k"], len(config["tags"]))
+    limit = source.config.get("max_position_embeddings") or config.get("max_positions") or opts.max_length
+    return config, min(opts.max_length, limit)
+
+
+def _decoder_shape(source: Source) -> dict[str, int]:
+    """n_layer, n_head, head_dim from the graph's cache inputs; max_positions from config or metadata."""
+    pasts = [i for i in source.model.graph.input if i.name.startswith("past_key_values.")]
+    dims = [d.dim_value for d in pasts[0].type.tensor_type.shape.dim]
+    if len(dims) != 4 or not dims[1] or not dims[3]:
+        raise ConvertError("past_key_values inputs must have static head count and head size [1,H,P,D]")
+    max_positions = source.config.get("n_positions") or source.task_meta.get("max_positions")
+    if not max_positions:
+        raise ConvertError("autocomplete needs max_positions (config.json n_positions or --task-config)")
+    return {
+        "n_layer": len(pasts) // 2,
+        "n_head": dims[1],
+        "head_dim": dims[3],
+        "max_positions": int(max_positions),
+    }
+
+
+def validate(
+    opts: Options,
+    models: dict[str, bytes],
+    tokenizer_json: str,
+    task_config: dict[str, Any],
+    max_length: int,
+    source_bytes: int,
+) -> dict[str, Any]:
+    """The manifest's ``validation`` object; raises when int8 disagrees or the tokenizer lacks parity."""
+    from tokenizers import Tokenizer
+
+    ctx = Context(Tokenizer.from_str(tokenizer_json), max_length, task_config, opts.task == "autocomplete")
+    parity = check_parity(tokenizer_json, SAMPLE_TEXTS)
+    if parity["status"] == "mismatch":
+        raise ConvertError(
+            f"the runtime tokenizer differs from HF tokenizers on {parity['text']!r}: refusing to pack it"
+        )
+    report: dict[str, Any] = {
+        "sizes": {
+            "source_bytes": source_bytes,
+            "fp32_model_bytes": len(models["fp32"]),
+            "int8_model_bytes": len(models["int8"]),
+        },
+        "tokenizer_parity": parity,
+        "fp32_vs_int8": compare(opts.task, models["fp32"], models["int8"], ctx, opts.progress),
+    }
+    if opts.eval_file:
+        report["eval"] = evaluate(opts.task, models, ctx, opts.eval_file, opts.progress)
+    agreement = report["fp32_vs_int8"]["top1_agreement"]
+    if opts.quantize == "int8" and agreement < opts.min_agreement:
+        raise ConvertError(
+            f"int8 top-1 agreement with fp32 is {agreement:.3f}, below --min-agreement {opts.min_agreement}"
+        )
+    return report
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before the slow work if the bundle cannot be written."""
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise ConvertError(f"output {out} is a directory")
+    if not parent.is_dir():
+        raise ConvertError(f"cannot write {out}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ConvertError(f"cannot write {out}: directory {parent} is not writable")
+
+
+def _write_report(path: Path, report: dict[str, Any]) -> None:
+    try:
+        path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as e:
+        raise ConvertError(f"cannot write report {path}: {e.strerror or e}") from None

@@ -1,0 +1,182 @@
+"""ONNX graph surgery: bring any source graph to the bundle's graph I/O (docs/bundle-format.md).
+
+``normalize_inputs`` adapts foreign exports (extra ``token_type_ids``, ``position_ids`` or ``attention_mask``
+inputs are computed in the graph instead); ``add_head`` appends the task's post-processing (softmax, top-k)
+after the raw ``logits`` and drops outputs the runtime does not read.
+"""
+
+from __future__ import annotations
+
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from .errors import ConvertError
+
+LOGITS = "logits"
+
+
+def _const(graph: onnx.GraphProto, name: str, values: list[int], scalar: bool = False) -> str:
+    import numpy as np
+
+    array = np.array(values[0] if scalar else values, dtype=np.int64)
+    graph.initializer.append(numpy_helper.from_array(array, name))
+    return name
+
+
+def _replace_outputs(graph: onnx.GraphProto, outputs: list[onnx.ValueInfoProto]) -> None:
+    del graph.output[:]
+    graph.output.extend(outputs)
+
+
+def _require_output(graph: onnx.GraphProto, name: str) -> None:
+    if name not in [o.name for o in graph.output]:
+        found = ", ".join(o.name for o in graph.output)
+        raise ConvertError(f"the ONNX graph has no {name!r} output (outputs: {found})")
+
+
+def _kv_outputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
+    return [o for o in graph.output if o.name.startswith("present.")]
+
+
+def classifier_head(graph: onnx.GraphProto, k: int) -> None:
+    """logits [B,L] -> logits, probs (softmax)."""
+    graph.node.append(helper.make_node("Softmax", [LOGITS], ["probs"], axis=-1, name="slm_softmax"))
+    _replace_outputs(
+        graph,
+        [
+            helper.make_tensor_value_info(LOGITS, TensorProto.FLOAT, ["batch", "labels"]),
+            helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["batch", "labels"]),
+        ],
+    )
+
+
+def tagger_head(graph: onnx.GraphProto, k: int) -> None:
+    """logits [B,S,T] -> tag_probs, tag_ids [B,S,k] (the k most likely tags per token, descending)."""
+    graph.node.extend(
+        [
+            helper.make_node("Softmax", [LOGITS], ["slm_tag_probs_all"], axis=-1, name="slm_softmax"),
+            helper.make_node(
+                "TopK",
+                ["slm_tag_probs_all", _const(graph, "slm_tag_k", [k])],
+                ["tag_probs", "tag_ids"],
+                axis=-1,
+                name="slm_topk",
+            ),
+        ]
+    )
+    shape = ["batch", "sequence", k]
+    _replace_outputs(
+        graph,
+        [
+            helper.make_tensor_value_info("tag_probs", TensorProto.FLOAT, shape),
+            helper.make_tensor_value_info("tag_ids", TensorProto.INT64, shape),
+        ],
+    )
+
+
+def lm_head(graph: onnx.GraphProto, k: int) -> None:
+    """logits [1,T,V] -> top_logits, top_ids [1,k] of the last position; the presents stay outputs."""
+    graph.node.extend(
+        [
+            helper.make_node(
+                "Gather", [LOGITS, _const(graph, "slm_last", [-1], scalar=True)], ["slm_last_logits"], axis=1
+            ),
+            helper.make_node(
+                "TopK",
+                ["slm_last_logits", _const(graph, "slm_top_k", [k])],
+                ["top_logits", "top_ids"],
+                axis=-1,
+                name="slm_topk",
+            ),
+        ]
+    )
+    _replace_outputs(
+        graph,
+        [
+            helper.make_tensor_value_info("top_logits", TensorProto.FLOAT, [1, k]),
+            helper.make_tensor_value_info("top_ids", TensorProto.INT64, [1, k]),
+            *_kv_outputs(graph),
+        ],
+    )
+
+
+HEADS = {"sentiment": classifier_head, "grammar": tagger_head, "autocomplete": lm_head}
+
+
+def add_head(model: onnx.ModelProto, task: str, k: int = 0) -> onnx.ModelProto:
+    """Append ``task``'s post-processing to a raw graph (``k``: tags per token or LM candidates)."""
+    _require_output(model.graph, LOGITS)
+    HEADS[task](model.graph, k)
+    onnx.checker.check_model(model)
+    return model
+
+
+def _input(graph: onnx.GraphProto, name: str) -> onnx.ValueInfoProto | None:
+    return next((i for i in graph.input if i.name == name), None)
+
+
+def _computed_input(graph: onnx.GraphProto, name: str, nodes: list[onnx.NodeProto]) -> None:
+    """Turn graph input ``name`` into a value computed by ``nodes`` (prepended: topological order holds)."""
+    graph.input.remove(_input(graph, name))
+    for node in reversed(nodes):
+        graph.node.insert(0, node)
+
+
+def _ones_or_zeros(name: str, shape: str, value: int) -> onnx.NodeProto:
+    return helper.make_node(
+        "ConstantOfShape", [shape], [name], value=helper.make_tensor("v", TensorProto.INT64, [1], [value])
+    )
+
+
+def normalize_inputs(model: onnx.ModelProto, task: str) -> onnx.ModelProto:
+    """Make a foreign export take exactly the bundle's inputs; computes what it needs from them."""
+    graph = model.graph
+    if _input(graph, "input_ids") is None:
+        raise ConvertError("the ONNX graph has no 'input_ids' input")
+    if task != "autocomplete":
+        if _input(graph, "attention_mask") is None:
+            raise ConvertError("the ONNX graph has no 'attention_mask' input")
+        if _input(graph, "token_type_ids") is not None:
+            # Single sentences: token types are all zero, the same shape as input_ids.
+            _computed_input(
+                graph,
+                "token_type_ids",
+                [
+                    helper.make_node("Shape", ["input_ids"], ["slm_ids_shape"]),
+                    _ones_or_zeros("token_type_ids", "slm_ids_shape", 0),
+                ],
+            )
+        return model
+    pasts = [i.name for i in graph.input if i.name.startswith("past_key_values.")]
+    if not pasts or not _kv_outputs(graph):
+        raise ConvertError(
+            "an autocomplete ONNX graph needs a KV cache: past_key_values.{i}.key/value inputs and "
+            "present.{i}.key/value outputs"
+        )
+    # P (past length) from the first cache input; T from input_ids; positions P..P+T-1, mask of P+T ones.
+    nodes = [
+        helper.make_node("Shape", [pasts[0]], ["slm_past_len"], start=2, end=3),
+        helper.make_node("Shape", ["input_ids"], ["slm_new_len"], start=1, end=2),
+        helper.make_node("Add", ["slm_past_len", "slm_new_len"], ["slm_total_len"]),
+    ]
+    if _input(graph, "position_ids") is not None:
+        one = _const(graph, "slm_one", [1], scalar=True)
+        zero = _const(graph, "slm_axis0", [0])
+        nodes += [
+            helper.make_node("Squeeze", ["slm_past_len", zero], ["slm_p"]),
+            helper.make_node("Squeeze", ["slm_total_len", zero], ["slm_pt"]),
+            helper.make_node("Range", ["slm_p", "slm_pt", one], ["slm_positions"]),
+            helper.make_node("Unsqueeze", ["slm_positions", zero], ["position_ids"]),
+        ]
+        _computed_input(graph, "position_ids", [])
+    if _input(graph, "attention_mask") is not None:
+        nodes += [
+            helper.make_node(
+                "Concat", [_const(graph, "slm_batch1", [1]), "slm_total_len"], ["slm_mask_shape"], axis=0
+            ),
+            _ones_or_zeros("attention_mask", "slm_mask_shape", 1),
+        ]
+        _computed_input(graph, "attention_mask", [])
+    for node in reversed(nodes):
+        graph.node.insert(0, node)
+    return model
