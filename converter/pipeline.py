@@ -225,6 +225,8 @@ def validate(
 
     ctx = Context(Tokenizer.from_str(tokenizer_json), max_length, task_config, opts.task == "autocomplete")
     parity = check_parity(tokenizer_json, SAMPLE_TEXTS)
+    if parity["status"] == "unsupported":
+        raise ConvertError(f"the runtime cannot reproduce this tokenizer: {parity['reason']}")
     if parity["status"] == "mismatch":
         raise ConvertError(
             f"the runtime tokenizer differs from HF tokenizers on {parity['text']!r}: refusing to pack it"
