@@ -122,34 +122,11 @@ def classify_token(generated: str, candidate: str, prefix: str, max_words: int) 
         return _INVALID
     if is_word_char(piece[0]) or piece[0] == "\ufffd":
         return _EXTEND  # continues the word, or starts one right after healed whitespace
-    words = suggested_words(base, prefix)
+    words = count_words(base)
     lead = piece.lstrip()[0]
     if piece[0].isspace() and "\n" not in piece and is_word_char(lead) and words < max_words:
         return _EXTEND  # a space and the next word
     return _FINISH if words else _INVALID  # punctuation, a line break, or a word after max_words
-
-
-def suggested_words(generated: str, prefix: str) -> int:
-    """Words a hypothesis suggests: a typed word kept as it is ("would" + " like") is not one of them.
-
-    >>> suggested_words(" like", " li"), suggested_words(" would like", " would"), suggested_words(" and", "")
-    (1, 1, 1)
-    """
-    words = count_words(generated)
-    typed_word = bool(prefix) and is_word_char(prefix[-1])
-    if typed_word and (len(generated) == len(prefix) or not is_word_char(generated[len(prefix)])):
-        words -= 1
-    return words
-
-
-def shown_text(generated: str, prefix: str) -> str:
-    """The words a suggestion shows: the completed typed word and what follows, or only the new words.
-
-    >>> shown_text(" like", " li"), shown_text(" would like", " would"), shown_text(" like", " ")
-    ('like', 'like', 'like')
-    """
-    insert = generated[len(prefix) :]
-    return insert.strip() if insert and not is_word_char(insert[0]) else generated.strip()
 
 
 @dataclass
@@ -280,7 +257,7 @@ class AutocompleteModel(Model):
         if end_prob <= 0.0 or len(h.text) < len(prefix):
             return
         insert = h.text[len(prefix) :]
-        shown = shown_text(h.text, prefix)
+        shown = h.text.strip()
         if not insert or not count_words(insert) or "\ufffd" in insert:
             return
         score = math.exp(h.logprob) * end_prob

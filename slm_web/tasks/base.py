@@ -96,11 +96,3 @@ def pad_batch(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[list[list[int
     mask = [[1] * len(r) + [0] * (width - len(r)) for r in rows]
     return ids, mask
 
-
-def truncate(ids: list[int], max_length: int, sep_id: int | None) -> list[int]:
-    """Keep the first ``max_length`` ids, ending with ``[SEP]`` again if the encoding had one."""
-    if len(ids) <= max_length:
-        return ids
-    if sep_id is not None and ids[-1] == sep_id:
-        return [*ids[: max_length - 1], sep_id]
-    return ids[:max_length]

@@ -20,28 +20,28 @@ from typing import Any
 
 from .. import text as textlib
 from ..backends.base import Tensor
-from .base import Model, pad_batch, truncate
+from .base import Model, pad_batch
 from .gector import KEEP, Word, apply_edits, apply_tags, compose_edits
 from .results import Correction, Edit
 
 BATCH_SIZE = 16
 
 
-def words_of(encoding: Any, text: str, limit: int) -> tuple[list[Word], list[int]]:
+def words_of(encoding: Any, text: str) -> tuple[list[Word], list[int]]:
     """The words of an encoding with their character spans, and the position of each word's first token.
 
-    Words come from the encoding's ``word_ids`` (the pre-tokenizer's words, as in training); words whose
-    first token lies at or past ``limit`` (cut by truncation) are left out.
+    Words come from the encoding's ``word_ids`` (the pre-tokenizer's words, as in training), so words cut
+    off by truncation are simply absent (they keep their text).
 
     >>> from types import SimpleNamespace as E
     >>> enc = E(word_ids=[None, 0, 0, 1, None], offsets=[(0, 0), (0, 2), (2, 5), (6, 8), (0, 0)])
-    >>> words_of(enc, "Hello my", 128)
+    >>> words_of(enc, "Hello my")
     ([('Hello', (0, 5)), ('my', (6, 8))], [1, 3])
     """
     spans: dict[int, list[int]] = {}
     firsts: dict[int, int] = {}
     for pos, (word, (start, end)) in enumerate(zip(encoding.word_ids, encoding.offsets, strict=True)):
-        if word is None or pos >= limit:
+        if word is None:
             continue
         if word in spans:
             spans[word][1] = max(spans[word][1], end)
@@ -90,12 +90,12 @@ class GrammarModel(Model):
 
     async def _tag_pass(self, sentences: list[str], threshold: float) -> list[tuple[str, list[Edit]]]:
         """One tagging pass over sentences: each one's corrected text and edits."""
-        encodings = [self.tokenizer.encode(s) for s in sentences]
-        rows = [truncate(list(e.ids), self.max_length, self.special_ids.get("sep")) for e in encodings]
+        encodings = [self.tokenizer.encode(s, max_length=self.max_length) for s in sentences]
+        rows = [list(e.ids) for e in encodings]
         tags = await self._top_tags(rows, threshold)
         results = []
         for sentence, encoding, row, row_tags in zip(sentences, encodings, rows, tags, strict=True):
-            words, firsts = words_of(encoding, sentence, len(row) - 1)
+            words, firsts = words_of(encoding, sentence)
             start_tag = row_tags[0] if row and row[0] == self.special_ids.get("cls") else KEEP
             word_tags = [row_tags[p] for p in firsts]
             transforms = self.config.get("transforms")

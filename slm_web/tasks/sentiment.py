@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from .. import text as textlib
 from ..backends.base import Tensor
 from ..errors import InputTextError
-from .base import Model, pad_batch, truncate
+from .base import Model, pad_batch
 from .results import Classification
 
 BATCH_SIZE = 16
@@ -48,8 +48,8 @@ class SentimentModel(Model):
     def _encode(self, text: str, what: str) -> list[int]:
         text = textlib.clean(text, what)
         textlib.require_content(text, what)
-        ids = self.tokenizer.encode(textlib.head(text, self.max_length)).ids
-        return truncate(list(ids), self.max_length, self.special_ids.get("sep"))
+        encoding = self.tokenizer.encode(textlib.head(text, self.max_length), max_length=self.max_length)
+        return list(encoding.ids)
 
     async def _classify(self, rows: list[list[int]]) -> list[Classification]:
         # Sorting by length keeps padding small; results go back to the caller's order.
