@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import onnx
+from tqdm import tqdm
 
 from slm_web.bundle import MODEL, TOKENIZER, write_bundle
 from slm_web.errors import BundleError
@@ -27,6 +30,7 @@ from .tokenizer import clean_tokenizer, tokenizer_kind, tokenizer_section
 from .validate import Context, check_parity, compare, evaluate
 
 TASKS = ("sentiment", "grammar", "autocomplete")
+STAGES = ("export", "quantize", "validate", "write")
 FAMILIES = {"sentiment": "bert", "grammar": "bert", "autocomplete": "gpt2"}
 # task_config defaults; the checkpoint's slm_task.json (or --task-config) overrides them.
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -77,16 +81,37 @@ def convert(src: str | Path, opts: Options) -> dict[str, Any]:
     if opts.task not in TASKS:
         raise ConvertError(f"unknown task {opts.task!r} (known: {', '.join(TASKS)})")
     _check_writable(opts.out)
-    source = load_source(Path(src), opts)
+    with tqdm(total=len(STAGES), disable=not opts.progress, file=sys.stderr, leave=False) as bar:
+        written, validation = _convert(Path(src), opts, lambda name: _stage(bar, name))
+    validation["sizes"]["bundle_bytes"] = opts.out.stat().st_size
+    if opts.report:
+        _write_report(opts.report, written | {"validation": validation})
+    return written | {"validation": validation}
+
+
+def _stage(bar: Any, name: str) -> None:
+    """Advance the progress bar past the previous stage and name the next one."""
+    if bar.desc:
+        bar.update(1)
+    bar.set_description(name)
+
+
+def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The conversion proper; returns the manifest as written and the validation report."""
+    stage("export")
+    source = load_source(src, opts)
     kind = tokenizer_kind(source.tokenizer)
     tokenizer = clean_tokenizer(source.tokenizer)
     task_config, max_length = build_task_config(source, opts)
     k = task_config.get("tag_top_k") or task_config.get("top_k") or 0
     fp32 = add_head(source.model, opts.task, k).SerializeToString()
+    stage("quantize")
     int8 = quantize_int8(onnx.load_from_string(fp32), opts.per_channel).SerializeToString()
     models = {"fp32": fp32, "int8": int8}
     tokenizer_json = json.dumps(tokenizer, ensure_ascii=False)
+    stage("validate")
     validation = validate(opts, models, tokenizer_json, task_config, max_length, source.source_bytes)
+    stage("write")
     inputs, outputs = io_names(models[opts.quantize])
     manifest = {
         "task": opts.task,
@@ -114,10 +139,7 @@ def convert(src: str | Path, opts: Options) -> dict[str, Any]:
         raise ConvertError(str(e)) from None
     except OSError as e:
         raise ConvertError(f"cannot write {opts.out}: {e.strerror or e}") from None
-    validation["sizes"]["bundle_bytes"] = opts.out.stat().st_size
-    if opts.report:
-        _write_report(opts.report, written | {"validation": validation})
-    return written | {"validation": validation}
+    return written, validation
 
 
 def io_names(model_bytes: bytes) -> tuple[list[str], list[str]]:

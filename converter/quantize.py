@@ -89,16 +89,21 @@ def _quantize_matmuls(model: onnx.ModelProto, per_channel: bool) -> onnx.ModelPr
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
         onnx.save_model(model, src)
-        # ORT's quantizer logs its progress at INFO; keep the converter's own output readable.
-        logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
-        quantize_dynamic(
-            src,
-            dst,
-            weight_type=QuantType.QInt8,
-            per_channel=per_channel,
-            op_types_to_quantize=["MatMul"],
-            # Only weights (constant B) are quantized; activation x activation MatMuls (attention scores)
-            # stay float for accuracy.
-            extra_options={"MatMulConstBOnly": True},
-        )
+        # ORT's quantizer logs on the root logger (progress, and advice to pre-process that does not apply:
+        # the graph is already constant-folded and we deliberately skip fusions); keep the CLI output clean.
+        root, level = logging.getLogger(), logging.getLogger().level
+        root.setLevel(logging.ERROR)
+        try:
+            quantize_dynamic(
+                src,
+                dst,
+                weight_type=QuantType.QInt8,
+                per_channel=per_channel,
+                op_types_to_quantize=["MatMul"],
+                # Only weights (constant B) are quantized; activation x activation MatMuls (attention
+                # scores) stay float for accuracy.
+                extra_options={"MatMulConstBOnly": True},
+            )
+        finally:
+            root.setLevel(level)
         return onnx.load_model(dst)
