@@ -132,9 +132,9 @@ async function init({ baseURL, tasks, threads }, progress) {
   await pyodide.loadPackage("slm-web", { messageCallback: () => {}, errorCallback: (m) => console.warn(m) });
   const py = pyodide.pyimport("slm_web.worker");
   py.configure(ort);
-  // Look each function up once: every attribute access on a PyProxy creates a new proxy.
+  // Look each function up once: every attribute access on a PyProxy creates a new proxy. They are
+  // borrowed from `py`, which lives as long as the worker.
   const python = { load: py.load, call: py.call, stats: py.stats };
-  py.destroy();
 
   for (const task of tasks) {
     const bundle = manifest.bundles[task];
@@ -147,7 +147,9 @@ async function init({ baseURL, tasks, threads }, progress) {
     const keep = new Set(Object.entries(manifest.files).map(([p, i]) => `${new URL(p, baseURL).href}?sha256=${i.sha256}`));
     await pruneCache(cache, keep);
   }
-  state = { python, tasks: new Set(tasks) };
+  // Pyodide's wasm memory size (a private field: diagnostics only, null if it ever disappears).
+  const heapBytes = () => pyodide._module?.HEAP8?.byteLength ?? null;
+  state = { python, tasks: new Set(tasks), heapBytes };
   step("ready");
   return { tasks, threads: ort.env.wasm.numThreads, crossOriginIsolated: self.crossOriginIsolated };
 }
@@ -178,7 +180,7 @@ async function call({ id, method, text, options }) {
 const handlers = {
   init: (message) => init(message, (p) => post({ type: "progress", id: message.id, ...p })),
   call,
-  stats: () => (state ? JSON.parse(state.python.stats()) : null),
+  stats: () => (state ? { ...JSON.parse(state.python.stats()), wasm_heap_bytes: state.heapBytes() } : null),
 };
 
 self.onmessage = ({ data: message }) => {

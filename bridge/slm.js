@@ -117,7 +117,7 @@ export class SLM {
     return { ...result, edits: toUTF16Offsets(text, result.edits) };
   }
 
-  /** Worker diagnostics (Python allocations, call count); for tests and monitoring. */
+  /** Worker diagnostics (calls served, live Python objects, wasm heap size); for tests and monitoring. */
   stats() {
     return this.#request({ type: "stats" });
   }

@@ -1,10 +1,11 @@
-"""``python -m webbuild wheel|finish …``: the Python steps of ``build_wasm.sh`` (a line per step)."""
+"""``python -m webbuild wheel|bundle|finish …``: the Python steps of ``build_wasm.sh`` (a line per step)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from webbuild.bundles import build_bundle
 from webbuild.site import INDEX_HTML, precompress, write_manifest
 from webbuild.wheel import build_wheel, project_version, write_lock
 
@@ -17,6 +18,10 @@ def _wheel(args: argparse.Namespace) -> None:
         if stale != wheel:
             stale.unlink()
     print(f"    {wheel.name} sha256 {entry['sha256'][:16]}…, pyodide-lock.json lists it")
+
+
+def _bundle(args: argparse.Namespace) -> None:
+    print(f"    {build_bundle(args.task, args.out)}")
 
 
 def _finish(args: argparse.Namespace) -> None:
@@ -37,6 +42,10 @@ def main(argv: list[str] | None = None) -> None:
     wheel.add_argument("--stock-lock", type=Path, required=True, help="Pyodide's own pyodide-lock.json")
     wheel.add_argument("--out", type=Path, required=True)
     wheel.set_defaults(run=_wheel)
+    bundle = sub.add_parser("bundle", help="the default bundle of a task (student, or a tiny model)")
+    bundle.add_argument("task", choices=["sentiment", "autocomplete", "grammar"])
+    bundle.add_argument("--out", type=Path, required=True)
+    bundle.set_defaults(run=_bundle)
     finish = sub.add_parser("finish", help="precompress large files, write build-manifest.json")
     finish.add_argument("site", type=Path)
     finish.set_defaults(run=_finish)

@@ -17,6 +17,7 @@ MANIFEST = "build-manifest.json"
 # The site's front page only points at the demo (a meta refresh: no script, fine under the strict CSP).
 INDEX_HTML = """<!doctype html>
 <meta charset="utf-8">
+<link rel="icon" href="demo/favicon.svg">
 <meta http-equiv="refresh" content="0; url=demo/">
 <title>slm-web</title>
 <a href="demo/">slm-web demo</a>

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,9 +138,9 @@ def _launch(playwright_instance, base_url: str, profile: str) -> Browser:
     return Browser(context, watch, base_url)
 
 
-@pytest.fixture
-def browser(playwright_instance, base_url: str) -> Iterator[Browser]:
-    """A fresh Chromium profile per test; fails the test on off-origin requests or console errors."""
+@contextmanager
+def launched(playwright_instance, base_url: str) -> Iterator[Browser]:
+    """Chromium on a fresh profile; on exit, fails on off-origin requests or console errors."""
     with tempfile.TemporaryDirectory(prefix="slm-chromium-") as profile:
         b = _launch(playwright_instance, base_url, profile)
         try:
@@ -147,3 +148,17 @@ def browser(playwright_instance, base_url: str) -> Iterator[Browser]:
             b.watch.check()
         finally:
             b.context.close()
+
+
+@pytest.fixture
+def browser(playwright_instance, base_url: str) -> Iterator[Browser]:
+    """A browser of its own for one test."""
+    with launched(playwright_instance, base_url) as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def module_browser(playwright_instance, base_url: str) -> Iterator[Browser]:
+    """A browser shared by a test module (the models load once)."""
+    with launched(playwright_instance, base_url) as b:
+        yield b

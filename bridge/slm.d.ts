@@ -1,0 +1,137 @@
+// Type declarations for slm.js, the page-side bridge of slm-web.
+//
+//   import { SLM } from "./bridge/slm.js";
+//   const slm = await SLM.create({ tasks: ["sentiment", "autocomplete", "grammar"], onProgress: console.log });
+//   await slm.classify("What a lovely day");          // {label: "positive", score: 0.97, scores: {...}}
+//   await slm.complete("See you tomor", { k: 3 });     // [{text: "tomorrow", insert: "row", score: 0.8}, ...]
+//   await slm.correct("She go to school.");            // {text: "She goes to school.", edits: [...]}
+//   slm.attach(document.querySelector("textarea"));
+//   slm.dispose();
+
+export type Task = "sentiment" | "autocomplete" | "grammar";
+
+export interface Progress {
+  /** "manifest" → "download" | "cache" (per file) → "runtime" → "python" → "model" (per task) → "ready". */
+  step: "manifest" | "download" | "cache" | "runtime" | "python" | "model" | "ready";
+  /** Site-relative path of the file being downloaded or read from the cache. */
+  file?: string;
+  /** Bytes done and expected for `file` (uncompressed sizes from build-manifest.json). */
+  loaded?: number;
+  total?: number;
+  /** The task whose model is being loaded ("model" step). */
+  task?: Task;
+  /** What is starting ("pyodide", "onnxruntime-web", a bundle name, …). */
+  detail?: string;
+}
+
+export interface CreateOptions {
+  /** The built site's root (holds build-manifest.json). Default: the folder above slm.js. */
+  baseURL?: string | URL;
+  /** Models to load. Default: all three. */
+  tasks?: Task[];
+  /** onnxruntime-web threads (needs cross-origin isolation; 1 otherwise). Default: min(2, cores). */
+  threads?: number;
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface Classification {
+  label: string;
+  score: number;
+  scores: Record<string, number>;
+}
+
+export interface Completion {
+  /** The completed word(s) to show ("like" for "I would li"). */
+  text: string;
+  /** What to append to the input ("ke"). */
+  insert: string;
+  score: number;
+}
+
+export interface Edit {
+  /** UTF-16 offsets into the input text: `text.slice(start, end) === original`. */
+  start: number;
+  end: number;
+  original: string;
+  replacement: string;
+  /** "spelling", "replace", "missing", "unnecessary", "capitalization", "verb form", "noun number", … */
+  type: string;
+}
+
+export interface Correction {
+  /** The corrected text. */
+  text: string;
+  edits: Edit[];
+}
+
+export interface Info {
+  tasks: Task[];
+  /** onnxruntime-web threads actually in use. */
+  threads: number;
+  crossOriginIsolated: boolean;
+}
+
+export interface Stats {
+  calls: number;
+  /** Live Python objects after a full collection. */
+  gc_objects: number;
+  /** Size of Pyodide's wasm memory (null if this Pyodide does not expose it). */
+  wasm_heap_bytes: number | null;
+}
+
+/**
+ * Every rejected promise carries an SLMError: `name` is the Python error class ("InputTextError",
+ * "BundleError", "TaskMismatchError", "BackendError", …), "Cancelled" for a superseded complete(),
+ * "Disposed" after dispose(), "WorkerError" if the worker died; `message` is one line.
+ */
+export declare class SLMError extends Error {
+  constructor(name: string, message: string);
+}
+
+export interface AttachOptions {
+  autocomplete?: boolean;
+  grammar?: boolean;
+  sentiment?: boolean;
+  /** Completions requested per keystroke (the best one is shown as ghost text). Default 3. */
+  k?: number;
+}
+
+export interface Attachment {
+  /** Remove everything attach() added; the textarea and its text stay. */
+  detach(): void;
+  /** Re-run every enabled feature now (after setting `textarea.value` from code). */
+  refresh(): void;
+}
+
+/** Detail of the events attach() dispatches on the textarea. */
+export interface ResultEvent<T> {
+  result: T;
+  /** Milliseconds from request to answer, measured on the page. */
+  ms: number;
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    "slm:sentiment": CustomEvent<ResultEvent<Classification>>;
+    "slm:completion": CustomEvent<ResultEvent<Completion[]>>;
+    "slm:grammar": CustomEvent<ResultEvent<Correction>>;
+    "slm:error": CustomEvent<{ error: SLMError; feature: "sentiment" | "autocomplete" | "grammar" }>;
+  }
+}
+
+export declare class SLM {
+  /** Start the worker, fetch (or read from cache) runtime and bundles, load the models. */
+  static create(options?: CreateOptions): Promise<SLM>;
+  readonly info: Info;
+  classify(text: string): Promise<Classification>;
+  /** A newer call rejects an older pending one with name "Cancelled". */
+  complete(text: string, options?: { k?: number; maxWords?: number }): Promise<Completion[]>;
+  correct(text: string): Promise<Correction>;
+  stats(): Promise<Stats>;
+  /** Ghost-text completion (Tab accepts, Esc dismisses), grammar underlines with fixes, sentiment badge. */
+  attach(textarea: HTMLTextAreaElement, options?: AttachOptions): Attachment;
+  /** Terminate the worker; pending calls reject with name "Disposed". */
+  dispose(): void;
+}
+
+export default SLM;

@@ -1,0 +1,161 @@
+// The demo page: only the public bridge API (SLM.create, attach and its events), no private hooks.
+import { SLM } from "../bridge/slm.js";
+
+const SAMPLES = {
+  review: "I absolutely loved this movie. The acting was wonderful and the story kept me",
+  email: "Hi Sam,\n\nThank you for your help with the report yesterday. I would li",
+  mistakes: "She go to school every day. Their is a problem with the the car, and i dont know what to do.",
+};
+const STEP_TEXT = {
+  manifest: "Reading the site manifest",
+  download: "Downloading",
+  cache: "Loading from cache",
+  runtime: "Starting",
+  python: "Loading the Python package",
+  model: "Loading model",
+  ready: "Ready",
+};
+
+const $ = (id) => document.getElementById(id);
+const editor = $("editor");
+const t0 = performance.now();
+const files = new Map(); // path -> {loaded, total}
+
+function mb(bytes) {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+function onProgress(p) {
+  if (p.file) files.set(p.file, { loaded: p.loaded, total: p.total });
+  let loaded = 0;
+  let total = 0;
+  for (const f of files.values()) {
+    loaded += f.loaded;
+    total += f.total;
+  }
+  const what = p.file ?? p.detail ?? p.task ?? "";
+  $("load-step").textContent = `${STEP_TEXT[p.step] ?? p.step} ${what}`.trim() + "…";
+  $("load-bytes").textContent = total ? `${mb(loaded)} / ${mb(total)}` : "";
+  // Downloads are most of the wait; the init steps after them get the last 10 %.
+  const fraction = p.step === "ready" ? 1 : total ? 0.9 * (loaded / total) : 0.05;
+  $("load-bar").style.width = `${Math.round(fraction * 100)}%`;
+}
+
+function ms(value) {
+  return value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`;
+}
+
+function showSentiment({ result, ms: took }) {
+  $("ms-sentiment").textContent = ms(took);
+  const label = $("sentiment-label");
+  label.textContent = result.label;
+  label.dataset.label = result.label;
+  const rows = Object.entries(result.scores).map(([name, score]) => {
+    const row = document.createElement("div");
+    row.className = "score-row";
+    const bar = document.createElement("span");
+    bar.className = "score-bar";
+    bar.dataset.label = name;
+    bar.style.width = `${Math.round(score * 100)}%`;
+    const text = document.createElement("span");
+    text.textContent = `${name} ${(score * 100).toFixed(1)}%`;
+    row.append(bar, text);
+    return row;
+  });
+  $("sentiment-scores").replaceChildren(...rows);
+}
+
+function insertAtCaret(text) {
+  const at = editor.selectionStart;
+  editor.setRangeText(text, at, editor.selectionEnd, "end");
+  editor.focus();
+  editor.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+function showCompletions({ result, ms: took }) {
+  $("ms-autocomplete").textContent = ms(took);
+  const chips = result.map((s, i) => {
+    const chip = document.createElement("button");
+    chip.type = "button";
+    chip.className = i === 0 ? "chip suggestion best" : "chip suggestion";
+    chip.textContent = s.text;
+    chip.title = `${(s.score * 100).toFixed(1)}%`;
+    chip.addEventListener("mousedown", (e) => e.preventDefault());
+    chip.addEventListener("click", () => insertAtCaret(s.insert));
+    return chip;
+  });
+  $("suggestions").replaceChildren(...(chips.length ? chips : [muted("No suggestion.")]));
+}
+
+function muted(text, tag = "span") {
+  const el = document.createElement(tag);
+  el.className = "muted";
+  el.textContent = text;
+  return el;
+}
+
+function showIssues({ result, ms: took }) {
+  $("ms-grammar").textContent = ms(took);
+  const text = editor.value;
+  const items = result.edits.map((edit) => {
+    const li = document.createElement("li");
+    const what = document.createElement("span");
+    const from = document.createElement("s");
+    from.textContent = edit.original || "∅";
+    const to = document.createElement("strong");
+    to.textContent = edit.replacement || "∅";
+    what.append(from, " → ", to);
+    const type = muted(edit.type, "span");
+    type.className = "muted issue-type";
+    const apply = document.createElement("button");
+    apply.type = "button";
+    apply.className = "chip apply";
+    apply.textContent = "Apply";
+    apply.addEventListener("click", () => {
+      if (editor.value !== text) return; // the text moved on: the next check brings fresh offsets
+      editor.setRangeText(edit.replacement, edit.start, edit.end, "end");
+      editor.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    li.append(what, type, apply);
+    return li;
+  });
+  $("issues").replaceChildren(...(items.length ? items : [muted("No issues found.", "li")]));
+}
+
+function showError({ error, feature }) {
+  $(`ms-${feature}`).textContent = "error";
+  $(`ms-${feature}`).title = error.message;
+}
+
+async function main() {
+  try {
+    const slm = await SLM.create({ onProgress });
+    const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+    $("loader").classList.add("done");
+    $("runtime-info").textContent =
+      `Ready in ${seconds} s · ${slm.info.threads} thread${slm.info.threads > 1 ? "s" : ""}`;
+    editor.disabled = false;
+    editor.placeholder = "Type here: a review, an e-mail, anything…";
+    editor.addEventListener("slm:sentiment", (e) => showSentiment(e.detail));
+    editor.addEventListener("slm:completion", (e) => showCompletions(e.detail));
+    editor.addEventListener("slm:grammar", (e) => showIssues(e.detail));
+    editor.addEventListener("slm:error", (e) => showError(e.detail));
+    const attached = slm.attach(editor);
+    for (const button of document.querySelectorAll("[data-sample]")) {
+      button.addEventListener("click", () => {
+        editor.value = SAMPLES[button.dataset.sample];
+        editor.focus();
+        editor.setSelectionRange(editor.value.length, editor.value.length);
+        attached.refresh();
+      });
+    }
+    document.body.dataset.state = "ready";
+    editor.focus();
+  } catch (error) {
+    $("loader").classList.add("failed");
+    $("load-step").textContent = `Could not start: ${error.message}`;
+    document.body.dataset.state = "failed";
+  }
+}
+
+main();

@@ -1,0 +1,43 @@
+"""Calling the bridge from a test: results and rejections as plain data, CPython reference results."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Evaluated in the page: one bridge call, its rejection turned into data ({error: {name, message}}).
+CALL_JS = """async ([method, text, options]) => {
+  try { return { value: await slm[method](text, options) }; }
+  catch (e) { return { error: { name: e.name, message: e.message } }; }
+}"""
+
+
+def call(page: Any, method: str, text: str, **options: Any) -> dict[str, Any]:
+    return page.evaluate(CALL_JS, [method, text, options])
+
+
+def open_bridge(browser: Any, query: str = "", timeout_ms: int = 120_000) -> Any:
+    """The bridge test page with `window.slm` ready (asserts it started)."""
+    page = browser.new_page(f"tests/bridge.html{query}")
+    page.wait_for_function("() => document.title !== 'loading'", timeout=timeout_ms)
+    assert page.title() == "ready", page.title()
+    return page
+
+
+def cpython_results(bundle: Path, texts: list[str], *extra: str) -> list[dict[str, Any]]:
+    """What `python -m slm_web run BUNDLE TEXTS --json` prints, one dict per text."""
+    out = subprocess.run(
+        [sys.executable, "-m", "slm_web", "run", str(bundle), *texts, "--json", *extra],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def utf16_offset(text: str, index: int) -> int:
+    """The UTF-16 index of code point ``index`` of ``text`` (what the JS bridge reports)."""
+    return len(text[:index].encode("utf-16-le")) // 2

@@ -1,0 +1,18 @@
+// Test page for the public bridge API: `window.slm` once SLM.create resolves (title "ready"), or the
+// error in the title ("failed: …"). Query: ?tasks=sentiment,grammar&threads=1
+import { SLM } from "../bridge/slm.js";
+
+const params = new URLSearchParams(location.search);
+const t0 = performance.now();
+globalThis.progress = [];
+try {
+  globalThis.slm = await SLM.create({
+    tasks: params.get("tasks")?.split(",") ?? undefined,
+    threads: params.has("threads") ? Number(params.get("threads")) : undefined,
+    onProgress: (p) => globalThis.progress.push(p),
+  });
+  globalThis.readyMs = performance.now() - t0;
+  document.title = "ready";
+} catch (error) {
+  document.title = `failed: ${error.name}: ${error.message}`;
+}

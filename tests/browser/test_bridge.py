@@ -1,0 +1,162 @@
+"""The public bridge API in Chromium (slm.js → worker → Python → onnxruntime-web) on the site's bundles.
+
+One browser and one loaded `SLM` serve the whole module; every test also fails on off-origin requests
+and console errors (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .helpers import call, cpython_results, open_bridge, utf16_offset
+
+TEXTS = {
+    "sentiment": [
+        "I absolutely loved this movie, the acting was wonderful.",
+        "Worst purchase ever. It broke after two days.",
+        "The package arrived on Tuesday.",
+        "Café crème, naïve façade: très bien 👍",
+    ],
+    "autocomplete": ["I would li", "Thank you for your", "See you tomor", "The United St", "How are y"],
+    "grammar": [
+        "She go to school every day.",
+        "Their is a problem with the the car.",
+        "i dont know what to do",
+        "He have two cat and 🐈 they is happy.",
+        "This sentence is correct.",
+    ],
+}
+METHODS = {"sentiment": "classify", "autocomplete": "complete", "grammar": "correct"}
+TOLERANCE = 1e-3
+
+
+@pytest.fixture(scope="module")
+def page(module_browser):
+    return open_bridge(module_browser)
+
+
+@pytest.fixture(scope="module")
+def bundles(built_site: Path) -> dict[str, Path]:
+    manifest = json.loads((built_site / "build-manifest.json").read_text())
+    return {task: built_site / entry["path"] for task, entry in manifest["bundles"].items()}
+
+
+def test_info_threads_and_isolation(page):
+    info = page.evaluate("() => slm.info")
+    assert info["crossOriginIsolated"] is True  # COOP/COEP from serve.py: ORT may use threads
+    assert sorted(info["tasks"]) == ["autocomplete", "grammar", "sentiment"]
+    assert info["threads"] >= 1
+
+
+def _same_scores(browser: dict[str, float], native: dict[str, float]) -> bool:
+    return browser.keys() == native.keys() and all(abs(browser[k] - native[k]) <= TOLERANCE for k in native)
+
+
+def test_sentiment_matches_cpython(page, bundles):
+    native = cpython_results(bundles["sentiment"], TEXTS["sentiment"])
+    for text, expected in zip(TEXTS["sentiment"], native, strict=True):
+        got = call(page, "classify", text)["value"]
+        assert got["label"] == expected["label"], text
+        assert abs(got["score"] - expected["score"]) <= TOLERANCE, text
+        assert _same_scores(got["scores"], expected["scores"]), text
+
+
+def test_autocomplete_matches_cpython(page, bundles):
+    native = cpython_results(bundles["autocomplete"], TEXTS["autocomplete"], "-k", "3")
+    for text, expected in zip(TEXTS["autocomplete"], native, strict=True):
+        got = call(page, "complete", text, k=3)["value"]
+        assert [(s["text"], s["insert"]) for s in got] == [
+            (s["text"], s["insert"]) for s in expected["suggestions"]
+        ], text
+        for g, e in zip(got, expected["suggestions"], strict=True):
+            assert abs(g["score"] - e["score"]) <= TOLERANCE, text
+
+
+def test_grammar_matches_cpython(page, bundles):
+    native = cpython_results(bundles["grammar"], TEXTS["grammar"])
+    for text, expected in zip(TEXTS["grammar"], native, strict=True):
+        got = call(page, "correct", text)["value"]
+        assert got["text"] == expected["text"], text
+        # The bridge reports UTF-16 offsets (JS string indices); CPython reports code points.
+        want = [
+            {**e, "start": utf16_offset(text, e["start"]), "end": utf16_offset(text, e["end"])}
+            for e in expected["edits"]
+        ]
+        assert got["edits"] == want, text
+
+
+def test_wrong_task_and_wrong_type_reject_with_clear_messages(module_browser):
+    page = open_bridge(module_browser, "?tasks=sentiment")
+    missing = call(page, "complete", "I would li")["error"]
+    assert "autocomplete" in missing["message"] and "SLM.create" in missing["message"]
+    wrong_type = page.evaluate(
+        "async () => { try { await slm.classify(42); } catch (e) { return [e.name, e.message]; } }"
+    )
+    assert wrong_type == ["InputTextError", "classify() needs a string, got number"]
+    assert call(page, "classify", "still serving")["value"]["label"]
+    page.close()
+
+
+BAD_INPUTS_JS = """async () => {
+  const lone = "broken " + String.fromCharCode(0xD800) + " text " + String.fromCharCode(0xDC00) + "!";
+  const inputs = { empty: "", huge: "All work and no play. ".repeat(48_000), lone };
+  const out = {};
+  for (const [name, text] of Object.entries(inputs)) {
+    for (const method of ["classify", "complete", "correct"]) {
+      const t0 = performance.now();
+      try { out[`${name}/${method}`] = { value: await slm[method](text) }; }
+      catch (e) { out[`${name}/${method}`] = { error: { name: e.name, message: e.message } }; }
+      out[`${name}/${method}`].ms = performance.now() - t0;
+    }
+  }
+  return out;
+}"""
+
+
+def test_bad_input_gives_a_result_or_a_clear_rejection_and_the_worker_keeps_serving(page):
+    outcomes = page.evaluate(BAD_INPUTS_JS)
+    assert len(outcomes) == 9
+    for case, outcome in outcomes.items():
+        if "error" in outcome:
+            error = outcome["error"]
+            assert error["name"] not in ("Error", "WorkerError"), f"{case}: unexpected {error}"
+            message = error["message"]
+            assert message and "\n" not in message and "Traceback" not in message, case
+        else:
+            assert outcome["value"] is not None, case
+        assert outcome["ms"] < 30_000, f"{case} took {outcome['ms']:.0f} ms"
+    huge = outcomes["huge/correct"]
+    if "value" in huge:  # a correction of a 1 MB text must still describe that text
+        assert all(e["end"] <= 48_000 * 22 for e in huge["value"]["edits"])
+    assert call(page, "classify", "Back to normal, and happy about it.")["value"]["label"]
+    assert call(page, "correct", "She go home.")["value"]["text"]
+
+
+def test_stale_completions_are_cancelled(page):
+    results = page.evaluate("""async () => {
+      const texts = ["I", "I w", "I wo", "I wou", "I would li"];
+      const settled = await Promise.allSettled(texts.map((t) => slm.complete(t)));
+      return settled.map((s) => s.status === "fulfilled" ? "ok" : s.reason.name);
+    }""")
+    assert results == ["Cancelled"] * 4 + ["ok"]
+
+
+def test_two_thousand_calls_do_not_grow_worker_memory(page):
+    burst = """async (n) => {
+      const texts = ["I love it", "She go to school.", "See you tomor", "Terrible service, never again."];
+      for (let i = 0; i < n; i++) {
+        const text = texts[i % texts.length];
+        await (i % 3 === 0 ? slm.classify(text) : i % 3 === 1 ? slm.correct(text) : slm.complete(text));
+      }
+      return await slm.stats();
+    }"""
+    before = page.evaluate(burst, 200)  # warm up: caches, interned strings, first-call allocations
+    after = page.evaluate(burst, 2000)
+    assert after["calls"] - before["calls"] == 2000
+    assert after["gc_objects"] - before["gc_objects"] < 2000, (before, after)
+    if before["wasm_heap_bytes"] is not None:
+        grown = after["wasm_heap_bytes"] - before["wasm_heap_bytes"]
+        assert grown <= 16 << 20, f"Pyodide's heap grew by {grown >> 20} MiB over 2,000 calls"

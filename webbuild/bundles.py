@@ -1,0 +1,74 @@
+"""The site's default bundles: the committed students, converted by the converter during the build.
+
+A task whose student checkpoint is not committed yet (``students/checkpoints/<task>/config.json``) gets a
+tiny random model from the test fixtures instead, so the browser path always has three bundles to run;
+its name starts with ``tiny-`` and the build says so.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY_PREFIX = "tiny-"
+
+
+def _tiny_factories() -> dict[str, Callable[[Path], Path]]:
+    sys.path.insert(0, str(ROOT / "tests"))  # the fixtures package, as tests/conftest.py imports it
+    from fixtures.checkpoints import decoder_checkpoint, encoder_checkpoint
+
+    return {
+        "sentiment": lambda out: encoder_checkpoint(out, "sentiment"),
+        "grammar": lambda out: encoder_checkpoint(out, "grammar"),
+        "autocomplete": decoder_checkpoint,
+    }
+
+
+def student_checkpoint(task: str) -> Path | None:
+    path = ROOT / "students" / "checkpoints" / task
+    return path if (path / "config.json").is_file() else None
+
+
+def _bundle_name(bundle: Path) -> str:
+    import json
+
+    with zipfile.ZipFile(bundle) as zf:
+        return json.loads(zf.read("manifest.json")).get("name", "")
+
+
+def _newest_input(checkpoint: Path) -> float:
+    """Newest modification time among what a conversion reads: the checkpoint and the converter code."""
+    files = [*checkpoint.rglob("*"), *(ROOT / "converter").rglob("*.py"), ROOT / "slm_web" / "bundle.py"]
+    return max(p.stat().st_mtime for p in files if p.is_file())
+
+
+def up_to_date(task: str, out: Path) -> bool:
+    if not out.is_file():
+        return False
+    checkpoint = student_checkpoint(task)
+    is_tiny = _bundle_name(out).startswith(TINY_PREFIX)
+    if checkpoint is None:
+        return is_tiny
+    return not is_tiny and out.stat().st_mtime >= _newest_input(checkpoint)
+
+
+def build_bundle(task: str, out: Path) -> str:
+    """Convert the student for ``task`` (or a tiny model) into ``out``; a line saying what was done."""
+    if up_to_date(task, out):
+        return f"{task}: up to date ({_bundle_name(out)})"
+    from converter.pipeline import Options, convert
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    checkpoint = student_checkpoint(task)
+    if checkpoint is not None:
+        convert(checkpoint, Options(task=task, out=out))
+        return f"{task}: converted {checkpoint.relative_to(ROOT)} -> {out.name} ({_bundle_name(out)})"
+    with tempfile.TemporaryDirectory(prefix=f"slm-{task}-") as tmp:
+        tiny = _tiny_factories()[task](Path(tmp) / "checkpoint")
+        # Random weights make int8-vs-fp32 agreement a coin toss; it says nothing about a stand-in.
+        convert(tiny, Options(task=task, out=out, name=f"{TINY_PREFIX}{task}", min_agreement=0.0))
+    return f"{task}: no student checkpoint yet: TINY RANDOM model -> {out.name}"
