@@ -118,11 +118,13 @@ def classify_token(generated: str, candidate: str, prefix: str, max_words: int) 
         generated = prefix  # judge what goes beyond the prefix like any other piece
     base = generated.rstrip("\ufffd")  # an incomplete UTF-8 sequence that this token may complete
     piece = candidate[len(base) :]
-    if not candidate.startswith(base) or not piece or piece.isspace():
+    if not candidate.startswith(base) or not piece:
         return _INVALID
     if is_word_char(piece[0]) or piece[0] == "\ufffd":
         return _EXTEND  # continues the word, or starts one right after healed whitespace
     words = count_words(base)
+    if piece.isspace():
+        return _FINISH if words else _INVALID
     lead = piece.lstrip()[0]
     if piece[0].isspace() and "\n" not in piece and is_word_char(lead) and words < max_words:
         return _EXTEND  # a space and the next word

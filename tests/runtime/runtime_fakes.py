@@ -178,3 +178,49 @@ def make_model(rules: dict | None = None, max_positions: int = 64, delay: float 
         "eos_id": EOS,
     }
     return AutocompleteModel(manifest(config), tokenizer, session)
+
+
+class ScriptedEncoder:
+    """A backend/session for encoder bundles that computes outputs in pure Python (no engine at all).
+
+    Sentiment ``probs`` depend on the sequence length; grammar tags are ``token id % n_tags`` with probability
+    0.9 at every position, which makes plenty of edits to apply, compose and check.
+    """
+
+    name = "scripted"
+    input_names = ("input_ids", "attention_mask")
+    output_names = ("logits", "probs", "tag_probs", "tag_ids")
+
+    def __init__(self, n_labels: int = 2, n_tags: int = 10, k: int = 4) -> None:
+        self.n_labels, self.n_tags, self.k = n_labels, n_tags, k
+
+    async def load(self, model_bytes: bytes) -> ScriptedEncoder:
+        return self
+
+    async def run(self, feeds, keep=()):
+        batch, width = feeds["input_ids"].shape
+        ids = feeds["input_ids"].data
+        lengths = [sum(feeds["attention_mask"].data[b * width : (b + 1) * width]) for b in range(batch)]
+        probs = [p for n in lengths for p in _softmax([float(n % (i + 2)) for i in range(self.n_labels)])]
+        tag_ids = [(ids[i] + j) % self.n_tags for i in range(batch * width) for j in range(self.k)]
+        tag_probs = [0.9 / (j + 1) for _ in range(batch * width) for j in range(self.k)]
+        shape3 = (batch, width, self.k)
+        return {
+            "logits": Tensor("float32", (batch, self.n_labels), array("f", probs)),
+            "probs": Tensor("float32", (batch, self.n_labels), array("f", probs)),
+            "tag_probs": Tensor("float32", shape3, array("f", tag_probs)),
+            "tag_ids": Tensor("int64", shape3, array("q", tag_ids)),
+        }
+
+    def release(self, value) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _softmax(xs: list[float]) -> list[float]:
+    import math
+
+    exps = [math.exp(x) for x in xs]
+    return [e / sum(exps) for e in exps]

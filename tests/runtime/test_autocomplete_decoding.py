@@ -1,0 +1,129 @@
+"""Autocomplete decoding with a scripted LM: token healing, word boundaries, ranking, cancellation, release.
+
+No bundle and no engine: runtime_fakes provides a tokenizer and a session whose next-token scores follow
+rules keyed by the end of the context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from runtime_fakes import RULES, make_model
+
+import slm_web
+from slm_web.tasks.autocomplete import classify_token, count_words, heal_start
+
+
+@pytest.mark.parametrize(
+    "text, words, start",
+    [
+        ("I would li", [("I", (0, 1)), (" would", (1, 7)), (" li", (7, 10))], 7),
+        ("I would ", [("I", (0, 1)), (" would", (1, 7)), (" ", (7, 8))], 7),
+        ("Hello,", [("Hello", (0, 5)), (",", (5, 6))], 6),  # punctuation: nothing to heal
+        ("", [], 0),
+        ("x" * 100, [("x" * 100, (0, 100))], 100),  # too long to be a word being typed
+        ("abc\x00", [("abc", (0, 3))], 4),  # the last word does not end the text
+    ],
+)
+def test_heal_start(text: str, words: list, start: int) -> None:
+    assert heal_start(text, words) == start
+
+
+@pytest.mark.parametrize(
+    "generated, candidate, prefix, max_words, expected",
+    [
+        ("", " li", " li", 1, "extend"),  # exactly the prefix
+        ("", " l", " li", 1, "extend"),  # part of it
+        ("", " love", " li", 1, "invalid"),  # contradicts it
+        (" li", " like", " li", 1, "extend"),
+        (" li", " li the", " li", 1, "finish"),  # the typed word ends (an empty suggestion is dropped)
+        ("", " like", " ", 1, "extend"),
+        ("", "\nThe", "", 1, "invalid"),  # no line breaks before the first word
+        ("", " ,", "", 1, "invalid"),
+        (" like", " like\n", "", 3, "finish"),
+        (" like", " like to", "", 2, "extend"),
+        (" like to", " like to go", "", 2, "finish"),
+        (" don", " don't", "", 1, "extend"),
+        (" caf\ufffd", " café", "", 1, "extend"),  # a multi-byte character completed by the next token
+        (" like", " like ", "", 2, "finish"),  # whitespace-only piece: the word ended
+        ("", " ", " ", 1, "extend"),  # re-producing healed whitespace
+        ("", "  ", "", 1, "invalid"),  # no suggestion starts with bare whitespace
+    ],
+)
+def test_classify_token(generated: str, candidate: str, prefix: str, max_words: int, expected: str) -> None:
+    step = classify_token(generated, candidate, prefix, max_words)
+    assert {(True, False): "extend", (False, True): "finish", (False, False): "invalid"}[
+        (step.extend, step.finish)
+    ] == expected
+
+
+def test_count_words() -> None:
+    assert count_words("") == 0 and count_words(" , . ") == 0
+    assert count_words("e\u0301te\u0301 naïve well-known") == 3
+
+
+def _texts(results: list[slm_web.Completion]) -> list[tuple[str, str]]:
+    return [(c.text, c.insert) for c in results]
+
+
+def test_partial_word_is_completed_not_replaced() -> None:
+    model = make_model()
+    results = model.complete_sync("I would li", k=3)
+    assert _texts(results) == [("like", "ke"), ("little", "ttle")]
+    assert results[0].score > results[1].score
+    assert not model.session.live  # every kept cache was released
+
+
+def test_next_word_after_a_space_ranked_and_distinct() -> None:
+    model = make_model()
+    assert _texts(model.complete_sync("I would ", k=3)) == [("like", "like"), ("love", "love"), ("be", "be")]
+    assert _texts(model.complete_sync("I would ", k=2, max_words=2)) == [("like to", "like to"),
+                                                                          ("love to", "love to")]
+    assert _texts(model.complete_sync("", k=1)) == [("I", "I")]
+
+
+def test_one_token_per_step_after_the_prompt() -> None:
+    model = make_model()
+    model.complete_sync("I would li", k=2)
+    (past, prompt), *steps = model.session.calls
+    assert (past, prompt) == (0, 2)  # "I", " would": " li" is healed, not fed
+    assert steps and all(new == 1 for _, new in steps)
+
+
+def test_the_typed_token_is_kept_when_outside_the_top_k() -> None:
+    rules = {**RULES, " would": {" the": 5.0, " be": 1.0}, " li": {"ke": 5.0}}
+    assert _texts(make_model(rules).complete_sync("I would li", k=3)) == [("like", "ke")]
+
+
+def test_end_of_text_finishes_a_suggestion() -> None:
+    rules = {**RULES, " like": {"<eos>": 5.0}}
+    assert _texts(make_model(rules).complete_sync("I would li", k=1)) == [("like", "ke")]
+
+
+def test_long_prompts_keep_their_tail_within_max_positions() -> None:
+    model = make_model(max_positions=16)
+    model.complete_sync("I would " * 50 + "li", k=2)
+    assert all(past + new <= 16 for past, new in model.session.calls)
+    prompt = model.session.calls[0][1]
+    assert 1 < prompt <= 16
+
+
+def test_a_newer_request_cancels_the_older_one() -> None:
+    model = make_model(delay=0.001)
+
+    async def typing():
+        first = asyncio.create_task(model.complete("I would ", k=3, max_words=3))
+        await asyncio.sleep(0.003)  # the first request is mid-way when the user types on
+        second = asyncio.create_task(model.complete("I would li", k=3))
+        return await asyncio.gather(first, second, return_exceptions=True)
+
+    first, second = asyncio.run(typing())
+    assert isinstance(first, slm_web.Cancelled)
+    assert _texts(second) == [("like", "ke"), ("little", "ttle")]
+    assert not model.session.live  # the cancelled request released its caches too
+
+
+def test_mismatched_methods_on_the_fake_model() -> None:
+    with pytest.raises(slm_web.TaskMismatchError):
+        make_model().classify_sync("text")
