@@ -82,18 +82,24 @@ def convert(src: str | Path, opts: Options) -> dict[str, Any]:
         raise ConvertError(f"unknown task {opts.task!r} (known: {', '.join(TASKS)})")
     _check_writable(opts.out)
     with tqdm(total=len(STAGES), disable=not opts.progress, file=sys.stderr, leave=False) as bar:
-        written, validation = _convert(Path(src), opts, lambda name: _stage(bar, name))
+        written, validation = _convert(Path(src), opts, _stages(bar))
     validation["sizes"]["bundle_bytes"] = opts.out.stat().st_size
     if opts.report:
         _write_report(opts.report, written | {"validation": validation})
     return written | {"validation": validation}
 
 
-def _stage(bar: Any, name: str) -> None:
-    """Advance the progress bar past the previous stage and name the next one."""
-    if bar.desc:
-        bar.update(1)
-    bar.set_description(name)
+def _stages(bar: tqdm) -> Callable[[str], None]:
+    """A callback that advances ``bar`` past the previous stage and names the next one."""
+    started: list[str] = []
+
+    def stage(name: str) -> None:
+        if started:
+            bar.update(1)
+        started.append(name)
+        bar.set_description(name)
+
+    return stage
 
 
 def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Any]]:

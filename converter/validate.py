@@ -54,8 +54,10 @@ def empty_past(sess: Any, task_config: dict[str, Any]) -> dict[str, np.ndarray]:
     return {i.name: np.zeros(shape, np.float32) for i in sess.get_inputs() if i.name.startswith("past_")}
 
 
-def decode_steps(sess: Any, ids: list[int], task_config: dict[str, Any], step: int = 1) -> list[np.ndarray]:
-    """Feed ``ids`` ``step`` tokens at a time through the KV cache; the top_ids after each call."""
+def decode_steps(
+    sess: Any, ids: list[int], task_config: dict[str, Any], step: int = 1
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Feed ``ids`` ``step`` tokens at a time through the KV cache; (top_logits, top_ids) after each call."""
     feeds = empty_past(sess, task_config)
     past_names = list(feeds)
     out_names = [o.name for o in sess.get_outputs()]
@@ -63,7 +65,7 @@ def decode_steps(sess: Any, ids: list[int], task_config: dict[str, Any], step: i
     for start in range(0, len(ids), step):
         feeds["input_ids"] = np.array([ids[start : start + step]], dtype=np.int64)
         outputs = dict(zip(out_names, sess.run(None, feeds), strict=True))
-        tops.append(outputs["top_ids"][0])
+        tops.append((outputs["top_logits"][0], outputs["top_ids"][0]))
         feeds.update({name: outputs[name.replace("past_key_values", "present")] for name in past_names})
     return tops
 
@@ -170,7 +172,8 @@ def eval_autocomplete(sess: Any, ctx: Context, item: dict[str, Any]) -> tuple[in
     """Next-token top-1 accuracy along the text, decoding one token per call through the KV cache."""
     ids = ctx.ids(item["text"])
     tops = decode_steps(sess, ids[:-1], ctx.task_config)
-    return sum(int(top[0] == nxt) for top, nxt in zip(tops, ids[1:], strict=True)), len(ids) - 1
+    hits = sum(int(top_ids[0] == nxt) for (_, top_ids), nxt in zip(tops, ids[1:], strict=True))
+    return hits, len(ids) - 1
 
 
 EVALUATORS = {

@@ -1,0 +1,119 @@
+"""Our torch modules reproduce transformers, and the exported KV-cache graph equals full-sequence decoding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from fixtures.checkpoints import encoder_checkpoint
+
+from converter.build import build_module
+from converter.checkpoint import load_checkpoint
+from converter.export import export_module
+from converter.postprocess import add_head
+from converter.quantize import quantize_int8
+from converter.validate import decode_steps, session
+from slm_web.bundle import read_bundle
+
+ENCODER_CLASSES = {
+    ("bert", "sentiment"): "BertForSequenceClassification",
+    ("bert", "grammar"): "BertForTokenClassification",
+    ("distilbert", "sentiment"): "DistilBertForSequenceClassification",
+    ("distilbert", "grammar"): "DistilBertForTokenClassification",
+}
+
+
+def _ids() -> tuple[torch.Tensor, torch.Tensor]:
+    ids = torch.tensor([[2, 40, 41, 42, 43, 3], [2, 50, 51, 3, 0, 0]])
+    return ids, (ids != 0).long()
+
+
+@pytest.mark.parametrize(("model_type", "task"), sorted(ENCODER_CLASSES))
+def test_encoder_matches_transformers(tmp_path: Path, model_type: str, task: str) -> None:
+    import transformers
+
+    ckpt = encoder_checkpoint(tmp_path / "ckpt", task, model_type=model_type, hidden=32)
+    reference = getattr(transformers, ENCODER_CLASSES[model_type, task]).from_pretrained(ckpt).eval()
+    ours, _ = build_module(load_checkpoint(ckpt), task)
+    ids, mask = _ids()
+    with torch.no_grad():
+        expected, got = reference(input_ids=ids, attention_mask=mask).logits, ours(ids, mask)
+    real = mask.bool() if task == "grammar" else slice(None)  # padded positions of a tagger are don't-care
+    torch.testing.assert_close(got[real], expected[real], atol=1e-5, rtol=1e-4)
+
+
+def test_keep_layers_equals_a_shallower_transformers_model(tmp_path: Path) -> None:
+    import transformers
+
+    ckpt = encoder_checkpoint(tmp_path / "ckpt", "sentiment", layers=3, hidden=32)
+    reference = transformers.BertForSequenceClassification.from_pretrained(ckpt, num_hidden_layers=1).eval()
+    ours, _ = build_module(load_checkpoint(ckpt), "sentiment", keep_layers=1)
+    assert len(ours.layers) == 1
+    ids, mask = _ids()
+    with torch.no_grad():
+        torch.testing.assert_close(ours(ids, mask), reference(input_ids=ids, attention_mask=mask).logits)
+
+
+def test_decoder_matches_transformers(autocomplete_checkpoint: Path) -> None:
+    import transformers
+
+    reference = transformers.GPT2LMHeadModel.from_pretrained(autocomplete_checkpoint).eval()
+    ours, _ = build_module(load_checkpoint(autocomplete_checkpoint), "autocomplete")
+    c = ours.config
+    ids = torch.tensor([[5, 80, 81, 200, 7, 9, 11]])
+    empty = [torch.zeros(1, c.n_head, 0, c.hidden // c.n_head)] * (2 * c.n_layer)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            ours(ids, *empty)[0], reference(input_ids=ids).logits, atol=1e-5, rtol=1e-4
+        )
+
+
+@pytest.mark.parametrize("quantized", [False, True])
+def test_kv_cache_decoding_equals_full_sequence(autocomplete_checkpoint: Path, quantized: bool) -> None:
+    """Token by token through the cache (and in chunks) gives the full-sequence top-k at every prefix.
+
+    int8 quantizes activations with one scale per call, so there only the top-1 must match exactly.
+    """
+    module, _ = build_module(load_checkpoint(autocomplete_checkpoint), "autocomplete")
+    model = add_head(export_module(module), "autocomplete", 8)
+    if quantized:
+        model = quantize_int8(model)
+    sess = session(model.SerializeToString())
+    c = module.config
+    config = {"n_head": c.n_head, "head_dim": c.hidden // c.n_head}
+    ids = [5, 80, 81, 200, 7, 9, 11, 300, 12]
+    stepwise = decode_steps(sess, ids, config)
+    chunked = {3 * (i + 1): out for i, out in enumerate(decode_steps(sess, ids, config, step=3))}
+    for end in range(1, len(ids) + 1):
+        (full_logits, full_ids), *_ = decode_steps(sess, ids[:end], config, step=len(ids))
+        for logits, top in [stepwise[end - 1], *([chunked[end]] if end in chunked else [])]:
+            if quantized:
+                assert top[0] == full_ids[0]
+                np.testing.assert_allclose(logits, full_logits, atol=0.05)
+            else:
+                assert list(top) == list(full_ids)
+                np.testing.assert_allclose(logits, full_logits, atol=1e-4)
+
+
+def test_autocomplete_bundle_cache_shapes(autocomplete_bundle: Path) -> None:
+    bundle = read_bundle(autocomplete_bundle)
+    c = bundle.manifest["task_config"]
+    sess = session(bundle.model_bytes)
+    feeds = {
+        i.name: np.zeros((1, c["n_head"], 0, c["head_dim"]), np.float32)
+        for i in sess.get_inputs()
+        if i.name != "input_ids"
+    }
+    out = dict(
+        zip(
+            [o.name for o in sess.get_outputs()],
+            sess.run(None, {"input_ids": np.array([[5, 6, 7]]), **feeds}),
+            strict=True,
+        )
+    )
+    assert out["top_logits"].shape == out["top_ids"].shape == (1, c["top_k"])
+    assert (np.diff(out["top_logits"][0]) <= 0).all()
+    assert out["present.0.key"].shape == (1, c["n_head"], 3, c["head_dim"])
+    assert c["eos_id"] == bundle.manifest["tokenizer"]["special_ids"]["eos"] == 0
