@@ -46,11 +46,6 @@ class LMCompleter:
         self.sorted_texts = sorted((t, i) for i, t in enumerate(self.texts) if t and i != self.eos)
         self.by_text = {t: i for t, i in self.sorted_texts}
 
-    @torch.no_grad()
-    def _logprobs(self, seqs: list[list[int]]) -> torch.Tensor:
-        logits = self.model(input_ids=torch.tensor(seqs)).logits[:, -1]
-        return torch.log_softmax(logits.float(), dim=-1)
-
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one completer per process; typed prefixes repeat
     def _consistent(self, remaining: str) -> torch.Tensor:
         """Token ids whose text is a prefix of ``remaining`` or starts with it (and goes on as a word)."""
@@ -63,32 +58,38 @@ class LMCompleter:
                 ids.append(i)
         return torch.tensor(ids, dtype=torch.long)
 
+    @torch.no_grad()
     def predict(self, context: str, prefix: str, k: int = 3) -> list[str]:
         stripped = context.rstrip(" ")
         lead = " " if stripped and stripped != context else ""
         required = lead + prefix
         ctx = (self.tok.encode(stripped).ids if stripped else [])[-MAX_CONTEXT:] or [self.eos]
-        beams, done = [_Beam([], "", 0.0)], {}
-        for _ in range(self.max_steps):
-            lp = self._logprobs([ctx + b.ids for b in beams])
-            grown: list[_Beam] = []
-            for b, row in zip(beams, lp, strict=True):
+        out = self.model(input_ids=torch.tensor([ctx]), use_cache=True)
+        cache, lp = out.cache, torch.log_softmax(out.logits[:, -1], dim=-1)
+        beams: list[_Beam] = [_Beam([], "", 0.0)]
+        done: dict[str, float] = {}
+        for step in range(self.max_steps + 1):
+            grown: list[tuple[_Beam, int]] = []  # (beam, index of its parent in the cache batch)
+            for j, (b, row) in enumerate(zip(beams, lp, strict=True)):
                 word = b.text[len(lead):]
                 if len(b.text) >= len(required) and word and WORD_CHARS.fullmatch(word):
                     score = b.logp + torch.logsumexp(row[self.boundary_mask], 0).item()
                     done[word] = max(done.get(word, -math.inf), score)
-                if len(b.text) < len(required):
-                    allowed = self._consistent(required[len(b.text):])
-                else:
-                    allowed = self.word_mask
+                allowed = self._consistent(required[len(b.text):]) if len(b.text) < len(required) \
+                    else self.word_mask
                 masked = torch.full_like(row, -math.inf)
                 masked[allowed] = row[allowed]
-                cand = torch.topk(masked, self.beam).indices.tolist()
-                grown += [_Beam([*b.ids, i], b.text + self.texts[i], b.logp + row[i].item()) for i in cand
-                          if row[i].item() > -math.inf]
-            beams = sorted(grown, key=lambda b: -b.logp)[:self.beam]
-            if not beams:
+                top = torch.topk(masked, self.beam)
+                pairs = zip(top.values.tolist(), top.indices.tolist(), strict=True)
+                grown += [(_Beam([*b.ids, i], b.text + self.texts[i], b.logp + v), j)
+                          for v, i in pairs if v > -math.inf]
+            grown = sorted(grown, key=lambda bj: -bj[0].logp)[:self.beam]
+            if step == self.max_steps or not grown:
                 break
+            cache.reorder_cache(torch.tensor([j for _, j in grown]))  # index_select: parents may repeat
+            beams = [b for b, _ in grown]
+            out = self.model(input_ids=torch.tensor([[b.ids[-1]] for b in beams]), cache=cache)
+            cache, lp = out.cache, torch.log_softmax(out.logits[:, -1], dim=-1)
         return [w for w, _ in sorted(done.items(), key=lambda kv: -kv[1])[:k]]
 
     @torch.no_grad()
