@@ -1,0 +1,112 @@
+"""Clean seed sentences and the synthetic (erroneous, correct, tags) training set.
+
+``python -m students.grammar.data`` writes ``students/runs/grammar/{train,dev,test}.jsonl``; each line is
+``{"src": erroneous, "tgt": correct, "kinds": [...], "tags": [...]}``. Everyday text (reviews, movie
+dialogs) is weighted up against the older prose. The split is by a hash of the clean sentence, so the
+held-out sets share no sentence with training. ``handwritten.tsv`` (evaluation only) is never read here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+from students import corpora
+from students.grammar import errors, lexicon, tags
+
+RUNS = Path(__file__).resolve().parents[1] / "runs" / "grammar"
+SEED = 5
+# sentences taken per source (after filtering and deduplication), everyday register first
+SOURCE_CAPS = {"reviews": 20000, "movie_dialog": 60000, "austen": 14000, "sotu": 18000, "moby_dick": 4000}
+MIN_WORDS, MAX_WORDS = 5, 40
+HELD_OUT = {"test": 1000, "dev": 500}  # per mille of nothing: absolute counts, taken by hash order
+_ASCII = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": " - ", "–": "-", "…": "..."})
+_SHAPE = re.compile(r"^[\"']?[A-Z].*[.!?][\"']?$")
+_NOISE = re.compile(r"https?:|www\.|@|#|\bRT\b|url_removed|\s[,.!?]|[*_~<>{}\[\]|\\^]")
+
+
+def _misspelled_words() -> set[str]:
+    """Every misspelling codespell knows: a seed sentence containing one is not clean."""
+    return {w for ws in lexicon.misspellings().values() for w in ws}
+
+
+def clean(sentence: str, bad_words: set[str]) -> str | None:
+    """The sentence in plain ASCII if it looks like clean, complete text; else None."""
+    s = " ".join(sentence.translate(_ASCII).split())
+    if not s.isascii() or not _SHAPE.match(s) or _NOISE.search(s):
+        return None
+    n = len(s.split())
+    if not MIN_WORDS <= n <= MAX_WORDS or any(w in bad_words for w in re.findall(r"[a-z]+", s.lower())):
+        return None
+    return s
+
+
+def seed_sentences() -> list[tuple[str, str]]:
+    """(source, sentence) pairs, deduplicated across sources, capped per source, deterministic order."""
+    bad = _misspelled_words()
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for name, cap in SOURCE_CAPS.items():
+        pool = []
+        for doc in corpora.load_corpus(name):
+            for sent in corpora.sentences(doc):
+                s = clean(sent, bad)
+                if s and s.lower() not in seen:
+                    seen.add(s.lower())
+                    pool.append(s)
+        random.Random(f"{SEED}-{name}").shuffle(pool)
+        out += [(name, s) for s in pool[:cap]]
+        print(f"{name}: {len(pool)} clean sentences, {min(cap, len(pool))} used", file=sys.stderr)
+    return out
+
+
+def _hash(s: str) -> str:
+    return hashlib.sha256(s.encode()).hexdigest()
+
+
+def split(pairs: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """Held-out sets = the sentences with the smallest hashes (stable when sources grow)."""
+    ordered = sorted(pairs, key=lambda p: _hash(p[1]))
+    out, start = {}, 0
+    for name, n in HELD_OUT.items():
+        out[name], start = ordered[start:start + n], start + n
+    out["train"] = ordered[start:]
+    random.Random(SEED).shuffle(out["train"])
+    return out
+
+
+def example(sentence: str, source: str, rng: random.Random) -> dict:
+    wrong, kinds = errors.corrupt(sentence, rng)
+    return {"src": wrong, "tgt": sentence, "source": source, "kinds": kinds,
+            "tags": tags.word_tags(wrong, sentence)}
+
+
+def build(out_dir: Path = RUNS) -> dict[str, Path]:
+    """Write the three jsonl files (idempotent: kept when they exist)."""
+    paths = {name: out_dir / f"{name}.jsonl" for name in ("train", "dev", "test")}
+    if all(p.exists() for p in paths.values()):
+        return paths
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts = split(seed_sentences())
+    for name, pairs in parts.items():
+        rng = random.Random(f"{SEED}-{name}")
+        tmp = paths[name].with_suffix(".partial")
+        with tmp.open("w", encoding="utf-8") as f:
+            for source, sent in pairs:
+                f.write(json.dumps(example(sent, source, rng)) + "\n")
+        tmp.rename(paths[name])
+        print(f"{name}: {len(pairs)} examples -> {paths[name]}", file=sys.stderr)
+    return paths
+
+
+def read(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+if __name__ == "__main__":
+    build()

@@ -1,0 +1,327 @@
+"""Synthetic grammar errors: turn a clean sentence into a plausible erroneous one.
+
+A sentence is handled as a list of ``Tok`` (text + the whitespace after it). Each error kind is a small
+function that edits that list in place and returns whether it found a place to apply; ``ERROR_KINDS``
+weights them. The confusion tables below are data, not branching.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from students.grammar import lexicon
+
+# --- confusion tables -------------------------------------------------------------------------------
+BE_CONFUSIONS = {
+    "is": ["are", "be", "was"], "are": ["is", "be", "were"], "am": ["is", "are"], "was": ["were", "is"],
+    "were": ["was", "are"], "been": ["be", "being"], "be": ["been", "is"], "being": ["been", "be"],
+    "has": ["have", "had"], "have": ["has"], "does": ["do", "did"], "do": ["does"], "did": ["does", "done"],
+    "doesn't": ["don't"], "don't": ["doesn't"], "isn't": ["aren't"], "aren't": ["isn't"],
+    "wasn't": ["weren't"], "weren't": ["wasn't"], "there's": ["there are"], "there are": ["there's"],
+}
+CONFUSABLES = {
+    "their": ["there", "they're"], "there": ["their", "they're"], "they're": ["their", "there"],
+    "its": ["it's"], "it's": ["its"], "your": ["you're"], "you're": ["your"], "then": ["than"],
+    "than": ["then"], "to": ["too"], "too": ["to"], "whose": ["who's"], "who's": ["whose"],
+    "we're": ["were"], "were": ["we're", "where"], "where": ["were"], "lose": ["loose"], "loose": ["lose"],
+    "affect": ["effect"], "effect": ["affect"], "accept": ["except"], "except": ["accept"],
+    "quiet": ["quite"], "quite": ["quiet"], "a lot": ["alot"], "could have": ["could of"],
+    "would have": ["would of"], "should have": ["should of"], "of": ["off"], "off": ["of"],
+    "advice": ["advise"], "past": ["passed"], "passed": ["past"], "weather": ["whether"],
+    "whether": ["weather"], "piece": ["peace"], "know": ["no"], "no": ["know"], "new": ["knew"],
+    "knew": ["new"], "here": ["hear"], "hear": ["here"], "buy": ["by"], "by": ["buy"],
+}
+PREPOSITIONS = {
+    "in": ["on", "at", "into"], "on": ["in", "at", "onto"], "at": ["in", "on", "to"],
+    "to": ["for", "at", "in"], "for": ["to", "of", "about"], "of": ["for", "from", "about"],
+    "with": ["by", "to"], "by": ["with", "from"], "from": ["of", "since"], "about": ["of", "on"],
+    "into": ["in", "to"], "since": ["for", "from"], "during": ["while", "in"],
+}
+ARTICLE_SWAPS = {"a": ["the", "an"], "an": ["a", "the"], "the": ["a"]}
+CONTRACTIONS = {
+    "don't": "dont", "doesn't": "doesnt", "didn't": "didnt", "can't": "cant", "won't": "wont",
+    "isn't": "isnt", "wasn't": "wasnt", "aren't": "arent", "couldn't": "couldnt", "wouldn't": "wouldnt",
+    "shouldn't": "shouldnt", "haven't": "havent", "i'm": "im", "i've": "ive", "that's": "thats",
+    "what's": "whats", "let's": "lets", "he's": "hes", "she's": "shes", "you've": "youve",
+}
+SPLITTABLE = {
+    "everyone": "every one", "someone": "some one", "something": "some thing", "anything": "any thing",
+    "everything": "every thing", "nothing": "no thing", "anyone": "any one", "another": "an other",
+    "without": "with out", "into": "in to", "cannot": "can not", "today": "to day", "tonight": "to night",
+    "tomorrow": "to morrow", "already": "all ready", "myself": "my self", "yourself": "your self",
+    "himself": "him self", "herself": "her self", "itself": "it self", "nobody": "no body",
+    "somebody": "some body", "anybody": "any body", "everybody": "every body", "somewhere": "some where",
+    "anywhere": "any where", "everywhere": "every where", "sometimes": "some times", "however": "how ever",
+    "whatever": "what ever", "weekend": "week end", "birthday": "birth day", "homework": "home work",
+    "bedroom": "bed room", "football": "foot ball", "afternoon": "after noon", "outside": "out side",
+    "inside": "in side", "upstairs": "up stairs", "website": "web site", "online": "on line",
+}
+KEYBOARD_NEIGHBOURS = dict(zip(
+    "qwertyuiopasdfghjklzxcvbnm",
+    ["wa", "qes", "wrd", "etf", "ryg", "tuh", "yij", "uok", "ipl", "ol", "qsz", "awed", "serf", "drtg",
+     "ftyh", "gyuj", "huik", "jiol", "kop", "asx", "zsdc", "xdfv", "cfgb", "vghn", "bhjm", "njk"],
+    strict=True))
+TYPO_MIN_ZIPF = 4.0  # random typos only in frequent words (their corrections make it into the tag vocabulary)
+TYPO_MAX_RESULT_ZIPF = 1.5  # ... and only when the typo is no real word
+PUNCT_END = {".", "!", "?"}
+WORD = re.compile(r"[A-Za-z]")
+
+
+@dataclass
+class Tok:
+    """One token of a sentence and the whitespace that follows it."""
+
+    text: str
+    ws: str = " "
+
+
+_TOKEN = re.compile(r"(\w+(?:'\w+)*|\S)(\s*)")
+
+
+def tokenize(sentence: str) -> list[Tok]:
+    return [Tok(m.group(1), m.group(2)) for m in _TOKEN.finditer(sentence.strip())]
+
+
+def detokenize(toks: list[Tok]) -> str:
+    return "".join(t.text + t.ws for t in toks).strip()
+
+
+# --- small helpers ----------------------------------------------------------------------------------
+def _keep_case(src: str, dst: str) -> str:
+    """``dst`` with ``src``'s leading capital (errors keep the writer's capitalisation)."""
+    return dst[:1].upper() + dst[1:] if src[:1].isupper() else dst
+
+
+def _where(toks: list[Tok], ok: Callable[[int], bool]) -> list[int]:
+    return [i for i in range(len(toks)) if ok(i)]
+
+
+def _set(toks: list[Tok], i: int, text: str) -> None:
+    toks[i].text = _keep_case(toks[i].text, text)
+
+
+def _delete(toks: list[Tok], i: int) -> None:
+    if i > 0:
+        toks[i - 1].ws = toks[i - 1].ws or toks[i].ws
+    del toks[i]
+
+
+def _insert(toks: list[Tok], i: int, text: str) -> None:
+    """Insert the word ``text`` before position ``i``."""
+    toks.insert(i, Tok(text, " "))
+
+
+def _lower(toks: list[Tok], i: int) -> str:
+    return toks[i].text.lower()
+
+
+def _pair_at(toks: list[Tok], i: int) -> str:
+    return f"{_lower(toks, i)} {_lower(toks, i + 1)}" if i + 1 < len(toks) else ""
+
+
+def _replace_from_table(toks: list[Tok], rng: random.Random, table: dict[str, list[str]]) -> bool:
+    """Replace one word (or a two-word key such as "a lot") by one of its confusions in ``table``."""
+    spots = [(i, 1, _lower(toks, i)) for i in range(len(toks)) if _lower(toks, i) in table]
+    spots += [(i, 2, _pair_at(toks, i)) for i in range(len(toks) - 1) if _pair_at(toks, i) in table]
+    if not spots:
+        return False
+    i, n, key = rng.choice(spots)
+    if n == 2:
+        toks[i].ws = toks[i + 1].ws
+        del toks[i + 1]
+    _set(toks, i, rng.choice(table[key]))
+    return True
+
+
+# --- the error kinds --------------------------------------------------------------------------------
+AGREEMENT_SHARE = 0.6  # of verb errors: a 3rd-person -s form (or be/have/do) loses its agreement
+
+
+def verb_form(toks: list[Tok], rng: random.Random) -> bool:
+    """Agreement / tense / verb form: swap a verb for another form of its lemma ("goes" -> "go").
+
+    Text has far more base forms than -s forms, so agreement errors are drawn on purpose.
+    """
+    if rng.random() < AGREEMENT_SHARE:
+        to_base = {k: [v] for k, v in lexicon.transforms()["VERB_VBZ_VB"].items()}
+        if _replace_from_table(toks, rng, to_base | BE_CONFUSIONS):
+            return True
+    return _replace_from_table(toks, rng, lexicon.inflections() | BE_CONFUSIONS)
+
+
+def noun_number(toks: list[Tok], rng: random.Random) -> bool:
+    table = {k: [v] for name in ("AGREEMENT_PLURAL", "AGREEMENT_SINGULAR")
+             for k, v in lexicon.transforms()[name].items()}
+    return _replace_from_table(toks, rng, table)
+
+
+def article(toks: list[Tok], rng: random.Random) -> bool:
+    """Missing, extra or wrong article."""
+    arts = _where(toks, lambda i: _lower(toks, i) in ARTICLE_SWAPS)
+    how = rng.random()
+    if arts and how < 0.5:
+        i = rng.choice(arts)
+        if i == 0 and len(toks) > 1:
+            toks[1].text = toks[1].text[:1].lower() + toks[1].text[1:]  # "The cat" -> "cat", not "Cat"
+        _delete(toks, i)
+        return True
+    if arts and how < 0.75:
+        i = rng.choice(arts)
+        _set(toks, i, rng.choice(ARTICLE_SWAPS[_lower(toks, i)]))
+        return True
+    nouns = lexicon.transforms()["AGREEMENT_PLURAL"]
+    spots = _where(toks, lambda i: i > 0 and _lower(toks, i) in nouns
+                   and _lower(toks, i - 1) not in ARTICLE_SWAPS)
+    if not spots:
+        return False
+    i = rng.choice(spots)
+    _insert(toks, i, rng.choice(["the", "the", "a"]))
+    return True
+
+
+def preposition(toks: list[Tok], rng: random.Random) -> bool:
+    preps = _where(toks, lambda i: _lower(toks, i) in PREPOSITIONS)
+    if not preps:
+        return False
+    i = rng.choice(preps)
+    if rng.random() < 0.3 and i > 0:
+        _delete(toks, i)
+    else:
+        _set(toks, i, rng.choice(PREPOSITIONS[_lower(toks, i)]))
+    return True
+
+
+def confusable(toks: list[Tok], rng: random.Random) -> bool:
+    return _replace_from_table(toks, rng, CONFUSABLES)
+
+
+def spelling(toks: list[Tok], rng: random.Random) -> bool:
+    """A codespell misspelling, the word picked with weight ~ its frequency (common words, common typos)."""
+    table = lexicon.misspellings()
+    spots = _where(toks, lambda i: _lower(toks, i) in table)
+    if not spots:
+        return False
+    i = rng.choices(spots, weights=[lexicon.zipf(_lower(toks, j)) for j in spots])[0]
+    _set(toks, i, rng.choice(table[_lower(toks, i)]))
+    return True
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    k = rng.randrange(1, len(word) - 1)
+    edits = [
+        word[:k] + word[k + 1:],  # dropped letter
+        word[:k - 1] + word[k] + word[k - 1] + word[k + 1:],  # swapped letters
+        word[:k] + word[k] + word[k:],  # doubled letter
+        word[:k] + rng.choice(KEYBOARD_NEIGHBOURS.get(word[k], word[k])) + word[k + 1:],  # neighbour key
+    ]
+    return rng.choice(edits)
+
+
+def typo(toks: list[Tok], rng: random.Random) -> bool:
+    """A keyboard slip in a frequent word, if the result is no real word."""
+    spots = _where(toks, lambda i: toks[i].text.isalpha() and toks[i].text.islower()
+                   and len(toks[i].text) >= 4 and lexicon.zipf(toks[i].text) >= TYPO_MIN_ZIPF)
+    if not spots:
+        return False
+    i = rng.choice(spots)
+    wrong = _typo(toks[i].text, rng)
+    if lexicon.zipf(wrong) > TYPO_MAX_RESULT_ZIPF:
+        return False
+    toks[i].text = wrong
+    return True
+
+
+def capitalization(toks: list[Tok], rng: random.Random) -> bool:
+    """Lower-cased sentence start, "i", or proper noun."""
+    caps = _where(toks, lambda i: (toks[i].text[:1].isupper() and toks[i].text[1:].islower())
+                  or toks[i].text == "I")
+    if not caps:
+        return False
+    i = 0 if 0 in caps and rng.random() < 0.6 else rng.choice(caps)
+    toks[i].text = toks[i].text.lower()
+    return True
+
+
+def punctuation(toks: list[Tok], rng: random.Random) -> bool:
+    """Missing final stop, missing or extra comma, missing apostrophe."""
+    how = rng.random()
+    if how < 0.3 and len(toks) > 1 and toks[-1].text in PUNCT_END and WORD.match(toks[-2].text):
+        _delete(toks, len(toks) - 1)
+        return True
+    commas = _where(toks, lambda i: toks[i].text == "," and i > 0)
+    if how < 0.6 and commas:
+        _delete(toks, rng.choice(commas))
+        return True
+    apos = _where(toks, lambda i: _lower(toks, i) in CONTRACTIONS)
+    if how < 0.85 and apos:
+        i = rng.choice(apos)
+        _set(toks, i, CONTRACTIONS[_lower(toks, i)])
+        return True
+    spots = _where(toks, lambda i: 0 < i < len(toks) - 2 and WORD.match(toks[i].text)
+                   and WORD.match(toks[i + 1].text))
+    if not spots:
+        return False
+    i = rng.choice(spots)
+    toks.insert(i + 1, Tok(",", toks[i].ws))
+    toks[i].ws = ""
+    return True
+
+
+def repeated_word(toks: list[Tok], rng: random.Random) -> bool:
+    spots = _where(toks, lambda i: WORD.match(toks[i].text) is not None)
+    if not spots:
+        return False
+    i = rng.choice(spots)
+    toks.insert(i + 1, Tok(toks[i].text.lower(), toks[i].ws))
+    toks[i].ws = " "
+    return True
+
+
+def split_word(toks: list[Tok], rng: random.Random) -> bool:
+    """A compound written as two words ("every one")."""
+    spots = _where(toks, lambda i: _lower(toks, i) in SPLITTABLE)
+    if not spots:
+        return False
+    i = rng.choice(spots)
+    _set(toks, i, SPLITTABLE[_lower(toks, i)])
+    return True
+
+
+ERROR_KINDS: dict[str, tuple[float, Callable[[list[Tok], random.Random], bool]]] = {
+    "verb_form": (0.20, verb_form),
+    "noun_number": (0.08, noun_number),
+    "article": (0.13, article),
+    "preposition": (0.10, preposition),
+    "confusable": (0.10, confusable),
+    "spelling": (0.10, spelling),
+    "typo": (0.06, typo),
+    "capitalization": (0.08, capitalization),
+    "punctuation": (0.09, punctuation),
+    "repeated_word": (0.03, repeated_word),
+    "split_word": (0.03, split_word),
+}
+CORRECT_SHARE = 0.25  # sentences left as they are: they teach the model when to keep quiet
+ERRORS_PER_SENTENCE = (1, 2, 3)
+ERRORS_PER_SENTENCE_WEIGHTS = (0.55, 0.3, 0.15)
+MAX_TRIES = 8
+
+
+def corrupt(sentence: str, rng: random.Random) -> tuple[str, list[str]]:
+    """(erroneous sentence, names of the error kinds applied); unchanged for a ``CORRECT_SHARE`` of inputs."""
+    if rng.random() < CORRECT_SHARE:
+        return sentence, []
+    toks = tokenize(sentence)
+    want = rng.choices(ERRORS_PER_SENTENCE, weights=ERRORS_PER_SENTENCE_WEIGHTS)[0]
+    names = list(ERROR_KINDS)
+    weights = [ERROR_KINDS[n][0] for n in names]
+    applied: list[str] = []
+    for _ in range(MAX_TRIES):
+        if len(applied) == want:
+            break
+        name = rng.choices(names, weights=weights)[0]
+        if ERROR_KINDS[name][1](toks, rng):
+            applied.append(name)
+    return detokenize(toks), applied

@@ -1,0 +1,78 @@
+"""The committed grammar student converts to an int8 bundle that fixes plain mistakes and keeps correct text."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHECKPOINT = ROOT / "students" / "checkpoints" / "grammar"
+MAX_BUNDLE_BYTES = 10_000_000
+
+FIXES = [
+    ("He go to school.", "He goes to school."),
+    ("She don't like coffee.", "She doesn't like coffee."),
+    ("I recieved your message yesterday.", "I received your message yesterday."),
+    ("i think this is a good idea.", "I think this is a good idea."),
+    ("We went to the the park.", "We went to the park."),
+]
+CORRECT = [
+    "The weather is lovely today.",
+    "Could you send me the file by Friday?",
+    "They didn't know what to say.",
+]
+
+
+def _missing() -> str | None:
+    if not (CHECKPOINT / "model.safetensors").exists():
+        return "no committed grammar checkpoint"
+    if importlib.util.find_spec("converter.__main__") is None:
+        return "converter CLI not in the tree yet"
+    import slm_web
+
+    if not hasattr(slm_web, "load_sync"):
+        return "slm_web runtime (load_sync) not in the tree yet"
+    return None
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    out = tmp_path_factory.mktemp("grammar") / "grammar.slm"
+    subprocess.run(
+        [sys.executable, "-m", "converter", str(CHECKPOINT), "--task", "grammar", "--out", str(out),
+         "--report", str(out.with_suffix(".json"))],
+        cwd=ROOT, check=True,
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def model(bundle: Path) -> Any:
+    import slm_web
+
+    return slm_web.load_sync(str(bundle))
+
+
+def test_bundle_within_size_target(bundle: Path) -> None:
+    assert bundle.stat().st_size <= MAX_BUNDLE_BYTES
+
+
+@pytest.mark.parametrize(("text", "fixed"), FIXES)
+def test_fixes(model: Any, text: str, fixed: str) -> None:
+    result = model.correct_sync(text)
+    assert result.text == fixed, (text, result)
+    assert result.edits and all(text[e.start:e.end] == e.original for e in result.edits)
+
+
+@pytest.mark.parametrize("text", CORRECT)
+def test_keeps_correct_text(model: Any, text: str) -> None:
+    result = model.correct_sync(text)
+    assert (result.text, result.edits) == (text, []), result
