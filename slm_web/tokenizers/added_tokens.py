@@ -79,7 +79,7 @@ class AddedVocabulary:
         self._raw = _Matcher({t.content: t for t in tokens if not t.normalized})
 
         def normalized(content: str) -> str:
-            return normalizer.normalize(Piece(content, [0] * len(content))).text if normalizer else content
+            return normalizer.normalize(Piece(content)).text if normalizer else content
 
         self._normalized = _Matcher({normalized(t.content): t for t in tokens if t.normalized})
 

@@ -29,7 +29,8 @@ def _space_chinese(char: str) -> str:
 
 
 def _strip_marks(char: str) -> str:
-    return "" if char in ranges("MARK_NONSPACING") else char
+    """HF's StripAccents: drop every combining mark (spacing, non-spacing and enclosing)."""
+    return "" if char in ranges("COMBINING_MARK") else char
 
 
 def _strip_accents(char: str) -> str:
@@ -71,12 +72,15 @@ class Normalizer:
     def __init__(self, steps: list[Step]) -> None:
         self._steps = steps
         self._memo: dict[str, str] = {}
+        self._resizing: set[str] = set()  # characters that become zero or several characters
 
     def _map(self, char: str) -> str:
         out = char
         for step in self._steps:
             out = "".join(map(step, out))
         self._memo[char] = out
+        if len(out) != 1:
+            self._resizing.add(char)
         return out
 
     def normalize(self, piece: Piece) -> Piece:
@@ -84,9 +88,9 @@ class Normalizer:
         memo = self._memo
         parts = [memo[c] if c in memo else self._map(c) for c in piece.text]
         text = "".join(parts)
-        if len(text) == len(parts) and all(len(p) == 1 for p in parts):
-            return Piece(text, piece.src)
-        return Piece(text, [s for part, s in zip(parts, piece.src, strict=True) for _ in part])
+        if self._resizing.isdisjoint(piece.text):
+            return Piece(text, piece.src, piece.start)
+        return Piece(text, [s for part, s in zip(parts, piece.sources(), strict=True) for _ in part])
 
 
 def build_normalizer(spec: dict[str, Any] | None) -> Normalizer | None:

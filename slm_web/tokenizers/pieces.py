@@ -11,15 +11,28 @@ class Piece:
 
     HF ``tokenizers`` keeps byte alignments; in every stage supported here each output character comes
     from exactly one input character, so one index per character is enough and offsets are
-    ``(src[first], src[last] + 1)``. ``token_id`` is set when the whole piece is an added token.
+    ``(origin(first), origin(last) + 1)``. ``src`` is ``None`` while the mapping is still the identity
+    shifted by ``start`` (the common case: no list per character is built). ``token_id`` is set when
+    the whole piece is an added token.
     """
 
     text: str
-    src: list[int]
+    src: list[int] | None = None
+    start: int = 0
     token_id: int | None = None
+
+    def origin(self, i: int) -> int:
+        """Index in the input of character ``i``."""
+        return self.start + i if self.src is None else self.src[i]
+
+    def sources(self) -> list[int]:
+        """Index in the input of every character."""
+        return list(range(self.start, self.start + len(self.text))) if self.src is None else self.src
 
     def sub(self, start: int, end: int) -> Piece:
         """The characters ``start:end`` of this piece."""
+        if self.src is None:
+            return Piece(self.text[start:end], None, self.start + start)
         return Piece(self.text[start:end], self.src[start:end])
 
     def span(self, start: int = 0, end: int | None = None) -> tuple[int, int]:
@@ -27,4 +40,4 @@ class Piece:
         end = len(self.text) if end is None else end
         if end <= start:
             return (0, 0)
-        return (self.src[start], self.src[end - 1] + 1)
+        return (self.origin(start), self.origin(end - 1) + 1)

@@ -1,11 +1,13 @@
 """Pre-tokenizers: split a normalized :class:`Piece` into words (HF ``BertPreTokenizer``, ``ByteLevel``).
 
-Empty words are dropped, as HF drops empty splits.
+Empty words are dropped, as HF drops empty splits. Words come lazily, so a caller that needs only
+the first tokens of a long text (truncation) does not pay for the rest.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 from typing import Any, Protocol
 
@@ -17,21 +19,20 @@ from .pieces import Piece
 class PreTokenizer(Protocol):
     """Splits one piece into its words (pieces of the same text, in order)."""
 
-    def split(self, piece: Piece) -> list[Piece]: ...
+    def split(self, piece: Piece) -> Iterator[Piece]: ...
 
 
-def _isolate(piece: Piece, pattern: re.Pattern[str]) -> list[Piece]:
+def _isolate(piece: Piece, pattern: re.Pattern[str]) -> Iterator[Piece]:
     """Matches and the text between them, each its own piece (HF's ``Isolated`` behaviour)."""
-    out, last = [], 0
+    last = 0
     for m in pattern.finditer(piece.text):
         if m.start() > last:
-            out.append(piece.sub(last, m.start()))
+            yield piece.sub(last, m.start())
         if m.end() > m.start():
-            out.append(piece.sub(m.start(), m.end()))
+            yield piece.sub(m.start(), m.end())
         last = m.end()
     if last < len(piece.text):
-        out.append(piece.sub(last, len(piece.text)))
-    return out
+        yield piece.sub(last, len(piece.text))
 
 
 @cache
@@ -44,8 +45,8 @@ def _bert_pattern() -> re.Pattern[str]:
 class BertPreTokenizer:
     """Split on whitespace (dropped) and on every punctuation character (kept as a word of its own)."""
 
-    def split(self, piece: Piece) -> list[Piece]:
-        return [piece.sub(m.start(), m.end()) for m in _bert_pattern().finditer(piece.text)]
+    def split(self, piece: Piece) -> Iterator[Piece]:
+        return (piece.sub(m.start(), m.end()) for m in _bert_pattern().finditer(piece.text))
 
 
 class ByteLevel:
@@ -70,15 +71,15 @@ class ByteLevel:
         parts = [memo[c] if c in memo else self._bytes(c) for c in piece.text]
         text = "".join(parts)
         if len(text) == len(parts):  # all ASCII: one byte each
-            return Piece(text, piece.src)
-        return Piece(text, [s for part, s in zip(parts, piece.src, strict=True) for _ in part])
+            return Piece(text, piece.src, piece.start)
+        return Piece(text, [s for part, s in zip(parts, piece.sources(), strict=True) for _ in part])
 
-    def split(self, piece: Piece) -> list[Piece]:
+    def split(self, piece: Piece) -> Iterator[Piece]:
         if self.add_prefix_space and piece.text and not piece.text.startswith(" "):
             # HF prepends by replacing the first character, so the space is aligned to it.
-            piece = Piece(" " + piece.text, [piece.src[0], *piece.src])
-        words = _isolate(piece, byte_level.split_pattern()) if self.use_regex else [piece]
-        return [self._to_bytes(w) for w in words if w.text]
+            piece = Piece(" " + piece.text, [piece.origin(0), *piece.sources()])
+        words = _isolate(piece, byte_level.split_pattern()) if self.use_regex else iter([piece])
+        return (self._to_bytes(w) for w in words if w.text)
 
 
 class Sequence:
@@ -87,18 +88,23 @@ class Sequence:
     def __init__(self, parts: list[PreTokenizer]) -> None:
         self.parts = parts
 
-    def split(self, piece: Piece) -> list[Piece]:
-        words = [piece]
+    def split(self, piece: Piece) -> Iterator[Piece]:
+        words: Iterator[Piece] = iter([piece])
         for part in self.parts:
-            words = [w for word in words for w in part.split(word)]
+            words = _split_all(part, words)
         return words
+
+
+def _split_all(part: PreTokenizer, words: Iterator[Piece]) -> Iterator[Piece]:
+    for word in words:
+        yield from part.split(word)
 
 
 class WholePiece:
     """No pre-tokenizer: the whole (non-empty) piece is one word."""
 
-    def split(self, piece: Piece) -> list[Piece]:
-        return [piece] if piece.text else []
+    def split(self, piece: Piece) -> Iterator[Piece]:
+        return iter([piece] if piece.text else [])
 
 
 def build_pre_tokenizer(spec: dict[str, Any] | None) -> PreTokenizer:

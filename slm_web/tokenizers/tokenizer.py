@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import InputTextError
@@ -84,25 +85,23 @@ class Tokenizer:
 
     # -- encoding ---------------------------------------------------------------------------------
 
-    def _words(self, text: str) -> list[Piece]:
-        """Words and added tokens of ``text`` in order: the units ``word_ids`` count."""
+    def _words(self, text: str) -> Iterator[Piece]:
+        """Words and added tokens of ``text`` in order (lazily): the units ``word_ids`` count."""
         if not isinstance(text, str):
             raise InputTextError(f"text must be a str, not {type(text).__name__}")
         if not text.isascii():
             text = _SURROGATE.sub("\ufffd", text)
-        out: list[Piece] = []
-        for piece in self.added.split_raw(Piece(text, list(range(len(text))))):
+        for piece in self.added.split_raw(Piece(text)):
             if piece.token_id is not None:
-                out.append(piece)
+                yield piece
                 continue
             if self.normalizer is not None:
                 piece = self.normalizer.normalize(piece)
             for part in self.added.split_normalized(piece):
                 if part.token_id is not None:
-                    out.append(part)
+                    yield part
                 else:
-                    out.extend(self.pre_tokenizer.split(part))
-        return out
+                    yield from self.pre_tokenizer.split(part)
 
     def pre_tokenize(self, text: str) -> list[tuple[str, tuple[int, int]]]:
         """Words of ``text`` as ``(text[start:end], (start, end))``, in the order ``word_ids`` number them.
@@ -123,8 +122,15 @@ class Tokenizer:
         ``max_length`` (special tokens included) keeps the first tokens of a longer text, as HF's
         truncation does; ``ValueError`` if it leaves no room for the text.
         """
+        room = None
+        if max_length is not None:
+            room = max_length - (self.post_processor.added if add_special_tokens else 0)
+            if room < 0:
+                raise ValueError(f"max_length {max_length} leaves no room for the special tokens")
         enc = Encoding()
         for index, word in enumerate(self._words(text)):
+            if room is not None and len(enc.ids) >= room:
+                break  # truncation keeps the first tokens: the rest need not be computed
             if word.token_id is not None:
                 enc.ids.append(word.token_id)
                 enc.tokens.append(word.text)
@@ -136,10 +142,7 @@ class Tokenizer:
                 enc.tokens.append(token)
                 enc.offsets.append(word.span(start, end))
                 enc.word_ids.append(index)
-        if max_length is not None:
-            room = max_length - (self.post_processor.added if add_special_tokens else 0)
-            if room < 0:
-                raise ValueError(f"max_length {max_length} leaves no room for the special tokens")
+        if room is not None:
             enc = Encoding(enc.ids[:room], enc.offsets[:room], enc.word_ids[:room], enc.tokens[:room])
         return self.post_processor.process(enc, add_special_tokens)
 

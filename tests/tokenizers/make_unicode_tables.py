@@ -82,6 +82,8 @@ def main() -> None:
             clean_text=False, handle_chinese_chars=True, strip_accents=False, lowercase=False
         )
     )
+    bert_strip = per_char(normalizers.BertNormalizer(
+        clean_text=False, handle_chinese_chars=False, strip_accents=True, lowercase=False))
     bert_space, bert_punct = bert_split_classes()
     tables = {
         "BERT_REMOVED": ranges([cp for cp, out in clean.items() if out == ""]),
@@ -89,7 +91,9 @@ def main() -> None:
         "BERT_CHINESE": ranges(list(chinese)),
         "BERT_WHITESPACE": ranges(bert_space),
         "BERT_PUNCTUATION": ranges(bert_punct),
-        "MARK_NONSPACING": ranges(list(per_char(normalizers.StripAccents()))),
+        # BERT strips non-spacing marks after NFD; the StripAccents normalizer strips all combining marks.
+        "MARK_NONSPACING": ranges([cp for cp, out in bert_strip.items() if out == ""]),
+        "COMBINING_MARK": ranges(list(per_char(normalizers.StripAccents()))),
         "REGEX_WHITESPACE": ranges(regex_matches(r"\s")),
         "REGEX_LETTER": ranges(regex_matches(r"\p{L}")),
         "REGEX_NUMBER": ranges(regex_matches(r"\p{N}")),
