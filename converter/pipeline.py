@@ -183,17 +183,30 @@ def _onnx_source(src: Path, opts: Options) -> Source:
     if not src.is_file():
         raise ConvertError(f"ONNX file not found: {src}")
     try:
-        model = onnx.load_model(src)  # also pulls in external data files, so the bundle is self-contained
-    except FileNotFoundError as e:
-        raise ConvertError(f"{src} refers to external data that is missing: {e.filename or e}") from None
+        model = onnx.load_model(src, load_external_data=False)
     except Exception as e:  # onnx raises DecodeError and others for a damaged file
         raise ConvertError(f"{src} is not a readable ONNX model ({type(e).__name__})") from None
+    _embed_external_data(model, src.parent)
     tokenizer = read_json(opts.tokenizer, "tokenizer")
     task_meta = read_json(opts.task_config, "--task-config") if opts.task_config else {}
     if not isinstance(tokenizer, dict) or not isinstance(task_meta, dict):
         raise ConvertError("--tokenizer and --task-config must hold JSON objects")
     model = normalize_inputs(model, opts.task)
     return Source(model, tokenizer, {}, task_meta, src.stat().st_size)
+
+
+def _embed_external_data(model: onnx.ModelProto, base: Path) -> None:
+    """Pull external tensor data into the model, so the bundle is self-contained; name a missing file."""
+    from onnx.external_data_helper import _get_all_tensors, load_external_data_for_model, uses_external_data
+
+    for tensor in _get_all_tensors(model):
+        if uses_external_data(tensor):
+            location = next((e.value for e in tensor.external_data if e.key == "location"), "")
+            if not (base / location).is_file():
+                raise ConvertError(
+                    f"tensor {tensor.name!r} refers to external data that is missing: {base / location}"
+                )
+    load_external_data_for_model(model, str(base))
 
 
 def build_task_config(source: Source, opts: Options) -> tuple[dict[str, Any], int]:
