@@ -97,9 +97,44 @@ async function openCache() {
   }
 }
 
+// Files fetched through the cache at start-up besides the bundles (the wheel is found by its suffix).
+const RUNTIME_FILES = [
+  "ort/ort-wasm-simd-threaded.wasm",
+  "pyodide/pyodide.asm.wasm",
+  "pyodide/python_stdlib.zip",
+  "pyodide/pyodide-lock.json",
+];
+
+/** Start every promise now; await them later. A rejection is reported where it is awaited, not before. */
+function started(promise) {
+  promise.catch(() => {});
+  return promise;
+}
+
+async function startOrt(baseURL, threads, bytesOf) {
+  const wasm = started(bytesOf("ort/ort-wasm-simd-threaded.wasm"));
+  const ort = await import(new URL("ort/ort.wasm.min.mjs", baseURL).href);
+  ort.env.wasm.wasmPaths = new URL("ort/", baseURL).href;
+  ort.env.wasm.wasmBinary = await wasm;
+  ort.env.wasm.numThreads = self.crossOriginIsolated ? threads : 1; // threads need SharedArrayBuffer
+  ort.env.wasm.proxy = false; // we already are in a worker
+  ort.env.logLevel = "error";
+  return ort;
+}
+
+async function startPyodide(baseURL, cachedFetch) {
+  const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", baseURL).href);
+  const indexURL = new URL("pyodide/", baseURL).href;
+  // Passing the lock's contents (not its URL) keeps every package URL relative to indexURL, our origin.
+  const lockFileContents = cachedFetch(new URL("pyodide-lock.json", indexURL)).then((r) => r.json());
+  const pyodide = await loadPyodide({ indexURL, packageBaseUrl: indexURL, lockFileContents });
+  // loadPackage only logs a missing or corrupt wheel, so the import below is the real check.
+  await pyodide.loadPackage("slm-web", { messageCallback: () => {}, errorCallback: (m) => console.warn(m) });
+  return pyodide;
+}
+
 async function init({ baseURL, tasks, threads }, progress) {
   const step = (name, extra = {}) => progress({ step: name, ...extra });
-  step("manifest");
   const manifestResponse = await fetch(new URL("build-manifest.json", baseURL), { cache: "no-cache" });
   if (!manifestResponse.ok) throw new Error(`no build-manifest.json under ${baseURL} (HTTP ${manifestResponse.status})`);
   const manifest = await manifestResponse.json();
@@ -108,38 +143,35 @@ async function init({ baseURL, tasks, threads }, progress) {
       throw new Error(`this site has no bundle for task "${task}" (has: ${Object.keys(manifest.bundles).join(", ")})`);
     }
   }
+  const planned = [
+    ...RUNTIME_FILES,
+    ...Object.keys(manifest.files).filter((p) => p.startsWith("pyodide/") && p.endsWith(".whl")),
+    ...tasks.map((task) => manifest.bundles[task].path),
+  ];
+  step("manifest", { loaded: 0, total: planned.reduce((sum, p) => sum + (manifest.files[p]?.size ?? 0), 0) });
+
   const cache = await openCache();
   const cachedFetch = makeCachedFetch(manifest, baseURL, progress, cache);
-  globalThis.fetch = cachedFetch;
+  globalThis.fetch = cachedFetch; // Pyodide's own downloads go through the cache too
   const bytesOf = async (path) => new Uint8Array(await (await cachedFetch(new URL(path, baseURL))).arrayBuffer());
 
-  step("runtime", { detail: "onnxruntime-web" });
-  const ort = await import(new URL("ort/ort.wasm.min.mjs", baseURL).href);
-  ort.env.wasm.wasmPaths = new URL("ort/", baseURL).href;
-  ort.env.wasm.wasmBinary = await bytesOf("ort/ort-wasm-simd-threaded.wasm");
-  ort.env.wasm.numThreads = self.crossOriginIsolated ? threads : 1;
-  ort.env.wasm.proxy = false;
-  ort.env.logLevel = "error";
-
-  step("runtime", { detail: "pyodide" });
-  const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", baseURL).href);
-  const pyodideURL = new URL("pyodide/", baseURL).href;
-  const lockFileContents = (await cachedFetch(new URL("pyodide-lock.json", pyodideURL))).json();
-  const pyodide = await loadPyodide({ indexURL: pyodideURL, packageBaseUrl: pyodideURL, lockFileContents });
+  // Everything downloads at once; Python starts as soon as its own files are in.
+  step("runtime", { detail: "pyodide + onnxruntime-web" });
+  const bundles = tasks.map((task) => started(bytesOf(manifest.bundles[task].path)));
+  const ortReady = started(startOrt(baseURL, threads, bytesOf));
+  const pyodide = await startPyodide(baseURL, cachedFetch);
+  const ort = await ortReady;
 
   step("python", { detail: "slm_web" });
-  // loadPackage only logs a missing or corrupt wheel, so the import below is the real check.
-  await pyodide.loadPackage("slm-web", { messageCallback: () => {}, errorCallback: (m) => console.warn(m) });
   const py = pyodide.pyimport("slm_web.worker");
   py.configure(ort);
   // Look each function up once: every attribute access on a PyProxy creates a new proxy. They are
   // borrowed from `py`, which lives as long as the worker.
   const python = { load: py.load, call: py.call, stats: py.stats };
 
-  for (const task of tasks) {
-    const bundle = manifest.bundles[task];
-    const data = await bytesOf(bundle.path);
-    step("model", { task, detail: bundle.name });
+  for (const [i, task] of tasks.entries()) {
+    const data = await bundles[i];
+    step("model", { task, detail: manifest.bundles[task].name });
     const reply = JSON.parse(await callPython(python.load, task, data));
     if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
   }

@@ -15,7 +15,10 @@ export interface Progress {
   step: "manifest" | "download" | "cache" | "runtime" | "python" | "model" | "ready";
   /** Site-relative path of the file being downloaded or read from the cache. */
   file?: string;
-  /** Bytes done and expected for `file` (uncompressed sizes from build-manifest.json). */
+  /**
+   * Bytes done and expected for `file` (uncompressed sizes from build-manifest.json). On the "manifest"
+   * step, `total` is the size of everything start-up will fetch (from the network or the cache).
+   */
   loaded?: number;
   total?: number;
   /** The task whose model is being loaded ("model" step). */

@@ -19,25 +19,23 @@ const STEP_TEXT = {
 const $ = (id) => document.getElementById(id);
 const editor = $("editor");
 const t0 = performance.now();
-const files = new Map(); // path -> {loaded, total}
+const files = new Map(); // path -> bytes loaded
+let plannedBytes = 0; // announced by the "manifest" step
 
 function mb(bytes) {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 function onProgress(p) {
-  if (p.file) files.set(p.file, { loaded: p.loaded, total: p.total });
+  if (p.step === "manifest") plannedBytes = p.total;
+  else if (p.file) files.set(p.file, p.loaded);
   let loaded = 0;
-  let total = 0;
-  for (const f of files.values()) {
-    loaded += f.loaded;
-    total += f.total;
-  }
+  for (const bytes of files.values()) loaded += bytes;
   const what = p.file ?? p.detail ?? p.task ?? "";
   $("load-step").textContent = `${STEP_TEXT[p.step] ?? p.step} ${what}`.trim() + "…";
-  $("load-bytes").textContent = total ? `${mb(loaded)} / ${mb(total)}` : "";
-  // Downloads are most of the wait; the init steps after them get the last 10 %.
-  const fraction = p.step === "ready" ? 1 : total ? 0.9 * (loaded / total) : 0.05;
+  $("load-bytes").textContent = plannedBytes ? `${mb(loaded)} / ${mb(plannedBytes)}` : "";
+  // Fetching is most of the wait; starting Python and the models gets the last 10 %.
+  const fraction = p.step === "ready" ? 1 : plannedBytes ? 0.9 * Math.min(1, loaded / plannedBytes) : 0.03;
   $("load-bar").style.width = `${Math.round(fraction * 100)}%`;
 }
 

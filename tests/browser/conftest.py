@@ -116,7 +116,7 @@ class Browser:
         worker.on("console", lambda msg: msg.type == "error" and self.watch.console_errors.append(msg.text))
 
 
-def _launch(playwright_instance, base_url: str, profile: str) -> Browser:
+def _launch(playwright_instance, base_url: str, profile: str, intercept: bool) -> Browser:
     context = playwright_instance.chromium.launch_persistent_context(
         profile,
         executable_path=shutil.which("chromium"),
@@ -133,16 +133,20 @@ def _launch(playwright_instance, base_url: str, profile: str) -> Browser:
         else:
             route.continue_()
 
-    context.route("**/*", guard)
+    if intercept:  # routing also turns Chromium's HTTP cache off, hence the option
+        context.route("**/*", guard)
     context.on("request", lambda request: watch.record(request.url))  # also sees what routes may miss
     return Browser(context, watch, base_url)
 
 
 @contextmanager
-def launched(playwright_instance, base_url: str) -> Iterator[Browser]:
-    """Chromium on a fresh profile; on exit, fails on off-origin requests or console errors."""
+def launched(playwright_instance, base_url: str, intercept: bool = True) -> Iterator[Browser]:
+    """Chromium on a fresh profile; on exit, fails on off-origin requests or console errors.
+
+    ``intercept`` also aborts off-origin requests (not only records them), at the price of the HTTP cache.
+    """
     with tempfile.TemporaryDirectory(prefix="slm-chromium-") as profile:
-        b = _launch(playwright_instance, base_url, profile)
+        b = _launch(playwright_instance, base_url, profile, intercept)
         try:
             yield b
             b.watch.check()
@@ -154,6 +158,13 @@ def launched(playwright_instance, base_url: str) -> Iterator[Browser]:
 def browser(playwright_instance, base_url: str) -> Iterator[Browser]:
     """A browser of its own for one test."""
     with launched(playwright_instance, base_url) as b:
+        yield b
+
+
+@pytest.fixture
+def caching_browser(playwright_instance, base_url: str) -> Iterator[Browser]:
+    """A browser with its HTTP cache on: off-origin requests are recorded (and fail the test), not aborted."""
+    with launched(playwright_instance, base_url, intercept=False) as b:
         yield b
 
 
