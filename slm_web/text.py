@@ -6,9 +6,10 @@ the caller's original string.
 
 Limits (all enforced in bounded time, whatever the input size):
 
-- sentiment reads only the head of a text (:func:`head`): ``max_length`` tokens never need more than
+- sentiment reads only the head of a text (:func:`head`): ``max_length`` tokens rarely need more than
   ``max_length * CHARS_PER_TOKEN`` characters after leading whitespace;
-- autocomplete reads only the tail of a text (:func:`tail`), for the same reason;
+- autocomplete reads only the tail of a text (:func:`tail_start`): it runs on every keystroke, so it reads
+  ``max_positions * 6`` characters (English BPE averages 4-5 per token) rather than a strict bound;
 - grammar corrects at most :data:`MAX_CORRECT_CHARS` characters per call and refuses longer texts with an
   :class:`~slm_web.errors.InputTextError` (split the text and call again); texts are split into sentences of
   at most :data:`MAX_SENTENCE_CHARS` characters (:func:`split_sentences`).
@@ -72,10 +73,10 @@ def head(text: str, max_tokens: int) -> str:
     return text[start : start + max_tokens * CHARS_PER_TOKEN]
 
 
-def tail_start(text: str, max_tokens: int) -> int:
+def tail_start(text: str, max_tokens: int, chars_per_token: int = CHARS_PER_TOKEN) -> int:
     """Where the end of ``text`` that can hold ``max_tokens`` tokens starts (trailing whitespace kept)."""
     end = len(text.rstrip())
-    return max(0, end - max_tokens * CHARS_PER_TOKEN)
+    return max(0, end - max_tokens * chars_per_token)
 
 
 def check_correct_length(text: str) -> None:

@@ -43,6 +43,9 @@ STEPS_PER_WORD = 4
 # A trailing "word" longer than this is not healed (nobody is typing it; healing would cost many steps).
 MAX_HEAL_CHARS = 40
 MAX_WORDS = 8
+# Characters of context read per model position: English BPE averages 4-5 per token, and tokenizing is the
+# per-keystroke cost in pure Python, so a long text is cut well before the strict bound of slm_web.text.
+TAIL_CHARS_PER_TOKEN = 6
 _WORD_PUNCT = frozenset("'’-_")
 
 
@@ -200,7 +203,7 @@ class AutocompleteModel(Model):
 
         Prompt and generated tokens together stay within ``max_positions``.
         """
-        tail = text[textlib.tail_start(text, self.max_positions) :]
+        tail = text[textlib.tail_start(text, self.max_positions, TAIL_CHARS_PER_TOKEN) :]
         encoding = self.tokenizer.encode(tail)
         cut = heal_start(tail, self.tokenizer.pre_tokenize(tail))
         ids = list(encoding.ids)

@@ -72,3 +72,17 @@ def test_module_entry_point_and_help(sentiment_bundle: Path) -> None:
                           capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip() == "slm_web: error: text is only whitespace"
+
+
+def test_serve_is_delegated(capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--help"])
+    assert exited.value.code == 0
+    assert "usage" in capsys.readouterr().out.lower()
+
+
+def test_top_level_help_lists_commands(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert all(word in out for word in ("run", "inspect", "serve", "examples:"))
