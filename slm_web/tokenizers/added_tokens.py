@@ -76,12 +76,17 @@ class AddedVocabulary:
         tokens = [AddedToken.from_json(e) for e in entries]
         self.by_id = {t.id: t for t in tokens}
         self.by_content = {t.content: t for t in tokens}
+
+        def form(token: AddedToken) -> str:
+            """The text the token matches: its content, normalized if the token says so."""
+            if token.normalized and normalizer is not None:
+                return normalizer.normalize(Piece(token.content)).text
+            return token.content
+
+        # HF looks a token up by its content, but gives the matched form back for its id.
+        self.text_by_id = {t.id: form(t) for t in tokens}
         self._raw = _Matcher({t.content: t for t in tokens if not t.normalized})
-
-        def normalized(content: str) -> str:
-            return normalizer.normalize(Piece(content)).text if normalizer else content
-
-        self._normalized = _Matcher({normalized(t.content): t for t in tokens if t.normalized})
+        self._normalized = _Matcher({form(t): t for t in tokens if t.normalized})
 
     def is_special(self, token_id: int) -> bool:
         token = self.by_id.get(token_id)

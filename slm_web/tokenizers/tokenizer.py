@@ -80,8 +80,8 @@ class Tokenizer:
 
     def id_to_token(self, token_id: int) -> str | None:
         """Token of an id (added tokens first, as in HF), ``None`` if unknown."""
-        added = self.added.by_id.get(token_id)
-        return added.content if added is not None else self._id_to_token.get(token_id)
+        added = self.added.text_by_id.get(token_id)
+        return added if added is not None else self._id_to_token.get(token_id)
 
     # -- encoding ---------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from tokenizer_corpus import all_texts, nasty_lines, prose_lines, prose_paragraphs
-from tokenizer_parity import mismatches
+from tokenizer_parity import hf_from_spec, mismatches
 
 from slm_web.tokenizers import from_json
 
@@ -40,6 +40,28 @@ def test_bert_normalizer_options_match_hf(minilm_spec: dict[str, Any], flags: di
     assert mismatches(_with(minilm_spec, normalizer=flags), SOME_TEXTS) == []
 
 
+def test_added_token_options_match_hf(minilm_spec: dict[str, Any]) -> None:
+    """lstrip/rstrip swallow neighbouring spaces; ``normalized`` tokens match the normalized text."""
+    spec = copy.deepcopy(minilm_spec)
+    for token in spec["added_tokens"]:
+        if token["content"] == "[MASK]":
+            token.update(lstrip=True, rstrip=True)
+    spec["added_tokens"].append({"id": 30522, "content": "Café 北", "single_word": False, "lstrip": False,
+                                 "rstrip": False, "normalized": True, "special": False})
+    texts = ["a [MASK] b", "  [MASK]  ", "[MASK][MASK]", "CAFÉ 北 Café 北", "xcafe  北 y", "cafe 北"]
+    assert mismatches(spec, [*texts, *SOME_TEXTS[-200:]]) == []
+    tok, hf = from_json(spec), hf_from_spec(spec)
+    for token in ["Café 北", "cafe  北 ", "[MASK]"]:
+        assert tok.token_to_id(token) == hf.token_to_id(token)
+    assert tok.id_to_token(30522) == hf.id_to_token(30522)
+
+
+def test_bert_processing_matches_hf(minilm_spec: dict[str, Any]) -> None:
+    bert = {"type": "BertProcessing", "sep": ["[SEP]", 102], "cls": ["[CLS]", 101]}
+    spec = _with(minilm_spec, post_processor=bert)
+    assert mismatches(spec, SOME_TEXTS[-300:]) == []
+
+
 def test_wordpiece_without_special_tokens_matches_hf(minilm_spec: dict[str, Any]) -> None:
     assert mismatches(minilm_spec, SOME_TEXTS, add_special_tokens=False) == []
 
@@ -70,6 +92,10 @@ BPE_VARIANTS = {
         ],
     }},
     "lowercase": {"normalizer": {"type": "Lowercase"}},
+    "sequences": {
+        "normalizer": {"type": "Sequence", "normalizers": [{"type": "Lowercase"}, {"type": "StripAccents"}]},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [_BYTE_LEVEL]},
+    },
     "no-split-pattern": {"pre_tokenizer": {**_BYTE_LEVEL, "add_prefix_space": False, "use_regex": False}},
 }
 
