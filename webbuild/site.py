@@ -85,9 +85,10 @@ def write_manifest(site: Path, bundles_dir: str = "bundles") -> dict:
     bundles = {}
     for path in sorted((site / bundles_dir).glob("*.slm")):
         entry = _bundle_entry(path)
-        if entry["task"] in bundles:
-            raise ValueError(f"two bundles for task {entry['task']!r} in {site / bundles_dir}")
-        bundles[entry.pop("task")] = {"path": path.relative_to(site).as_posix(), **entry}
+        task = entry.pop("task")
+        if task in bundles:
+            raise ValueError(f"two bundles for task {task!r} in {site / bundles_dir}")
+        bundles[task] = {"path": path.relative_to(site).as_posix(), **entry}
     manifest = {"format": "slm-site", "format_version": 1, "files": files, "bundles": bundles}
     (site / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest

@@ -36,10 +36,14 @@ CHROMIUM_FLAGS = [
 ]
 
 
+BROWSER_FIXTURES = {"browser", "caching_browser", "module_browser"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that drive Chromium get the ``browser`` marker (``-m 'not browser'`` skips them)."""
     here = Path(__file__).parent
     for item in items:
-        if here in Path(item.path).parents:
+        if here in Path(item.path).parents and BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
 
 

@@ -1,0 +1,91 @@
+"""webbuild: a reproducible wheel Pyodide can install, its lock file, precompression, the site manifest."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from webbuild.site import MANIFEST, precompress, write_manifest
+from webbuild.wheel import build_wheel, write_lock
+
+from .helpers import ROOT
+
+STOCK_LOCK = ROOT / "node_modules" / "pyodide" / "pyodide-lock.json"
+
+
+def _stock_lock(tmp_path: Path) -> Path:
+    if STOCK_LOCK.is_file():
+        return STOCK_LOCK
+    path = tmp_path / "stock-lock.json"  # npm packages not installed: the part we read is enough
+    path.write_text(json.dumps({"info": {"python": "3.14.2"}, "packages": {}}))
+    return path
+
+
+def test_wheel_is_reproducible_and_listed_with_its_sha256(tmp_path: Path):
+    first = build_wheel(ROOT / "slm_web", "0.1.0", tmp_path / "a")
+    second = build_wheel(ROOT / "slm_web", "0.1.0", tmp_path / "b")
+    assert first.read_bytes() == second.read_bytes()
+    lock = write_lock(_stock_lock(tmp_path), first, "slm_web", tmp_path / "a" / "pyodide-lock.json")
+    entry = lock["packages"]["slm-web"]
+    assert entry["file_name"] == first.name == "slm_web-0.1.0-py3-none-any.whl"
+    assert entry["sha256"] == hashlib.sha256(first.read_bytes()).hexdigest()
+    assert entry["imports"] == ["slm_web"] and entry["depends"] == []
+
+
+def test_wheel_holds_the_package_and_imports_from_a_bare_interpreter(tmp_path: Path):
+    wheel = build_wheel(ROOT / "slm_web", "0.1.0", tmp_path)
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "slm_web/__init__.py" in names and "slm_web/backends/web.py" in names
+    assert "slm_web-0.1.0.dist-info/RECORD" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.startswith("converter/")]
+    code = f"import sys; sys.path.insert(0, {str(wheel)!r}); import slm_web.worker; print(slm_web.__file__)"
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code], cwd=tmp_path, check=True, capture_output=True, text=True
+    ).stdout
+    assert out.strip().startswith(str(wheel))
+
+
+def _fake_bundle(path: Path, task: str) -> None:
+    """Only manifest.json is read by the site manifest."""
+    with zipfile.ZipFile(path, "w") as zf:
+        manifest = {"task": task, "name": f"n-{task}", "bundle_sha256": "ab" * 32}
+        zf.writestr("manifest.json", json.dumps(manifest))
+
+
+def test_precompress_and_manifest(tmp_path: Path):
+    site = tmp_path / "site"
+    (site / "bundles").mkdir(parents=True)
+    big = b"const x = 1;\n" * 20_000
+    (site / "big.mjs").write_bytes(big)
+    (site / "small.js").write_text("1")
+    (site / "lib.zip").write_bytes(big)  # zips are never recompressed
+    _fake_bundle(site / "bundles" / "sentiment.slm", "sentiment")
+    written = precompress(site)
+    assert written == [site / "big.mjs.gz"] and gzip.decompress(written[0].read_bytes()) == big
+    assert precompress(site) == written  # idempotent: up-to-date copies are kept
+    manifest = write_manifest(site)
+    assert json.loads((site / MANIFEST).read_text()) == manifest
+    assert manifest["files"]["big.mjs"] == {
+        "sha256": hashlib.sha256(big).hexdigest(), "size": len(big), "gzip_size": written[0].stat().st_size,
+    }
+    assert "big.mjs.gz" not in manifest["files"] and MANIFEST not in manifest["files"]
+    assert manifest["bundles"] == {
+        "sentiment": {"path": "bundles/sentiment.slm", "name": "n-sentiment", "bundle_sha256": "ab" * 32}
+    }
+
+
+def test_two_bundles_for_one_task_are_refused(tmp_path: Path):
+    (tmp_path / "bundles").mkdir()
+    _fake_bundle(tmp_path / "bundles" / "a.slm", "grammar")
+    _fake_bundle(tmp_path / "bundles" / "b.slm", "grammar")
+    try:
+        write_manifest(tmp_path)
+    except ValueError as exc:
+        assert "grammar" in str(exc)
+    else:
+        raise AssertionError("two grammar bundles were accepted")

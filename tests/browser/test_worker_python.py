@@ -1,0 +1,56 @@
+"""slm_web.worker (the Python side of the JS bridge) in CPython with the native backend."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+import slm_web
+from slm_web import worker
+
+
+@pytest.fixture
+def loaded(sentiment_bundle: Path):
+    reply = json.loads(asyncio.run(worker.load("sentiment", sentiment_bundle.read_bytes())))
+    assert reply["value"]["task"] == "sentiment"
+    yield sentiment_bundle
+    worker.close()
+
+
+def call(method: str, text, **options) -> dict:
+    return json.loads(asyncio.run(worker.call(method, text, json.dumps(options))))
+
+
+def test_results_are_the_models_to_dict(loaded: Path):
+    with slm_web.load_sync(str(loaded)) as model:
+        expected = model.classify_sync("I loved it").to_dict()
+    assert call("classify", "I loved it") == {"value": expected}
+
+
+def test_errors_are_one_line_with_the_python_class_name(loaded: Path):
+    assert call("correct", "She go.")["error"]["name"] == "TaskMismatchError"
+    assert call("classify", "")["error"]["name"] == "InputTextError"
+    bogus = call("translate", "hi")["error"]
+    assert bogus["name"] == "SLMError" and "translate" in bogus["message"]
+    wrong = call("classify", None)["error"]
+    assert wrong["message"] and "\n" not in wrong["message"]
+
+
+def test_a_bundle_of_another_task_is_refused(sentiment_bundle: Path):
+    reply = json.loads(asyncio.run(worker.load("grammar", sentiment_bundle.read_bytes())))
+    message = "the grammar bundle holds a sentiment model"
+    assert reply["error"] == {"name": "TaskMismatchError", "message": message}
+
+
+def test_corrupt_bundle_is_a_bundle_error():
+    reply = json.loads(asyncio.run(worker.load("sentiment", b"not a zip")))
+    assert reply["error"]["name"] == "BundleError"
+
+
+def test_stats_count_calls(loaded: Path):
+    before = json.loads(worker.stats())["calls"]
+    call("classify", "fine")
+    assert json.loads(worker.stats())["calls"] == before + 1
