@@ -8,11 +8,12 @@ of an ``AttributeError``. Each async method has a blocking ``*_sync`` twin for C
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from ..backends.base import Session
-from ..errors import BundleError, TaskMismatchError
+from ..errors import BundleError, SLMError, TaskMismatchError
 
 # Which task provides each public method.
 METHOD_TASKS = {"classify": "sentiment", "classify_batch": "sentiment", "complete": "autocomplete",
@@ -21,6 +22,8 @@ METHOD_TASKS = {"classify": "sentiment", "classify_batch": "sentiment", "complet
 
 def _sync(method: str) -> Callable[..., Any]:
     def run(self: Model, *args: Any, **kwargs: Any) -> Any:
+        if sys.platform == "emscripten":  # the browser's event loop cannot be blocked on
+            raise SLMError(f"{method}_sync() cannot block in the browser: use await model.{method}(...)")
         return asyncio.run(getattr(self, method)(*args, **kwargs))
 
     run.__name__ = f"{method}_sync"
