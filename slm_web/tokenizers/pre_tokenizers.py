@@ -7,7 +7,7 @@ the first tokens of a long text (truncation) does not pay for the rest.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any, Protocol
 
@@ -107,15 +107,18 @@ class WholePiece:
         return iter([piece] if piece.text else [])
 
 
+_BUILDERS: dict[str, Callable[[dict[str, Any]], PreTokenizer]] = {
+    "BertPreTokenizer": lambda spec: BertPreTokenizer(),
+    "ByteLevel": lambda spec: ByteLevel(spec.get("add_prefix_space", True), spec.get("use_regex", True)),
+    "Sequence": lambda spec: Sequence([build_pre_tokenizer(sub) for sub in spec["pretokenizers"]]),
+}
+
+
 def build_pre_tokenizer(spec: dict[str, Any] | None) -> PreTokenizer:
     """The pre-tokenizer a tokenizer.json ``pre_tokenizer`` entry describes; ``ValueError`` if unsupported."""
     if spec is None:
         return WholePiece()
     kind = spec.get("type")
-    if kind == "BertPreTokenizer":
-        return BertPreTokenizer()
-    if kind == "ByteLevel":
-        return ByteLevel(spec.get("add_prefix_space", True), spec.get("use_regex", True))
-    if kind == "Sequence":
-        return Sequence([build_pre_tokenizer(sub) for sub in spec["pretokenizers"]])
-    raise ValueError(f"unsupported tokenizer component: pre_tokenizer {kind!r}")
+    if kind not in _BUILDERS:
+        raise ValueError(f"unsupported tokenizer component: pre_tokenizer {kind!r}")
+    return _BUILDERS[kind](spec)
