@@ -8,6 +8,7 @@ optimizer + step, saved every ``--save-minutes``) and ``hf/`` (the latest HF-lay
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import math
 import os
@@ -38,12 +39,41 @@ def model_config() -> GPT2Config:
     )
 
 
-def lr_at(step: int, total: int, peak: float, warmup: int) -> float:
-    """Linear warm-up, then cosine decay to 10 % of the peak."""
+def lr_at(step: int, progress: float, peak: float, warmup: int) -> float:
+    """Linear warm-up over ``warmup`` steps, then cosine decay to 10 % of the peak as progress goes 0 → 1."""
     if step < warmup:
         return peak * (step + 1) / warmup
-    progress = (step - warmup) / max(1, total - warmup)
     return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+class Schedule:
+    """Progress through training: by steps, or by wall clock when a deadline is set.
+
+    The machine is shared and a step takes 2–15 s depending on the load, so a fixed step count either
+    misses the deadline or leaves time unused. With ``--deadline`` the remaining progress is spread over
+    the remaining wall time (from the progress saved at the last checkpoint); batches still depend only
+    on (seed, step), and the log records the learning rate of every logged step.
+    """
+
+    def __init__(self, steps: int, deadline: float | None, progress: float) -> None:
+        self.steps, self.deadline = steps, deadline
+        self.start, self.p0 = time.time(), progress
+
+    def progress(self, step: int) -> float:
+        by_steps = step / self.steps
+        if self.deadline is None:
+            return by_steps
+        span = max(1.0, self.deadline - self.start)
+        return max(by_steps, self.p0 + (1 - self.p0) * (time.time() - self.start) / span)
+
+
+def parse_deadline(hhmm: str | None) -> float | None:
+    """Today's (UTC) HH:MM as a Unix time."""
+    if not hhmm:
+        return None
+    now = datetime.datetime.now(datetime.UTC)
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    return now.replace(hour=hour, minute=minute, second=0, microsecond=0).timestamp()
 
 
 def export_hf(model: GPT2LMHeadModel, out: Path, fp16: bool) -> None:
@@ -58,9 +88,10 @@ def export_hf(model: GPT2LMHeadModel, out: Path, fp16: bool) -> None:
     (out / "tokenizer.json").write_bytes(TOKENIZER.read_bytes())
 
 
-def save_state(model, opt, step: int, args: argparse.Namespace) -> None:
+def save_state(model, opt, step: int, progress: float, args: argparse.Namespace) -> None:
     tmp = STATE.with_suffix(".tmp")
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)}, tmp)
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "progress": progress,
+                "args": vars(args)}, tmp)
     os.replace(tmp, STATE)  # atomic: a kill mid-save never leaves a broken state
     export_hf(model, HF_DIR, fp16=False)
 
@@ -84,8 +115,9 @@ def window_loss(model: GPT2LMHeadModel, batch: torch.Tensor) -> torch.Tensor:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m students.train autocomplete")
-    p.add_argument("--steps", type=int, default=1500)
-    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--steps", type=int, default=1500, help="at most this many steps")
+    p.add_argument("--deadline", help="UTC HH:MM: spread the schedule over the wall time left until then")
+    p.add_argument("--batch", type=int, default=16)
     p.add_argument("--length", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--warmup", type=int, default=60)
@@ -105,28 +137,32 @@ def main(argv: list[str]) -> int:
     paths = data.build_streams(tok)
     model = GPT2LMHeadModel(model_config())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.1)
-    step = 0
+    step, progress = 0, 0.0
     if STATE.exists():
         saved = torch.load(STATE, weights_only=False)
         model.load_state_dict(saved["model"])
         opt.load_state_dict(saved["opt"])
         step = saved["step"]
-        print(f"resumed at step {step}", flush=True)
+        progress = saved.get("progress", step / saved["args"]["steps"])
+        print(f"resumed at step {step} (progress {progress:.3f})", flush=True)
     if args.export_only:
         export_hf(model, CHECKPOINT, fp16=True)
         (CHECKPOINT / "slm_task.json").write_text(json.dumps(SLM_TASK, indent=2) + "\n")
         print(f"exported step {step} to {CHECKPOINT}")
         return 0
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"params {n_params / 1e6:.2f}M, steps {args.steps}, batch {args.batch}x{args.length}", flush=True)
+    print(f"params {n_params / 1e6:.2f}M, at most {args.steps} steps, deadline {args.deadline}, "
+          f"batch {args.batch}x{args.length}", flush=True)
     streams = {name: np.load(p["train"]) for name, p in paths.items()}
     held = np.concatenate([np.load(p["heldout"]) for p in paths.values()])
     batches = data.Batches(streams, args.batch, args.length, args.seed)
     model.train()
+    schedule = Schedule(args.steps, parse_deadline(args.deadline), progress)
     t0, last_save, done0, smooth = time.time(), time.time(), step, None
-    while step < args.steps:
+    while progress < 1.0:
+        lr = lr_at(step, progress, args.lr, args.warmup)
         for group in opt.param_groups:
-            group["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
+            group["lr"] = lr
         batch = torch.from_numpy(batches(step))
         loss = window_loss(model, batch)
         opt.zero_grad(set_to_none=True)
@@ -134,14 +170,15 @@ def main(argv: list[str]) -> int:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
+        progress = schedule.progress(step)
         smooth = loss.item() if smooth is None else 0.95 * smooth + 0.05 * loss.item()
-        if step % args.log_every == 0 or step == args.steps:
+        if step % args.log_every == 0 or progress >= 1.0:
             rate = (time.time() - t0) / (step - done0)
-            eta = (args.steps - step) * rate
-            print(f"step {step}/{args.steps} loss {smooth:.3f} lr {group['lr']:.2e} {rate:.2f}s/step "
+            eta = (1 - progress) * (time.time() - t0) / max(1e-9, progress - schedule.p0)
+            print(f"step {step} progress {progress:.3f} loss {smooth:.3f} lr {lr:.2e} {rate:.2f}s/step "
                   f"eta {eta / 60:.0f} min", flush=True)
-        if time.time() - last_save > args.save_minutes * 60 or step == args.steps:
-            save_state(model, opt, step, args)
+        if time.time() - last_save > args.save_minutes * 60 or progress >= 1.0:
+            save_state(model, opt, step, progress, args)
             last_save = time.time()
             held_loss = heldout_loss(model, held, args.length)
             print(f"saved step {step}; held-out loss {held_loss:.3f}", flush=True)
