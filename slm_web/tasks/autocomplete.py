@@ -141,6 +141,19 @@ class _Hypothesis:
     logprob: float
     past: dict[str, Any]
     top: list[tuple[int, float]]
+    shared: bool = False  # its past belongs to the prompt cache, not to this search
+
+
+@dataclass(eq=False)
+class _Prompt:
+    """The KV cache after a prompt, kept between calls: typing within a word leaves the prompt unchanged
+    (the word is healed), and typing on only appends tokens to it."""
+
+    ids: list[int]
+    top: list[tuple[int, float]]
+    past: dict[str, Any]
+    users: int = 0  # complete() calls currently reading ``past``
+    stale: bool = False  # replaced by a newer prompt: released once the last user is done
 
 
 class AutocompleteModel(Model):
@@ -159,6 +172,7 @@ class AutocompleteModel(Model):
         self._present_names = [f"present.{i}.{part}" for i, part in kv]
         self._empty_past = Tensor.zeros("float32", (1, c["n_head"], 0, c["head_dim"]))
         self._ticket = 0  # bumped by every complete(); an older call that sees a newer ticket cancels itself
+        self._prompt_cache: _Prompt | None = None
 
     async def complete(self, text: str, k: int = 3, max_words: int = 1) -> list[Completion]:
         """Up to ``k`` distinct suggestions of ``max_words`` words for how ``text`` goes on, best first."""
@@ -174,9 +188,9 @@ class AutocompleteModel(Model):
         finished: dict[str, Completion] = {}
         live: list[_Hypothesis] = []
         next_live: list[_Hypothesis] = []
+        root = await self._run_prompt(prompt)
         try:
-            top, past = await self._advance(prompt, {name: self._empty_past for name in self._past_names})
-            live = [_Hypothesis([], "", 0.0, past, top)]
+            live = [_Hypothesis([], "", 0.0, root.past, root.top, shared=True)]
             self._check(ticket)
             for _ in range(max_steps):
                 candidates = self._prune(self._expand(live, healed, prefix, max_words, finished), finished, k)
@@ -192,7 +206,42 @@ class AutocompleteModel(Model):
                 self._check(ticket)
         finally:
             self._release(live + next_live)
+            self._done_with(root)
         return sorted(finished.values(), key=lambda c: -c.score)[:k]
+
+    def close(self) -> None:
+        if self._prompt_cache is not None:
+            self._prompt_cache.stale = True
+            self._done_with(self._prompt_cache, using=False)
+        super().close()
+
+    async def _run_prompt(self, prompt: list[int]) -> _Prompt:
+        """The prompt's top-k and KV cache (only the part after the cached prefix is run); caller = a user."""
+        cached = self._prompt_cache
+        if cached is not None and cached.ids == prompt:
+            cached.users += 1
+            return cached
+        base = cached if cached is not None and prompt[: len(cached.ids)] == cached.ids else None
+        if base is None:
+            top, past = await self._advance(prompt, {name: self._empty_past for name in self._past_names})
+        else:
+            base.users += 1  # a newer call must not release it while this run reads it
+            try:
+                top, past = await self._advance(prompt[len(base.ids) :], base.past)
+            finally:
+                self._done_with(base)
+        entry = _Prompt(prompt, top, past, users=1)
+        old, self._prompt_cache = self._prompt_cache, entry
+        if old is not None:
+            old.stale = True
+            self._done_with(old, using=False)
+        return entry
+
+    def _done_with(self, entry: _Prompt, using: bool = True) -> None:
+        """A user of a cached prompt is done; a replaced prompt is released when its last user is."""
+        entry.users -= using
+        if entry.stale and entry.users == 0:
+            self._free(entry.past)
 
     def _check(self, ticket: int) -> None:
         if ticket != self._ticket:
@@ -281,7 +330,11 @@ class AutocompleteModel(Model):
 
     def _release(self, hypotheses: list[_Hypothesis]) -> None:
         for h in hypotheses:
-            for value in h.past.values():
-                if not isinstance(value, Tensor):
-                    self.session.release(value)
+            if not h.shared:
+                self._free(h.past)
             h.past = {}
+
+    def _free(self, past: dict[str, Any]) -> None:
+        for value in past.values():
+            if not isinstance(value, Tensor):  # the empty first past is ours, not the engine's
+                self.session.release(value)

@@ -72,7 +72,9 @@ def test_partial_word_is_completed_not_replaced() -> None:
     results = model.complete_sync("I would li", k=3)
     assert _texts(results) == [("like", "ke"), ("little", "ttle")]
     assert results[0].score > results[1].score
-    assert not model.session.live  # every kept cache was released
+    assert len(model.session.live) == 2  # only the prompt's cache (1 layer: key, value) is kept
+    model.close()
+    assert not model.session.live
 
 
 def test_next_word_after_a_space_ranked_and_distinct() -> None:
@@ -121,9 +123,27 @@ def test_a_newer_request_cancels_the_older_one() -> None:
     first, second = asyncio.run(typing())
     assert isinstance(first, slm_web.Cancelled)
     assert _texts(second) == [("like", "ke"), ("little", "ttle")]
+    model.close()
     assert not model.session.live  # the cancelled request released its caches too
 
 
 def test_mismatched_methods_on_the_fake_model() -> None:
     with pytest.raises(slm_web.TaskMismatchError):
         make_model().classify_sync("text")
+
+
+def test_the_prompt_cache_is_reused_while_typing() -> None:
+    model = make_model()
+    model.complete_sync("I would l")
+    calls = len(model.session.calls)
+    assert _texts(model.complete_sync("I would li")) == [("like", "ke"), ("little", "ttle")]
+    assert model.session.calls[calls][0] > 0  # no prompt run: the first call was already a decoding step
+    calls = len(model.session.calls)
+    model.complete_sync("I would like to ")
+    assert model.session.calls[calls] == (2, 2)  # only " like", " to" were fed, after the cached "I would"
+    calls = len(model.session.calls)
+    model.complete_sync("Something else ")
+    assert model.session.calls[calls][0] == 0  # a different prompt starts afresh
+    assert len(model.session.live) == 2  # the replaced prompt caches were released
+    model.close()
+    assert not model.session.live
