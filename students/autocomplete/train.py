@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import math
 import os
 import time
@@ -28,7 +27,6 @@ STATE = data.RUNS / "state.pt"
 HF_DIR = data.RUNS / "hf"
 
 MODEL = {"n_layer": 4, "n_embd": 256, "n_head": 4, "n_positions": 256}
-SLM_TASK = {"top_k": 32, "eos_id": 0}  # merged into the bundle's task_config by the converter
 
 
 def model_config() -> GPT2Config:
@@ -147,7 +145,6 @@ def main(argv: list[str]) -> int:
         print(f"resumed at step {step} (progress {progress:.3f})", flush=True)
     if args.export_only:
         export_hf(model, CHECKPOINT, fp16=True)
-        (CHECKPOINT / "slm_task.json").write_text(json.dumps(SLM_TASK, indent=2) + "\n")
         print(f"exported step {step} to {CHECKPOINT}")
         return 0
     n_params = sum(p.numel() for p in model.parameters())
