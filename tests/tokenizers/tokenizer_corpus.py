@@ -7,6 +7,7 @@ and, where the system has them, Debian's /usr/share/common-licenses. The selecti
 from __future__ import annotations
 
 import json
+import random
 import re
 import sysconfig
 from functools import cache
@@ -51,6 +52,32 @@ def nasty_lines() -> tuple[str, ...]:
     return (*lines, "pair\ud83d\ude00split", "\ud83d\ude00")
 
 
+# Building blocks for random texts: each draw takes one of these, so odd neighbours meet often.
+_FUZZ_POOLS = (
+    "abcXYZ", "0123456789", " ", "   ", "\t\n\r\x0b\x0c\x85\u00a0\u2000\u3000",
+    ".,;:!?'\"-()[]{}<>/\\@#$%^&*_~`|",
+    "'s", "'t", "'re", "'ll", "'d", "'ve", "'m", "'S", "\u0300\u0301\u0308\u0327\u094d\u093f\u20e3\ufe0f",
+    "éüñçøåßİıΣςЖж", "北京大学日本語한국어ㄱ", "\u0915\u0937\u0e44\u0e17", "😀👍🏽👨\u200d👩\u200d👧🇫🇷🥰",
+    "\u200b\u200c\u200d\u200e\u202e\ufeff\ufffd\x00\x07\x1b\x7f\u00ad", "مرحبا", "שלום", "½²①Ⅻ𝟘",
+    "[CLS]", "[MASK]", "<|endoftext|>", "##", "Ġ", "the", "ing", "tion", "\ud800",
+)
+
+
+@cache
+def fuzz_lines(count: int = 1500, seed: int = 20261125) -> tuple[str, ...]:
+    """Random texts (fixed seed) glued from small blocks of awkward characters."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        parts = []
+        for _ in range(rng.randint(1, 12)):
+            pool = rng.choice(_FUZZ_POOLS)
+            whole = len(pool) > 1 and rng.random() < 0.3
+            parts.append(pool if whole else rng.choice(pool) * rng.randint(1, 3))
+        out.append("".join(parts))
+    return tuple(out)
+
+
 def all_texts() -> list[str]:
-    """Everything the parity tests run: prose lines, paragraphs and the nasty set."""
-    return [*prose_lines(), *prose_paragraphs(), *nasty_lines()]
+    """Everything the parity tests run: prose lines, paragraphs, the nasty set and random texts."""
+    return [*prose_lines(), *prose_paragraphs(), *nasty_lines(), *fuzz_lines()]
