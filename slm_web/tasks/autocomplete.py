@@ -15,7 +15,8 @@ How it works:
   suggestion's ``text`` is the whole word(s) ("like"); ``insert`` is what to append to the input ("ke").
 - **Decoding**: a small beam search, one token per step; the KV cache stays engine-side (``keep=``) and each
   step feeds one token. The graph returns only the top-k of the last position, so probabilities are
-  normalised over those k.
+  normalised over those k. The prompt's cache is kept for the next call: while a word is typed the
+  prompt does not change (the word is healed), and when the text grows only the new tokens are fed.
 - **Word boundaries**: a hypothesis is finished when the model's next token would start a word after
   ``max_words`` words, or is punctuation, a line break or end-of-text; its score includes the probability
   of that boundary, so "like" outranks the unfinished "lik".

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import text as textlib
 from ..backends.base import Tensor
+from ..errors import InputTextError
 from .base import Model, pad_batch
 from .gector import KEEP, Word, apply_edits, apply_tags, compose_edits
 from .results import Correction, Edit
@@ -65,6 +66,10 @@ class GrammarModel(Model):
         textlib.check_correct_length(text)
         threshold = self.config.get("min_confidence", 0.5) if min_confidence is None else min_confidence
         passes = self.config.get("max_passes", 3) if max_passes is None else max_passes
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+            raise InputTextError(f"min_confidence must be a number, not {threshold!r}")
+        if isinstance(passes, bool) or not isinstance(passes, int) or passes < 0:
+            raise InputTextError(f"max_passes must be an int >= 0, not {passes!r}")
         spans = textlib.split_sentences(text)
         originals = [text[s:e] for s, e in spans]
         current = list(originals)

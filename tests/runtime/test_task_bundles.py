@@ -126,6 +126,10 @@ def test_grammar_edits_point_into_the_original_across_passes(grammar_model, dead
     _check_correction(text, one)
     _check_correction(text, three)
     assert grammar_model.correct_sync(text, min_confidence=1.01).edits == []  # nothing passes the bar
+    assert grammar_model.correct_sync(text, min_confidence=0.0, max_passes=0).edits == []
+    for bad in [{"min_confidence": "high"}, {"max_passes": -1}, {"max_passes": 1.5}]:
+        with pytest.raises(slm_web.InputTextError):
+            grammar_model.correct_sync(text, **bad)
 
 
 def test_grammar_limit_is_processed_in_bounded_time(grammar_model, deadline) -> None:
