@@ -23,13 +23,17 @@ def split_heads(x: torch.Tensor, n_head: int) -> torch.Tensor:
     return x.view(b, s, n_head, d // n_head).transpose(1, 2)
 
 
-def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+def attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor, head_dim: int
+) -> torch.Tensor:
     """Scaled dot-product attention over heads ([B, H, S, Dh] each); ``bias`` is added to the scores.
+
+    ``head_dim`` comes from the config (not from a traced shape) so the scale is a plain constant.
 
     Written out (not ``F.scaled_dot_product_attention``) so the exported graph is plain MatMul/Softmax, which
     dynamic int8 quantization and onnxruntime-web handle well.
     """
-    scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(q.shape[-1]) + bias
+    scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(head_dim) + bias
     out = torch.matmul(torch.softmax(scores, dim=-1), v)
     b, h, s, dh = out.shape
     return out.transpose(1, 2).reshape(b, s, h * dh)

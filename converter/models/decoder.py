@@ -28,7 +28,7 @@ class DecoderLayer(nn.Module):
 
     def __init__(self, c: DecoderConfig) -> None:
         super().__init__()
-        self.n_head = c.n_head
+        self.n_head, self.head_dim = c.n_head, c.hidden // c.n_head
         self.act = ACTIVATIONS[c.act]
         self.ln1 = nn.LayerNorm(c.hidden, eps=c.eps)
         self.qkv = nn.Linear(c.hidden, 3 * c.hidden)
@@ -43,7 +43,7 @@ class DecoderLayer(nn.Module):
         q, k, v = (split_heads(t, self.n_head) for t in self.qkv(self.ln1(x)).chunk(3, dim=-1))
         k = torch.cat([past_k, k], dim=2)
         v = torch.cat([past_v, v], dim=2)
-        x = x + self.attn_out(attention(q, k, v, bias))
+        x = x + self.attn_out(attention(q, k, v, bias, self.head_dim))
         x = x + self.ff_out(self.act(self.ff_in(self.ln2(x))))
         return x, k, v
 

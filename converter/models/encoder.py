@@ -31,7 +31,7 @@ class EncoderLayer(nn.Module):
 
     def __init__(self, c: EncoderConfig) -> None:
         super().__init__()
-        self.n_head = c.n_head
+        self.n_head, self.head_dim = c.n_head, c.hidden // c.n_head
         self.act = ACTIVATIONS[c.act]
         self.q, self.k, self.v = (nn.Linear(c.hidden, c.hidden) for _ in range(3))
         self.attn_out = nn.Linear(c.hidden, c.hidden)
@@ -42,7 +42,7 @@ class EncoderLayer(nn.Module):
 
     def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         q, k, v = (split_heads(proj(x), self.n_head) for proj in (self.q, self.k, self.v))
-        x = self.ln1(x + self.attn_out(attention(q, k, v, bias)))
+        x = self.ln1(x + self.attn_out(attention(q, k, v, bias, self.head_dim)))
         return self.ln2(x + self.ff_out(self.act(self.ff_in(x))))
 
 
