@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
 
-from ..backends.base import Session
+from ..backends.base import Session, Tensor
 from ..errors import BundleError, SLMError, TaskMismatchError
+
+# Rows per encoder call: enough to amortise a call, small enough that padding to the longest stays cheap.
+BATCH_SIZE = 16
+R = TypeVar("R")
 
 # Which task provides each public method.
 METHOD_TASKS = {"classify": "sentiment", "classify_batch": "sentiment", "complete": "autocomplete",
@@ -68,6 +72,25 @@ class Model:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    async def run_encoder(
+        self, rows: list[list[int]], read: Callable[[Mapping[str, Tensor], int, int], R]
+    ) -> list[R]:
+        """Run token rows through an encoder graph in padded batches; results come back in the rows' order.
+
+        Rows are sorted by length so each batch pads little; ``read(outputs, b, n)`` extracts the result of
+        batch row ``b``, whose first ``n`` positions are real tokens.
+        """
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        results: list[Any] = [None] * len(rows)
+        for at in range(0, len(order), BATCH_SIZE):
+            chunk = order[at : at + BATCH_SIZE]
+            ids, mask = pad_batch([rows[i] for i in chunk], self.special_ids.get("pad", 0))
+            feeds = {"input_ids": Tensor.int64(ids), "attention_mask": Tensor.int64(mask)}
+            out = await self.session.run(feeds)
+            for b, i in enumerate(chunk):
+                results[i] = read(out, b, len(rows[i]))
+        return results
 
     def _mismatch(self, method: str) -> TaskMismatchError:
         return TaskMismatchError(

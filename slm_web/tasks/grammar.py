@@ -16,16 +16,15 @@ into the caller's text however many passes produced them (:func:`slm_web.tasks.g
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .. import text as textlib
 from ..backends.base import Tensor
 from ..errors import InputTextError
-from .base import Model, pad_batch
+from .base import Model
 from .gector import KEEP, Word, apply_edits, apply_tags, compose_edits
 from .results import Correction, Edit
-
-BATCH_SIZE = 16
 
 
 def words_of(encoding: Any, text: str) -> tuple[list[Word], list[int]]:
@@ -108,24 +107,16 @@ class GrammarModel(Model):
         return results
 
     async def _top_tags(self, rows: list[list[int]], threshold: float) -> list[list[str]]:
-        """The applied tag of every token position (``$KEEP`` below ``threshold``), batch by batch."""
+        """The applied tag of every token position (``$KEEP`` below ``threshold``)."""
         vocabulary = self.config["tags"]
-        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
-        out: list[list[str]] = [[] for _ in rows]
-        for at in range(0, len(order), BATCH_SIZE):
-            chunk = order[at : at + BATCH_SIZE]
-            ids, mask = pad_batch([rows[i] for i in chunk], self.special_ids.get("pad", 0))
-            feeds = {"input_ids": Tensor.int64(ids), "attention_mask": Tensor.int64(mask)}
-            result = await self.session.run(feeds)
-            probs, tag_ids = result["tag_probs"], result["tag_ids"]
+
+        def read(out: Mapping[str, Tensor], b: int, n: int) -> list[str]:
+            probs, tag_ids = out["tag_probs"], out["tag_ids"]
             _, width, k = probs.shape
-            for b, i in enumerate(chunk):
-                base = b * width * k
-                out[i] = [
-                    _tag(vocabulary, int(tag_ids.data[base + p * k]), probs.data[base + p * k], threshold)
-                    for p in range(len(rows[i]))
-                ]
-        return out
+            top = [(b * width + p) * k for p in range(n)]  # index of each position's best tag
+            return [_tag(vocabulary, int(tag_ids.data[i]), probs.data[i], threshold) for i in top]
+
+        return await self.run_encoder(rows, read)
 
 
 def _tag(vocabulary: list[str], tag_id: int, prob: float, threshold: float) -> str:

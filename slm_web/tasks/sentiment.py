@@ -15,15 +15,13 @@ Only the head of a long text is read (``max_length`` tokens); empty or whitespac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .. import text as textlib
 from ..backends.base import Tensor
 from ..errors import InputTextError
-from .base import Model, pad_batch
+from .base import Model
 from .results import Classification
-
-BATCH_SIZE = 16
 
 
 class SentimentModel(Model):
@@ -52,16 +50,12 @@ class SentimentModel(Model):
         return list(encoding.ids)
 
     async def _classify(self, rows: list[list[int]]) -> list[Classification]:
-        # Sorting by length keeps padding small; results go back to the caller's order.
-        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
-        results: list[Classification | None] = [None] * len(rows)
         labels = self.labels
-        for at in range(0, len(order), BATCH_SIZE):
-            chunk = order[at : at + BATCH_SIZE]
-            ids, mask = pad_batch([rows[i] for i in chunk], self.special_ids.get("pad", 0))
-            feeds = {"input_ids": Tensor.int64(ids), "attention_mask": Tensor.int64(mask)}
-            out = await self.session.run(feeds)
-            for i, probs in zip(chunk, out["probs"].rows(), strict=True):
-                best = max(range(len(labels)), key=probs.__getitem__)
-                results[i] = Classification(labels[best], probs[best], dict(zip(labels, probs, strict=True)))
-        return results  # type: ignore[return-value]
+
+        def read(out: Mapping[str, Tensor], b: int, _: int) -> Classification:
+            width = len(labels)
+            probs = out["probs"].data[b * width : (b + 1) * width].tolist()
+            best = max(range(width), key=probs.__getitem__)
+            return Classification(labels[best], probs[best], dict(zip(labels, probs, strict=True)))
+
+        return await self.run_encoder(rows, read)
