@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from fixtures.checkpoints import encoder_checkpoint
+from fixtures.checkpoints import MINILM_TOKENIZER, encoder_checkpoint
 from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer
 
@@ -104,3 +104,20 @@ def test_prune_refuses_bpe_and_empty_corpus(
     with pytest.raises(ConvertError, match="cannot read corpus file"):
         prune_checkpoint(sentiment_checkpoint, [tmp_path / "missing.txt"], tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_minilm_shaped_checkpoint_with_the_real_tokenizer(tmp_path: Path) -> None:
+    """MiniLM geometry (384 hidden, 12 heads) and its 30,522-token vocabulary, pruned to a corpus."""
+    ckpt = encoder_checkpoint(
+        tmp_path / "ckpt", "sentiment", hidden=384, heads=12, layers=1, tokenizer_file=MINILM_TOKENIZER
+    )
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(CORPUS))
+    report = convert(ckpt, Options(task="sentiment", out=tmp_path / "m.slm", vocab_corpus=[corpus]))
+    assert report["tokenizer"]["vocab_size"] < 3000 < 30522
+    # [PAD] [UNK] [CLS] [SEP] were ids 0, 100, 101, 102; pruning renumbers them in order
+    assert report["tokenizer"]["special_ids"] == {"cls": 2, "sep": 3, "pad": 0, "unk": 1}
+    assert report["validation"]["tokenizer_parity"]["status"] == "ok"
+    assert report["validation"]["fp32_vs_int8"]["top1_agreement"] >= 0.98
+    sizes = report["validation"]["sizes"]
+    assert sizes["int8_model_bytes"] < 0.3 * sizes["fp32_model_bytes"]
