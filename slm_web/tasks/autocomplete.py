@@ -13,6 +13,8 @@ How it works:
   last piece are dropped from the prompt and generation is constrained to re-produce it first (" li" →
   " like"), so a suggestion completes the word the user is typing rather than starting a new one. The
   suggestion's ``text`` is the whole word(s) ("like"); ``insert`` is what to append to the input ("ke").
+  A next word ("Thank you for your" → "help", insert " help") is offered only if the model gives the typed
+  word a probability of having ended of at least ``MIN_TYPED_WORD_END``.
 - **Decoding**: a small beam search, one token per step; the KV cache stays engine-side (``keep=``) and each
   step feeds one token. The graph returns only the top-k of the last position, so probabilities are
   normalised over those k. The prompt's cache is kept for the next call: while a word is typed the
@@ -44,6 +46,9 @@ STEPS_PER_WORD = 4
 # A trailing "word" longer than this is not healed (nobody is typing it; healing would cost many steps).
 MAX_HEAL_CHARS = 40
 MAX_WORDS = 8
+# After a typed word ("Thank you for your"), next-word suggestions are offered only if the model thinks the
+# word is finished at least this likely; "I would li" thus gets "like", never a new word after "li".
+MIN_TYPED_WORD_END = 0.5
 # Characters of context read per model position: English BPE averages 4-5 per token, and tokenizing is the
 # per-keystroke cost in pure Python, so a long text is cut well before the strict bound of slm_web.text.
 TAIL_CHARS_PER_TOKEN = 6
@@ -126,13 +131,42 @@ def classify_token(generated: str, candidate: str, prefix: str, max_words: int) 
         return _INVALID
     if is_word_char(piece[0]) or piece[0] == "\ufffd":
         return _EXTEND  # continues the word, or starts one right after healed whitespace
-    words = count_words(base)
+    words = suggested_words(base, prefix)
     if piece.isspace():
         return _FINISH if words else _INVALID
     lead = piece.lstrip()[0]
     if piece[0].isspace() and "\n" not in piece and is_word_char(lead) and words < max_words:
         return _EXTEND  # a space and the next word
     return _FINISH if words else _INVALID  # punctuation, a line break, or a word after max_words
+
+
+def suggested_words(generated: str, prefix: str) -> int:
+    """Words a hypothesis suggests; a typed word kept as it is ("your" + " help") is not one of them.
+
+    >>> suggested_words(" like", " li"), suggested_words(" your help", " your"), suggested_words(" and", "")
+    (1, 1, 1)
+    """
+    words = count_words(generated)
+    if keeps_typed_word(generated, prefix):
+        words -= 1
+    return words
+
+
+def keeps_typed_word(generated: str, prefix: str) -> bool:
+    """The healed prefix ends in a word, and the hypothesis leaves that word as typed."""
+    if not prefix or not is_word_char(prefix[-1]) or len(generated) < len(prefix):
+        return False
+    return len(generated) == len(prefix) or not is_word_char(generated[len(prefix)])
+
+
+def shown_text(generated: str, prefix: str) -> str:
+    """The words a suggestion shows: the completed typed word and what follows, or only the new words.
+
+    >>> shown_text(" like", " li"), shown_text(" your help", " your"), shown_text(" like", " ")
+    ('like', 'help', 'like')
+    """
+    insert = generated[len(prefix) :]
+    return insert.strip() if insert[:1].isspace() else generated.strip()
 
 
 @dataclass
@@ -294,6 +328,7 @@ class AutocompleteModel(Model):
             if on_original_path and healed[len(h.ids)] not in {t for t, _ in options}:
                 # The graph's top-k may miss the token the user actually typed: keep that path open.
                 options.append((healed[len(h.ids)], min(lp for _, lp in options)))
+            extensions = []
             for token, logprob in options:
                 if token == self.eos_id:
                     end_prob += math.exp(logprob)
@@ -303,7 +338,13 @@ class AutocompleteModel(Model):
                 if step.finish:
                     end_prob += math.exp(logprob)
                 elif step.extend:
-                    candidates.append((h, token, h.logprob + logprob, decoded))
+                    extensions.append((h, token, h.logprob + logprob, decoded))
+            if h.text == prefix and keeps_typed_word(h.text, prefix):
+                # Tokens that start a new word say the typed word is finished: trust them only if likely.
+                next_words = [c for c in extensions if c[3][len(h.text) :][:1].isspace()]
+                if end_prob + sum(math.exp(c[2] - h.logprob) for c in next_words) < MIN_TYPED_WORD_END:
+                    extensions = [c for c in extensions if c not in next_words]
+            candidates += extensions
             self._finish(h, prefix, end_prob, finished)
         return candidates
 
@@ -312,7 +353,7 @@ class AutocompleteModel(Model):
         if end_prob <= 0.0 or len(h.text) < len(prefix):
             return
         insert = h.text[len(prefix) :]
-        shown = h.text.strip()
+        shown = shown_text(h.text, prefix)
         if not insert or not count_words(insert) or "\ufffd" in insert:
             return
         score = math.exp(h.logprob) * end_prob

@@ -147,6 +147,12 @@ VOCAB = [
     " nice",
     " be",
     " go",
+    " you",
+    " for",
+    " your",
+    " help",
+    " time",
+    "Thank",
 ]
 RULES = {
     "": {"I": 3.0, " the": 1.0},

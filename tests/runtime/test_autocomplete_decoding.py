@@ -37,7 +37,8 @@ def test_heal_start(text: str, words: list, start: int) -> None:
         ("", " l", " li", 1, "extend"),  # part of it
         ("", " love", " li", 1, "invalid"),  # contradicts it
         (" li", " like", " li", 1, "extend"),
-        (" li", " li the", " li", 1, "finish"),  # the typed word ends (an empty suggestion is dropped)
+        (" li", " li the", " li", 1, "extend"),  # the typed word kept, a next word (if "li" likely ends)
+        (" li the", " li the cat", " li", 1, "finish"),  # the kept typed word does not count
         ("", " like", " ", 1, "extend"),
         ("", "\nThe", "", 1, "invalid"),  # no line breaks before the first word
         ("", " ,", "", 1, "invalid"),
@@ -147,3 +148,17 @@ def test_the_prompt_cache_is_reused_while_typing() -> None:
     assert len(model.session.live) == 2  # the replaced prompt caches were released
     model.close()
     assert not model.session.live
+
+
+def test_next_word_after_a_finished_typed_word() -> None:
+    rules = {**RULES, "your": {" help": 5.0, " time": 4.0, "s": 1.0}}
+    model = make_model(rules)
+    expected = [("help", " help"), ("time", " time"), ("yours", "s")]  # next words, and the word extended
+    assert _texts(model.complete_sync("Thank you for your", k=3)) == expected
+
+
+def test_no_new_word_after_an_unlikely_word_end() -> None:
+    rules = {**RULES, " li": {"ke": 5.0, "ttle": 2.0, " the": 2.5}}  # P(" li" is a word) ~ 0.07
+    assert _texts(make_model(rules).complete_sync("I would li", k=3)) == [("like", "ke"), ("little", "ttle")]
+    rules = {**RULES, " li": {"ke": 1.0, " the": 5.0}}  # the model is sure "li" is a whole word
+    assert ("the", " the") in _texts(make_model(rules).complete_sync("I would li", k=3))
