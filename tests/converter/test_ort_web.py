@@ -1,0 +1,59 @@
+"""The converted int8 (and fp32) graphs run in onnxruntime-web's wasm build and match native onnxruntime."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from converter.validate import empty_past, session
+from slm_web.bundle import read_bundle
+
+DIST = Path(__file__).resolve().parents[2] / "node_modules" / "onnxruntime-web" / "dist"
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not (DIST / "ort.wasm.min.mjs").is_file(),
+    reason="needs node and node_modules/onnxruntime-web",
+)
+BUNDLES = ["sentiment_bundle", "grammar_bundle", "autocomplete_bundle", "sentiment_bundle_fp32"]
+
+
+def test_bundles_run_in_onnxruntime_web(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    jobs, expected = [], []
+    for i, fixture in enumerate(BUNDLES):
+        bundle = read_bundle(request.getfixturevalue(fixture))
+        model = tmp_path / f"{i}.onnx"
+        model.write_bytes(bundle.model_bytes)
+        sess = session(bundle.model_bytes)
+        ids = np.array([[2, 40, 41, 42, 43, 3]], dtype=np.int64)
+        feeds = {"input_ids": ids}
+        if bundle.task == "autocomplete":
+            feeds |= empty_past(sess, bundle.manifest["task_config"])
+        else:
+            feeds["attention_mask"] = np.ones_like(ids)
+        jobs.append(
+            {
+                "model": str(model),
+                "feeds": {n: [str(a.dtype), list(a.shape), a.ravel().tolist()] for n, a in feeds.items()},
+            }
+        )
+        names = [o.name for o in sess.get_outputs()]
+        expected.append(dict(zip(names, sess.run(None, feeds), strict=True)))
+    (tmp_path / "jobs.json").write_text(json.dumps(jobs))
+    script = Path(__file__).with_name("ort_web_run.mjs")
+    run = subprocess.run(
+        ["node", str(script), str(DIST), str(tmp_path / "jobs.json")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    for got, want in zip(json.loads(run.stdout), expected, strict=True):
+        assert set(got) == set(want)
+        for name, values in want.items():
+            np.testing.assert_allclose(
+                np.array(got[name]), values.ravel(), atol=1e-4, rtol=1e-4, err_msg=name
+            )
