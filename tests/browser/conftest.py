@@ -60,11 +60,17 @@ def built_site() -> Path:
 
 @pytest.fixture(scope="session")
 def site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The built site plus the test pages under ``tests/`` (symlinks: nothing is copied)."""
+    """The built site plus the test pages under ``tests/`` (symlinks: nothing is copied).
+
+    ``tests/`` itself is a real folder, so tests may write files there (a model, say) without touching
+    the repository or dist/site.
+    """
     root = tmp_path_factory.mktemp("site")
     for entry in built_site.iterdir():
         (root / entry.name).symlink_to(entry.resolve())
-    (root / "tests").symlink_to(PAGES)
+    (root / "tests").mkdir()
+    for page in PAGES.iterdir():
+        (root / "tests" / page.name).symlink_to(page)
     return root
 
 

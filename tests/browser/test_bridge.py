@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from slm_web.serve import CSP
+
 from .helpers import call, cpython_results, open_bridge, utf16_offset
 
 TEXTS = {
@@ -49,6 +51,13 @@ def test_info_threads_and_isolation(page):
     assert info["crossOriginIsolated"] is True  # COOP/COEP from serve.py: ORT may use threads
     assert sorted(info["tasks"]) == ["autocomplete", "grammar", "sentiment"]
     assert info["threads"] >= 1
+
+
+def test_worker_and_page_run_under_the_strict_csp(page):
+    """serve.py sends the policy with every file; a violation would be a console error (conftest)."""
+    for path in ("../bridge/slm-worker.js", "../pyodide/pyodide.asm.wasm", "bridge.html"):
+        policy = page.evaluate("p => fetch(p).then((r) => r.headers.get('content-security-policy'))", path)
+        assert policy == CSP, path
 
 
 def _same_scores(browser: dict[str, float], native: dict[str, float]) -> bool:

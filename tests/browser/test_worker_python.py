@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,21 +14,28 @@ import slm_web
 from slm_web import worker
 
 
+def run(coroutine) -> Any:
+    """asyncio.run in a thread of its own: Playwright's sync API may own this thread's event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture
 def loaded(sentiment_bundle: Path):
-    reply = json.loads(asyncio.run(worker.load("sentiment", sentiment_bundle.read_bytes())))
+    reply = json.loads(run(worker.load("sentiment", sentiment_bundle.read_bytes())))
     assert reply["value"]["task"] == "sentiment"
     yield sentiment_bundle
     worker.close()
 
 
 def call(method: str, text, **options) -> dict:
-    return json.loads(asyncio.run(worker.call(method, text, json.dumps(options))))
+    return json.loads(run(worker.call(method, text, json.dumps(options))))
 
 
 def test_results_are_the_models_to_dict(loaded: Path):
-    with slm_web.load_sync(str(loaded)) as model:
-        expected = model.classify_sync("I loved it").to_dict()
+    model = run(slm_web.load(str(loaded)))
+    expected = run(model.classify("I loved it")).to_dict()
+    model.close()
     assert call("classify", "I loved it") == {"value": expected}
 
 
@@ -40,13 +49,13 @@ def test_errors_are_one_line_with_the_python_class_name(loaded: Path):
 
 
 def test_a_bundle_of_another_task_is_refused(sentiment_bundle: Path):
-    reply = json.loads(asyncio.run(worker.load("grammar", sentiment_bundle.read_bytes())))
+    reply = json.loads(run(worker.load("grammar", sentiment_bundle.read_bytes())))
     message = "the grammar bundle holds a sentiment model"
     assert reply["error"] == {"name": "TaskMismatchError", "message": message}
 
 
 def test_corrupt_bundle_is_a_bundle_error():
-    reply = json.loads(asyncio.run(worker.load("sentiment", b"not a zip")))
+    reply = json.loads(run(worker.load("sentiment", b"not a zip")))
     assert reply["error"]["name"] == "BundleError"
 
 
