@@ -208,6 +208,7 @@ class AutocompleteModel(Model):
         self._empty_past = Tensor.zeros("float32", (1, c["n_head"], 0, c["head_dim"]))
         self._ticket = 0  # bumped by every complete(); an older call that sees a newer ticket cancels itself
         self._prompt_cache: _Prompt | None = None
+        self._pieces: dict[int, str] = {}  # token id -> its text, for cheap candidate texts
 
     async def complete(self, text: str, k: int = 3, max_words: int = 1) -> list[Completion]:
         """Up to ``k`` distinct suggestions of ``max_words`` words for how ``text`` goes on, best first."""
@@ -227,8 +228,12 @@ class AutocompleteModel(Model):
         try:
             live = [_Hypothesis([], "", 0.0, root.past, root.top, shared=True)]
             self._check(ticket)
-            for _ in range(max_steps):
-                candidates = self._prune(self._expand(live, healed, prefix, max_words, finished), finished, k)
+            prefix_prob = 1.0  # P(the text goes on with the healed prefix), estimated at the first step
+            for step in range(max_steps):
+                expanded = self._expand(live, healed, prefix, max_words, finished)
+                if step == 0 and prefix:
+                    prefix_prob = sum(math.exp(logprob) for _, _, logprob, _ in expanded)
+                candidates = self._prune(expanded, finished, k)
                 if not candidates:
                     break
                 for h, token, logprob, decoded in candidates:
@@ -242,7 +247,9 @@ class AutocompleteModel(Model):
         finally:
             self._release(live + next_live)
             self._done_with(root)
-        return sorted(finished.values(), key=lambda c: -c.score)[:k]
+        # Scores are conditional on what was typed: P(suggestion | the text goes on with the healed prefix).
+        ranked = sorted(finished.values(), key=lambda c: -c.score)[:k]
+        return [Completion(c.text, c.insert, min(1.0, c.score / prefix_prob)) for c in ranked]
 
     def close(self) -> None:
         if self._prompt_cache is not None:
@@ -333,7 +340,7 @@ class AutocompleteModel(Model):
                 if token == self.eos_id:
                     end_prob += math.exp(logprob)
                     continue
-                decoded = self.tokenizer.decode([*h.ids, token])
+                decoded = self._extend_text(h, token)
                 step = classify_token(h.text, decoded, prefix, max_words)
                 if step.finish:
                     end_prob += math.exp(logprob)
@@ -347,6 +354,15 @@ class AutocompleteModel(Model):
             candidates += extensions
             self._finish(h, prefix, end_prob, finished)
         return candidates
+
+    def _extend_text(self, h: _Hypothesis, token: int) -> str:
+        """The text of ``h`` followed by ``token``: appended piecewise, unless UTF-8 bytes straddle tokens."""
+        piece = self._pieces.get(token)
+        if piece is None:
+            piece = self._pieces[token] = self.tokenizer.decode([token])
+        if "\ufffd" in piece or h.text.endswith("\ufffd"):
+            return self.tokenizer.decode([*h.ids, token])
+        return h.text + piece
 
     @staticmethod
     def _finish(h: _Hypothesis, prefix: str, end_prob: float, finished: dict[str, Completion]) -> None:
