@@ -25,7 +25,8 @@ class Completion(_Result):
     """One autocomplete suggestion.
 
     ``text`` is the completed word(s) to show ("like"); ``insert`` is what to append to the input ("ke" after
-    "I would li"); ``score`` is the model's probability of the suggestion (normalised over the graph's top-k).
+    "I would li"); ``score`` is the model's probability of the suggestion given the typed part of the last
+    word (normalised over the graph's top-k).
     """
 
     text: str

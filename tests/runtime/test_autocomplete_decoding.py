@@ -72,6 +72,8 @@ def test_partial_word_is_completed_not_replaced() -> None:
     model = make_model()
     results = model.complete_sync("I would li", k=3)
     assert _texts(results) == [("like", "ke"), ("little", "ttle")]
+    # P("like" | the text goes on with " li"): " like" has e^5 of the e^5 + e^1 (" li") consistent mass
+    assert results[0].score == pytest.approx(148.41 / (148.41 + 2.718), abs=1e-3)
     assert results[0].score > results[1].score
     assert len(model.session.live) == 2  # only the prompt's cache (1 layer: key, value) is kept
     model.close()
