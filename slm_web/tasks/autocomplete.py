@@ -29,6 +29,7 @@ How it works:
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import unicodedata
 from collections.abc import Sequence
@@ -140,6 +141,7 @@ def classify_token(generated: str, candidate: str, prefix: str, max_words: int) 
     return _FINISH if words else _INVALID  # punctuation, a line break, or a word after max_words
 
 
+@functools.lru_cache(maxsize=1024)  # called for every candidate token of a hypothesis with the same text
 def suggested_words(generated: str, prefix: str) -> int:
     """Words a hypothesis suggests; a typed word kept as it is ("your" + " help") is not one of them.
 
