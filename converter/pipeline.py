@@ -27,7 +27,7 @@ from .postprocess import add_head, normalize_inputs
 from .quantize import quantize_int8
 from .samples import SAMPLE_TEXTS
 from .tokenizer import clean_tokenizer, tokenizer_kind, tokenizer_section
-from .validate import Context, check_parity, compare, evaluate
+from .validate import Context, check_parity, compare, evaluate, read_eval
 
 TASKS = ("sentiment", "grammar", "autocomplete")
 STAGES = ("export", "quantize", "validate", "write")
@@ -265,7 +265,7 @@ def validate(
     from tokenizers import Tokenizer
 
     ctx = Context(Tokenizer.from_str(tokenizer_json), max_length, task_config, opts.task == "autocomplete")
-    parity = check_parity(tokenizer_json, SAMPLE_TEXTS)
+    parity = check_parity(tokenizer_json, [*SAMPLE_TEXTS, *_user_texts(opts)])
     if parity["status"] == "unsupported":
         raise ConvertError(f"the runtime cannot reproduce this tokenizer: {parity['reason']}")
     if parity["status"] == "mismatch":
@@ -289,6 +289,17 @@ def validate(
             f"int8 top-1 agreement with fp32 is {agreement:.3f}, below --min-agreement {opts.min_agreement}"
         )
     return report
+
+
+def _user_texts(opts: Options, limit: int = 500) -> list[str]:
+    """Up to ``limit`` lines of the user's own text (eval file, vocabulary corpus) for the parity check."""
+    texts: list[str] = []
+    if opts.eval_file:
+        texts += [item["text"] for item in read_eval(opts.eval_file)[:limit]]
+    for path in opts.vocab_corpus:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            texts += [line.rstrip("\n") for _, line in zip(range(limit), f, strict=False)]
+    return texts[: 2 * limit]
 
 
 def _check_writable(out: Path) -> None:

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # the converter package, when the project is not installed
+# The converter package (when the project is not installed) and tests/fixtures (under any import mode).
+for path in (ROOT, ROOT / "tests"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
 from fixtures.checkpoints import decoder_checkpoint, encoder_checkpoint  # noqa: E402
 
