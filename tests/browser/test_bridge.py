@@ -106,6 +106,25 @@ def test_wrong_task_and_wrong_type_reject_with_clear_messages(module_browser):
     )
     assert wrong_type == ["InputTextError", "classify() needs a string, got number"]
     assert call(page, "classify", "still serving")["value"]["label"]
+    after_dispose = page.evaluate("""async () => {
+      const pending = slm.classify("never answered");
+      slm.dispose();
+      const names = [];
+      for (const p of [pending, slm.classify("too late")]) {
+        try { await p; names.push("resolved"); } catch (e) { names.push(e.name); }
+      }
+      return names;
+    }""")
+    assert after_dispose == ["Disposed", "Disposed"]
+    page.close()
+
+
+def test_create_rejects_for_a_task_the_site_lacks(module_browser):
+    page = module_browser.new_page("tests/bridge.html?tasks=translation")
+    page.wait_for_function("() => document.title !== 'loading'", timeout=60_000)
+    assert page.title() == 'failed: Error: this site has no bundle for task "translation" ' + (
+        "(has: autocomplete, grammar, sentiment)"
+    )
     page.close()
 
 
@@ -151,6 +170,33 @@ def test_stale_completions_are_cancelled(page):
       return settled.map((s) => s.status === "fulfilled" ? "ok" : s.reason.name);
     }""")
     assert results == ["Cancelled"] * 4 + ["ok"]
+
+
+LATENCY_JS = """async ([method, text, n]) => {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await slm[method](text);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[n >> 1], p90: times[Math.floor(n * 0.9)] };
+}"""
+
+
+def test_latency_report(page):
+    """Per-call latency through the whole bridge (page → worker → Python → ORT-web → page), warm."""
+    cases = {
+        "classify": "I absolutely loved this movie, the acting was wonderful.",
+        "complete": "Thank you so much for your",
+        "correct": "She go to school every day and she like their teacher.",
+    }
+    ready_ms = page.evaluate("() => readyMs")
+    print(f"\nbridge page: SLM.create ready after {ready_ms:.0f} ms (fresh profile, no cache)")
+    for method, text in cases.items():
+        stats = page.evaluate(LATENCY_JS, [method, text, 30])
+        print(f"{method:9s} median {stats['median']:6.1f} ms   p90 {stats['p90']:6.1f} ms")
+        assert stats["median"] < 2_000, (method, stats)
 
 
 def test_two_thousand_calls_do_not_grow_worker_memory(page):
