@@ -71,8 +71,9 @@ def compose_edits(original: str, earlier: Sequence[Edit], later: Sequence[Edit])
     """Edits on ``original`` equivalent to applying ``earlier`` and then ``later``.
 
     ``later`` has offsets into ``apply_edits(original, earlier)`` (the next tagging pass). Edits of the two
-    passes that touch the same characters merge into one edit spanning both; the merged edit takes the later
-    pass's type, and disappears if the later pass undid the earlier one.
+    passes that touch the same characters merge into one edit spanning both; the merged edit keeps the earlier
+    pass's type (later passes mostly finish an edit, e.g. capitalise a replaced first word), and disappears
+    if the later pass undid the earlier one.
     """
     current = apply_edits(original, earlier)
     # Every edit as (current start, current end, original width == 0, edit, is_later), in current coordinates.
@@ -112,7 +113,8 @@ def compose_edits(original: str, earlier: Sequence[Edit], later: Sequence[Edit])
             replacement = apply_edits(replacement, shifted)
         if replacement == original[orig_start:orig_end]:
             continue  # a later pass undid an earlier edit
-        kind = later_edits[0].type if later_edits else cluster[0][3].type
+        earlier_edits = [it[3] for it in cluster if not it[4]]
+        kind = (earlier_edits or later_edits)[0].type
         result.append(Edit(orig_start, orig_end, original[orig_start:orig_end], replacement, kind))
     return result
 

@@ -140,3 +140,13 @@ def test_compose_edits_fuzz() -> None:
         for a, b in itertools.pairwise(ordered):
             assert a.end <= b.start and not (a.start == a.end == b.start == b.end)
         assert all(original[e.start : e.end] == e.original for e in composed)
+
+
+def test_a_merged_edit_keeps_the_first_pass_type() -> None:
+    original = "Teh cat"
+    first, e1 = apply_tags(original, words(original), ["$REPLACE_the", "$KEEP"])  # lower-cased, as trained
+    second, e2 = apply_tags(first, words(first), ["$CASE_CAPITAL", "$KEEP"])
+    assert second == "The cat"
+    assert [(e.original, e.replacement, e.type) for e in compose_edits(original, e1, e2)] == [
+        ("Teh", "The", "spelling")
+    ]
