@@ -241,3 +241,18 @@ def test_inspect(grammar_bundle: Path, capsys) -> None:
     assert "grammar bundle, format 1" in text and "10 tags, top 4 per token" in text
     assert main(["inspect", str(grammar_bundle), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["task_config"]["tags"][0] == "$KEEP"
+
+
+@pytest.mark.parametrize("task", ["sentiment", "grammar"])
+def test_distilbert_converts_with_per_channel_int8(tmp_path: Path, task: str) -> None:
+    import onnx
+    from onnx import numpy_helper
+
+    ckpt = encoder_checkpoint(tmp_path / "ckpt", task, model_type="distilbert")
+    out = tmp_path / "d.slm"
+    report = convert(ckpt, Options(task=task, out=out, per_channel=True, min_agreement=0.9))
+    assert report["model"]["architecture"] == "bert"
+    graph = onnx.load_from_string(read_bundle(out).model_bytes).graph
+    names = [t.name for t in graph.initializer if t.name.endswith("_scale") and "_row_" not in t.name]
+    scales = [numpy_helper.to_array(t) for t in graph.initializer if t.name in names]
+    assert scales and all(s.size > 1 for s in scales)  # one scale per output channel
