@@ -307,3 +307,10 @@ def test_tensor_shapes_reach_the_engine(sentiment_model) -> None:
         "attention_mask": Tensor.int64([[1, 1, 1], [1, 1, 0]]),
     }))
     assert out["probs"].shape == (2, len(sentiment_model.labels)) and out["probs"].dtype == "float32"
+
+
+def test_a_graph_without_the_task_outputs_is_a_bundle_error(autocomplete_bundle: Path) -> None:
+    from runtime_fakes import ScriptedEncoder  # an encoder-shaped session for a decoder bundle
+
+    with pytest.raises(slm_web.BundleError, match="lacks the output 'top_logits'"):
+        asyncio.run(slm_web.load(autocomplete_bundle, backend=ScriptedEncoder()))
