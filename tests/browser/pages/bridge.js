@@ -9,7 +9,7 @@ try {
   globalThis.slm = await SLM.create({
     tasks: params.get("tasks")?.split(",") ?? undefined,
     threads: params.has("threads") ? Number(params.get("threads")) : undefined,
-    onProgress: (p) => globalThis.progress.push(p),
+    onProgress: (p) => globalThis.progress.push({ ...p, ms: Math.round(performance.now() - t0) }),
   });
   globalThis.readyMs = performance.now() - t0;
   document.title = "ready";
