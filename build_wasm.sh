@@ -59,6 +59,8 @@ for task in "${TASKS[@]}"; do
     fi
 done
 
+chmod 644 "$OUT"/bundles/*.slm  # the converter writes private (0600) files; a web server must read them
+
 step "JS bridge -> $OUT/bridge/, demo -> $OUT/demo/"
 rm -rf "$OUT/bridge" "$OUT/demo"
 copy bridge/*.js bridge/slm.d.ts "$OUT/bridge"

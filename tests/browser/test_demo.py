@@ -94,7 +94,7 @@ def test_ghost_completion_tab_accepts_and_escape_dismisses(demo):
 
 
 def test_grammar_underline_click_applies_the_fix(demo):
-    text = "She go to school every day. Their is a problem with the the car."
+    text = "i dont know. She go to school every day. Their is a problem with the the car."
     _set_text(demo, text)
     demo.wait_for_function("() => window.latest.grammar", timeout=30_000)
     edits = demo.evaluate("() => window.latest.grammar.edits")
