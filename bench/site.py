@@ -1,0 +1,96 @@
+"""The benchmark site in ``bench/.work/site``: the built slm-web site plus the pages and peers to compare.
+
+Layout (served from one origin by ``python -m slm_web serve``, with the same headers for every stack):
+
+- every entry of ``dist/site`` (symlinked: what ``build_wasm.sh`` built, untouched);
+- ``bench/`` → ``bench/web`` (the harness pages and workers);
+- ``peers/transformers/`` transformers.js 4.3.1 (its browser bundle and the asyncify ORT wasm it needs);
+- ``peers/harper/`` harper.js 2.10.0 (ES module + wasm);
+- ``models/tjs/<task>/`` the same student weights exported the way transformers.js expects.
+
+Large peer files get ``.gz`` copies by the same rule as the slm-web site (webbuild.site.precompress), so
+both stacks are served compressed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import tempfile
+from pathlib import Path
+
+from webbuild.bundles import _tiny_factories, student_checkpoint
+from webbuild.site import precompress
+
+from .tjs_export import QUANTIZED, export_tjs
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+TJS_WASM = ROOT / "node_modules/@huggingface/transformers/node_modules/onnxruntime-web/dist"
+# peer folder -> files copied from node_modules
+PEERS: dict[str, list[Path]] = {
+    "transformers": [
+        ROOT / "node_modules/@huggingface/transformers/dist/transformers.js",
+        TJS_WASM / "ort-wasm-simd-threaded.asyncify.mjs",
+        TJS_WASM / "ort-wasm-simd-threaded.asyncify.wasm",
+    ],
+    "harper": [
+        *(ROOT / "node_modules/harper.js/dist").glob("BinaryModule-*.js"),
+        ROOT / "node_modules/harper.js/dist/index.js",
+        ROOT / "node_modules/harper.js/dist/binary.js",
+        ROOT / "node_modules/harper.js/dist/harper_wasm_bg.wasm",
+    ],
+}
+TASKS = ("sentiment", "autocomplete", "grammar")
+
+
+def _copy_fresh(src: Path, dest: Path) -> None:
+    if not src.is_file():
+        raise FileNotFoundError(f"{src} is missing: run 'npm ci --ignore-scripts'")
+    if not dest.is_file() or dest.stat().st_mtime < src.stat().st_mtime:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest)
+
+
+def _gzip_copy(path: Path) -> None:
+    """``NAME.gz`` next to a model file (webbuild's rule does not know ``.onnx``; a host gzips it too)."""
+    path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
+
+
+def checkpoint_for(task: str, scratch: Path) -> Path:
+    """The checkpoint the site's bundle was converted from: the student, or the same tiny fixture model."""
+    found = student_checkpoint(task)
+    return found if found is not None else _tiny_factories()[task](scratch / task)
+
+
+def export_peers_models(site: Path) -> dict[str, str]:
+    """transformers.js model folders for every task; returns task -> checkpoint used (for the report)."""
+    used = {}
+    with tempfile.TemporaryDirectory(prefix="bench-ckpt-") as tmp:
+        for task in TASKS:
+            checkpoint = checkpoint_for(task, Path(tmp))
+            out = export_tjs(checkpoint, task, site / "models" / "tjs" / task)
+            _gzip_copy(out / QUANTIZED)
+            used[task] = (
+                "tiny fixture" if student_checkpoint(task) is None else str(checkpoint.relative_to(ROOT))
+            )
+    return used
+
+
+def assemble(built: Path, site: Path = WORK / "site") -> dict[str, str]:
+    """(Re)build the benchmark site around ``built`` (dist/site); returns the checkpoints used per task."""
+    site.mkdir(parents=True, exist_ok=True)
+    for entry in built.iterdir():
+        link = site / entry.name
+        if link.is_symlink() or link.is_file():
+            link.unlink()
+        link.symlink_to(entry.resolve())
+    pages = site / "bench"
+    if pages.is_symlink():
+        pages.unlink()
+    pages.symlink_to(ROOT / "bench" / "web")
+    for folder, files in PEERS.items():
+        for src in files:
+            _copy_fresh(src, site / "peers" / folder / src.name)
+        precompress(site / "peers" / folder)
+    return export_peers_models(site)

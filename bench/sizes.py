@@ -1,0 +1,51 @@
+"""Bytes: what each stack transfers (raw and gzip), per bundle, fp32 vs int8, vs transformers.js models."""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from pathlib import Path
+from typing import Any
+
+MB = 1e6
+# transformers.js' typical models for the same tasks (q8 ONNX, from their model cards), bytes
+TJS_TYPICAL = {
+    "sentiment: distilbert-sst2 q8": 67.6 * MB,
+    "autocomplete: distilgpt2 q8": 84.9 * MB,
+    "grammar: t5-small q8": 78.0 * MB,
+}
+
+
+def raw_and_gzip(path: Path) -> dict[str, int]:
+    data = path.read_bytes()
+    return {"raw": len(data), "gzip": len(gzip.compress(data, compresslevel=9, mtime=0))}
+
+
+def files_of(site: Path, transfer: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Raw and gzip size of every site file a page fetched (harness pages excluded)."""
+    return {
+        path: raw_and_gzip(site / path) | {"transferred": sent}
+        for path, sent in sorted(transfer.items())
+        if not path.startswith("bench/") and (site / path).is_file()
+    }
+
+
+def total(files: dict[str, dict[str, int]]) -> dict[str, int]:
+    return {key: sum(f[key] for f in files.values()) for key in ("raw", "gzip", "transferred")}
+
+
+def bundle_sizes(int8: Path, fp32: Path, tjs_models: Path) -> dict[str, Any]:
+    """Per task: the int8 and fp32 bundles (raw, gzip, model member) and the transformers.js export."""
+    out = {}
+    for bundle in sorted(int8.glob("*.slm")):
+        task = bundle.stem
+        with zipfile.ZipFile(bundle) as zf:
+            model = zf.getinfo("model.onnx").file_size
+        tjs_files = [p for p in (tjs_models / task).rglob("*") if p.is_file() and p.suffix != ".gz"]
+        tjs = [raw_and_gzip(p) for p in tjs_files]
+        out[task] = {
+            "int8": raw_and_gzip(bundle) | {"model.onnx": model},
+            "fp32": raw_and_gzip(fp32 / bundle.name) if (fp32 / bundle.name).is_file() else None,
+            "transformers.js export": {k: sum(t[k] for t in tjs) for k in ("raw", "gzip")},
+        }
+    return out

@@ -1,0 +1,181 @@
+// bench.js: the page side of the benchmark harness (bench/). Playwright opens bench.html and calls the
+// functions below through page.evaluate; every time is performance.now() on this page, so cold starts
+// count from navigation start and per-call times include the page <-> worker round trip, as a user sees it.
+//
+// ?cold=slm&tasks=sentiment&threads=2  starts the slm-web stack at once (cold/revisit start measurements);
+// ?cold=tjs&task=sentiment&threads=2   the same for transformers.js; ?cold=harper for harper.js.
+import { SLM } from "../bridge/slm.js";
+
+const SITE = new URL("../", import.meta.url).href;
+const params = new URLSearchParams(location.search);
+
+/** Call `fn(text, i)` for `warmup` texts, then time it on `runs` texts (cycling): ms per call. */
+async function timeCalls(fn, texts, { warmup = 10, runs = 50 } = {}) {
+  for (let i = 0; i < warmup; i++) await fn(texts[i % texts.length], i);
+  const ms = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn(texts[i % texts.length], i);
+    ms.push(performance.now() - t0);
+  }
+  return ms;
+}
+
+/** A module worker speaking {id, ...} -> {id, value | error} (the bench workers below). */
+function rpcWorker(url, onEvent) {
+  const worker = new Worker(url, { type: "module" });
+  const pending = new Map();
+  let next = 1;
+  worker.onmessage = ({ data }) => {
+    if (data.type === "event") return onEvent?.(data);
+    const p = pending.get(data.id);
+    pending.delete(data.id);
+    if (data.error) p.reject(new Error(data.error));
+    else p.resolve(data.value);
+  };
+  worker.onerror = (e) => pending.forEach((p) => p.reject(new Error(e.message || "worker failed")));
+  const call = (message) =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...message, id });
+    });
+  return { call, terminate: () => worker.terminate() };
+}
+
+// ---- slm-web through its public API (page -> worker -> Python -> onnxruntime-web) ----
+
+const SLM_METHODS = {
+  sentiment: (slm, text) => slm.classify(text),
+  autocomplete: (slm, text, options) => slm.complete(text, options),
+  grammar: (slm, text) => slm.correct(text),
+};
+const FIRST_TEXT = { sentiment: "What a lovely day.", autocomplete: "See you tomor", grammar: "She go to school." };
+
+/** SLM.create with timestamped progress, then one call of the first task: the cold-start timeline. */
+async function slmStart({ tasks, threads }) {
+  const events = [{ t: performance.now(), step: "create" }];
+  // Per file, only the first download/cache event and the last byte: the timeline, not the progress bar.
+  const onProgress = (p) => {
+    const fileEvent = p.step === "download" || p.step === "cache";
+    if (!fileEvent || p.loaded === 0 || p.step === "cache" || p.loaded === p.total) {
+      events.push({ t: performance.now(), ...p });
+    }
+  };
+  const slm = await SLM.create({ tasks, threads, onProgress });
+  events.push({ t: performance.now(), step: "ready" });
+  const result = await SLM_METHODS[tasks[0]](slm, FIRST_TEXT[tasks[0]], { k: 3 });
+  events.push({ t: performance.now(), step: "first-result" });
+  globalThis.slm = slm;
+  return { events, info: slm.info, result };
+}
+
+async function slmTime(task, texts, options = {}, counts = {}) {
+  return timeCalls((text) => SLM_METHODS[task](globalThis.slm, text, options), texts, counts);
+}
+
+async function slmResults(task, texts, options = {}) {
+  const out = [];
+  for (const text of texts) out.push(await SLM_METHODS[task](globalThis.slm, text, options));
+  return out;
+}
+
+// ---- the same session called directly from JS in a worker vs through slm_web (bridge overhead) ----
+
+async function directStart({ task, threads }) {
+  globalThis.direct?.terminate();
+  globalThis.direct = rpcWorker(new URL("direct-worker.js", import.meta.url));
+  return globalThis.direct.call({ type: "init", site: SITE, task, threads });
+}
+
+const directRun = (options) => globalThis.direct.call({ type: "run", ...options });
+
+// ---- transformers.js (its own worker, its own onnxruntime-web build) ----
+
+async function tjsStart({ task, threads }) {
+  const events = [{ t: performance.now(), step: "start" }];
+  globalThis.tjs?.terminate();
+  globalThis.tjs = rpcWorker(new URL("tjs-worker.js", import.meta.url), (e) =>
+    events.push({ t: performance.now(), step: e.step }),
+  );
+  await globalThis.tjs.call({ type: "init", site: SITE, task, threads });
+  events.push({ t: performance.now(), step: "ready" });
+  const result = await globalThis.tjs.call({ type: "call", text: FIRST_TEXT[task], options: { max_new_tokens: 1 } });
+  events.push({ t: performance.now(), step: "first-result" });
+  return { events, result };
+}
+
+const tjsCall = (text, options = {}) => globalThis.tjs.call({ type: "call", text, options });
+
+async function tjsTime(texts, options = {}, counts = {}) {
+  return timeCalls((text) => tjsCall(text, options), texts, counts);
+}
+
+async function tjsResults(texts, options = {}) {
+  const out = [];
+  for (const text of texts) out.push(await tjsCall(text, options));
+  return out;
+}
+
+// ---- harper.js (LocalLinter on this page, as its docs start) ----
+
+async function harperStart() {
+  const events = [{ t: performance.now(), step: "start" }];
+  const { LocalLinter, binary } = await import(new URL("peers/harper/index.js", SITE).href).then(async (m) => ({
+    ...m,
+    binary: (await import(new URL("peers/harper/binary.js", SITE).href)).binary,
+  }));
+  events.push({ t: performance.now(), step: "import" });
+  const linter = new LocalLinter({ binary });
+  await linter.setup();
+  events.push({ t: performance.now(), step: "ready" });
+  await linter.lint(FIRST_TEXT.grammar);
+  events.push({ t: performance.now(), step: "first-result" });
+  globalThis.harper = linter;
+  return { events };
+}
+
+/** Harper's correction of a text: every lint's first suggestion applied, last lint first. */
+async function harperCorrect(text) {
+  const linter = globalThis.harper;
+  const lints = await linter.lint(text);
+  let fixed = text;
+  const ordered = [...lints].sort((a, b) => b.span().start - a.span().start);
+  let flagged = 0;
+  for (const lint of ordered) {
+    flagged++;
+    const [suggestion] = lint.suggestions();
+    if (suggestion) fixed = await linter.applySuggestion(fixed, lint, suggestion);
+  }
+  return { text: fixed, lints: flagged };
+}
+
+async function harperTime(texts, counts = {}) {
+  return timeCalls((text) => globalThis.harper.lint(text), texts, counts);
+}
+
+async function harperResults(texts) {
+  const out = [];
+  for (const text of texts) out.push(await harperCorrect(text));
+  return out;
+}
+
+Object.assign(globalThis, {
+  slmStart, slmTime, slmResults, directStart, directRun, tjsStart, tjsTime, tjsResults,
+  harperStart, harperTime, harperResults,
+});
+
+// Cold starts begin at module evaluation, so nothing but the page itself comes before them.
+const STARTERS = {
+  slm: () => slmStart({ tasks: params.get("tasks").split(","), threads: Number(params.get("threads") || 2) }),
+  tjs: () => tjsStart({ task: params.get("task"), threads: Number(params.get("threads") || 2) }),
+  harper: () => harperStart(),
+};
+if (params.has("cold")) {
+  STARTERS[params.get("cold")]().then(
+    (value) => { globalThis.coldStart = value; document.title = "ready"; },
+    (error) => { document.title = `failed: ${error.message}`; },
+  );
+} else {
+  document.title = "ready";
+}

@@ -1,0 +1,112 @@
+// direct-worker.js: Python-bridge overhead. Loads a bundle exactly as bridge/slm-worker.js does (Pyodide,
+// onnxruntime-web, slm_web.worker.load) and then times, inside this worker, on the same ORT session:
+//   ort:     session.run(feeds) straight from JS, on the feeds slm_web built for the text (prebuilt tensors);
+//   ort+tensors: the same, building the ort.Tensor objects from typed arrays on every call (what JS callers do);
+//   backend: slm_web's WebSession.run from Python (tensor copies through pyodide.ffi, outputs copied back);
+//   call:    slm_web.worker.call (tokenize, run, post-process, JSON) — the Python part of every bridge call.
+// Protocol: {id, type: "init", site, task, threads} then {id, type: "run", text, warmup, runs}.
+
+const METHODS = { sentiment: "classify", grammar: "correct" };
+let state = null;
+
+async function init({ site, task, threads }) {
+  const ort = await import(new URL("ort/ort.wasm.min.mjs", site).href);
+  ort.env.wasm.wasmPaths = new URL("ort/", site).href;
+  ort.env.wasm.numThreads = self.crossOriginIsolated ? threads : 1;
+  ort.env.logLevel = "error";
+  const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", site).href);
+  const indexURL = new URL("pyodide/", site).href;
+  const lockFileContents = fetch(new URL("pyodide-lock.json", indexURL)).then((r) => r.json());
+  const pyodide = await loadPyodide({ indexURL, packageBaseUrl: indexURL, lockFileContents });
+  await pyodide.loadPackage("slm-web", { messageCallback: () => {} });
+  const worker = pyodide.pyimport("slm_web.worker");
+  worker.configure(ort);
+  const bytes = new Uint8Array(await (await fetch(new URL(`bundles/${task}.slm`, site))).arrayBuffer());
+  const reply = JSON.parse(await worker.load(task, bytes));
+  if (reply.error) throw new Error(reply.error.message);
+  // Keep the feeds of the model's first session.run for a text: the exact tensors slm_web gives ORT.
+  pyodide.runPython(`
+import slm_web.worker as w
+model = w._models["${task}"]
+captured = {}
+_run = model.session.run
+async def spy(feeds, keep=()):
+    if not captured:
+        captured.update(feeds)
+    return await _run(feeds, keep)
+model.session.run = spy
+def captured_feeds():
+    return [(name, t.dtype, t.data.tobytes(), list(t.shape)) for name, t in captured.items()]
+async def backend_run():
+    out = await _run(captured)
+    return len(out)
+`);
+  state = { ort, pyodide, worker, task, ns: pyodide.globals };
+  return { threads: ort.env.wasm.numThreads };
+}
+
+async function loop(fn, warmup, runs) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const ms = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  return ms;
+}
+
+const TYPED = { int64: BigInt64Array, float32: Float32Array };
+
+async function run({ text, warmup = 20, runs = 100 }) {
+  const { ort, pyodide, worker, task, ns } = state;
+  ns.get("captured").clear();
+  JSON.parse(await worker.call(METHODS[task], text, "{}"));
+  const session = pyodide.runPython("model.session._session");
+  const raw = {};
+  const feeds = ns.get("captured_feeds")();
+  for (const [name, dtype, bytes, dims] of feeds.toJs()) {
+    raw[name] = { dtype, data: new TYPED[dtype](bytes.slice().buffer), dims };
+  }
+  feeds.destroy();
+  const prebuilt = Object.fromEntries(Object.entries(raw).map(([n, t]) => [n, new ort.Tensor(t.dtype, t.data, t.dims)]));
+  const disposeAll = (out) => Object.values(out).forEach((t) => t.dispose());
+  const tokens = raw.input_ids.dims.at(-1);
+  const times = {
+    ort: await loop(async () => disposeAll(await session.run(prebuilt)), warmup, runs),
+    "ort+tensors": await loop(async () => {
+      const feeds = Object.fromEntries(Object.entries(raw).map(([n, t]) => [n, new ort.Tensor(t.dtype, t.data.slice(), t.dims)]));
+      disposeAll(await session.run(feeds));
+    }, warmup, runs),
+    backend: await loop(() => ns.get("backend_run")(), warmup, runs),
+    call: await loop(() => worker.call(METHODS[task], text, "{}"), warmup, runs),
+  };
+  return { tokens, times };
+}
+
+/** Median ms of `n` session.run calls awaited in JS: Python profiling code calls it as `js.timeRuns`. */
+self.timeRuns = async (session, feeds, n) => {
+  const ms = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const out = await session.run(feeds);
+    ms.push(performance.now() - t0);
+    Object.values(out).forEach((t) => t.dispose());
+  }
+  return ms.sort((a, b) => a - b)[n >> 1];
+};
+
+/** Run Python code (its last expression awaited) in the loaded worker: for profiling by hand. */
+async function python({ code }) {
+  const value = await state.pyodide.runPythonAsync(code);
+  return value?.toJs ? value.toJs() : value;
+}
+
+const handlers = { init, run, python };
+self.onmessage = async ({ data }) => {
+  try {
+    self.postMessage({ id: data.id, value: await handlers[data.type](data) });
+  } catch (error) {
+    self.postMessage({ id: data.id, error: `${error?.name}: ${error?.message ?? error}` });
+  }
+};
