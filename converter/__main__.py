@@ -11,6 +11,7 @@ from slm_web.errors import BundleError
 
 from . import __version__
 from .errors import ConvertError
+from .optimize import LEVELS
 
 EXAMPLES = """\
 examples:
@@ -47,6 +48,13 @@ def convert_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, help="the .slm file to write (written atomically)")
     p.add_argument(
         "--quantize", choices=["int8", "fp32"], default="int8", help="weights in the bundle (default int8)"
+    )
+    p.add_argument(
+        "--optimize",
+        choices=LEVELS,
+        default="extended",
+        help="onnxruntime graph optimization baked into the bundle (default extended: fusions that "
+        "onnxruntime-web's wasm build runs; none keeps plain ONNX ops)",
     )
     p.add_argument(
         "--per-channel", action="store_true", help="int8 scales per output channel for MatMul weights"

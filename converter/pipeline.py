@@ -23,6 +23,7 @@ from .build import build_module, labels_from_config
 from .checkpoint import load_checkpoint, read_json
 from .errors import ConvertError
 from .export import OPSET, export_module
+from .optimize import optimize
 from .postprocess import add_head, normalize_inputs
 from .quantize import quantize_int8
 from .samples import SAMPLE_TEXTS
@@ -30,7 +31,7 @@ from .tokenizer import clean_tokenizer, tokenizer_kind, tokenizer_section
 from .validate import Context, check_parity, compare, evaluate, read_eval
 
 TASKS = ("sentiment", "grammar", "autocomplete")
-STAGES = ("export", "quantize", "validate", "write")
+STAGES = ("export", "quantize", "optimize", "validate", "write")
 FAMILIES = {"sentiment": "bert", "grammar": "bert", "autocomplete": "gpt2"}
 # task_config defaults; the checkpoint's slm_task.json (or --task-config) overrides them.
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -47,6 +48,7 @@ class Options:
     task: str
     out: Path
     quantize: str = "int8"
+    optimize: str = "extended"
     keep_layers: int | None = None
     vocab_corpus: list[Path] = field(default_factory=list)
     max_length: int = 128
@@ -110,10 +112,14 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> tuple[di
     tokenizer = clean_tokenizer(source.tokenizer)
     task_config, max_length = build_task_config(source, opts)
     k = task_config.get("tag_top_k") or task_config.get("top_k") or 0
-    fp32 = add_head(source.model, opts.task, k).SerializeToString()
+    fp32 = add_head(source.model, opts.task, k)
     stage("quantize")
-    int8 = quantize_int8(onnx.load_from_string(fp32), opts.per_channel).SerializeToString()
-    models = {"fp32": fp32, "int8": int8}
+    int8 = quantize_int8(fp32, opts.per_channel)
+    stage("optimize")
+    # Validation runs on exactly the graphs that ship.
+    models = {
+        name: optimize(m.SerializeToString(), opts.optimize) for name, m in (("fp32", fp32), ("int8", int8))
+    }
     tokenizer_json = json.dumps(tokenizer, ensure_ascii=False)
     stage("validate")
     validation = validate(opts, models, tokenizer_json, task_config, max_length, source.source_bytes)
@@ -127,6 +133,7 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> tuple[di
             "architecture": FAMILIES[opts.task],
             "opset": OPSET,
             "quantization": opts.quantize,
+            "optimization": opts.optimize,
             "inputs": inputs,
             "outputs": outputs,
         },

@@ -256,3 +256,23 @@ def test_distilbert_converts_with_per_channel_int8(tmp_path: Path, task: str) ->
     names = [t.name for t in graph.initializer if t.name.endswith("_scale") and "_row_" not in t.name]
     scales = [numpy_helper.to_array(t) for t in graph.initializer if t.name in names]
     assert scales and all(s.size > 1 for s in scales)  # one scale per output channel
+
+
+def test_optimized_graph_fuses_and_matches_plain_ops(
+    grammar_checkpoint: Path, grammar_bundle: Path, tmp_path
+) -> None:
+    """The default bundle has onnxruntime's fused int8 ops; --optimize none plain ONNX ops, same numbers."""
+    import onnx
+
+    plain = tmp_path / "plain.slm"
+    convert(grammar_checkpoint, Options(task="grammar", out=plain, optimize="none", min_agreement=0.9))
+    domains = {
+        path: {n.domain for n in onnx.load_from_string(read_bundle(path).model_bytes).graph.node}
+        for path in (plain, grammar_bundle)
+    }
+    assert domains[plain] <= {"", "ai.onnx"} and "com.microsoft" in domains[grammar_bundle]
+    assert read_bundle(grammar_bundle).manifest["model"]["optimization"] == "extended"
+    feeds = {"input_ids": np.array([[2, 40, 41, 42, 43, 3]]), "attention_mask": np.ones((1, 6), np.int64)}
+    fused, unfused = _fp32_outputs(grammar_bundle, feeds), _fp32_outputs(plain, feeds)
+    np.testing.assert_allclose(fused[0], unfused[0], atol=1e-3)
+    assert (fused[1][..., 0] == unfused[1][..., 0]).all()
