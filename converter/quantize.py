@@ -7,8 +7,7 @@
   rare tokens with small norms accurate. ORT's own Gather quantization would store unsigned bytes with one
   scale for the whole table.
 
-No ORT graph fusions are applied: the fused contrib ops are not verified in the onnxruntime-web wasm build,
-and the plain graph quantizes and runs everywhere.
+Fusions come afterwards, in :mod:`converter.optimize`, on the quantized graph.
 """
 
 from __future__ import annotations
