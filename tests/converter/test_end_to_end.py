@@ -66,3 +66,17 @@ def test_grammar_top_tags(grammar_bundle: Path) -> None:
     assert probs.shape == tag_ids.shape == (1, 5, 4)
     assert tag_ids.dtype == np.int64 and (np.diff(probs, axis=-1) <= 0).all()
     assert ((tag_ids >= 0) & (tag_ids < len(config["tags"]))).all()
+
+
+def test_bundles_load_in_slm_web(
+    sentiment_bundle: Path, grammar_bundle: Path, autocomplete_bundle: Path
+) -> None:
+    """The contract end to end: every converted bundle loads with the native backend and answers."""
+    import slm_web
+
+    sentiment = slm_web.load_sync(sentiment_bundle)
+    assert sentiment.classify_sync("I love it").label in ("negative", "positive")
+    completions = slm_web.load_sync(autocomplete_bundle).complete_sync("I like th", k=3)
+    assert 1 <= len(completions) <= 3
+    correction = slm_web.load_sync(grammar_bundle).correct_sync("she go to the park")
+    assert isinstance(correction.text, str)
