@@ -1,8 +1,8 @@
 """Fixtures for the browser suite: the built site (once per session), a local server, headless Chromium.
 
 Every page is watched: a request to any origin but the local server fails the test (the request is also
-aborted), and so does any console error. Chromium is Debian's, launched with the flags from DESIGN.md §2
-and a fresh profile, so no test sees a cache from another.
+aborted), and so does any console error. Chromium is Debian's (webbuild.chromium: the flags from
+DESIGN.md §2), on a fresh profile, so no test sees a cache from another.
 """
 
 from __future__ import annotations
@@ -19,21 +19,10 @@ from pathlib import Path
 import pytest
 
 from slm_web.serve import serve_in_thread
+from webbuild import chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = Path(__file__).parent / "pages"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # measureUserAgentSpecificMemory answers at once instead of waiting for a natural GC
-    "--enable-blink-features=ForceEagerMeasureMemory",
-    "--js-flags=--expose-gc",
-]
 
 
 BROWSER_FIXTURES = {"browser", "caching_browser", "module_browser"}
@@ -127,13 +116,7 @@ class Browser:
 
 
 def _launch(playwright_instance, base_url: str, profile: str, intercept: bool) -> Browser:
-    context = playwright_instance.chromium.launch_persistent_context(
-        profile,
-        executable_path=shutil.which("chromium"),
-        headless=True,
-        args=CHROMIUM_FLAGS,
-        viewport={"width": 1280, "height": 800},
-    )
+    context = chromium.launch(playwright_instance, profile, viewport={"width": 1280, "height": 800})
     watch = Watch(origin=base_url.rstrip("/"))
 
     def guard(route) -> None:
