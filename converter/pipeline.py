@@ -1,4 +1,4 @@
-"""The conversion pipeline: source -> raw ONNX -> task head -> int8 -> validation -> bundle."""
+"""The conversion pipeline: source -> raw ONNX -> task head -> int8 -> optimize -> validate -> bundle."""
 
 from __future__ import annotations
 
@@ -82,13 +82,20 @@ def convert(src: str | Path, opts: Options) -> dict[str, Any]:
     """
     if opts.task not in TASKS:
         raise ConvertError(f"unknown task {opts.task!r} (known: {', '.join(TASKS)})")
-    _check_writable(opts.out)
+    for path in (opts.out, opts.report):
+        if path is not None:
+            _check_writable(path)
     with tqdm(total=len(STAGES), disable=not opts.progress, file=sys.stderr, leave=False) as bar:
-        written, validation = _convert(Path(src), opts, _stages(bar))
-    validation["sizes"]["bundle_bytes"] = opts.out.stat().st_size
+        written = _convert(Path(src), opts, _stages(bar))
+    # The report adds what only exists once the bundle does: its own size.
+    report = {**written, "validation": {**written["validation"]}}
+    report["validation"]["sizes"] = {
+        **written["validation"]["sizes"],
+        "bundle_bytes": opts.out.stat().st_size,
+    }
     if opts.report:
-        _write_report(opts.report, written | {"validation": validation})
-    return written | {"validation": validation}
+        _write_report(opts.report, report)
+    return report
 
 
 def _stages(bar: tqdm) -> Callable[[str], None]:
@@ -104,8 +111,8 @@ def _stages(bar: tqdm) -> Callable[[str], None]:
     return stage
 
 
-def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The conversion proper; returns the manifest as written and the validation report."""
+def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str, Any]:
+    """The conversion proper; returns the manifest as written."""
     stage("export")
     source = load_source(src, opts)
     kind = tokenizer_kind(source.tokenizer)
@@ -147,12 +154,11 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> tuple[di
     }
     members = {MODEL: models[opts.quantize], TOKENIZER: tokenizer_json.encode("utf-8")}
     try:
-        written = write_bundle(opts.out, manifest, members)
+        return write_bundle(opts.out, manifest, members)
     except BundleError as e:
         raise ConvertError(str(e)) from None
     except OSError as e:
         raise ConvertError(f"cannot write {opts.out}: {e.strerror or e}") from None
-    return written, validation
 
 
 def io_names(model_bytes: bytes) -> tuple[list[str], list[str]]:
@@ -167,18 +173,16 @@ def load_source(src: Path, opts: Options) -> Source:
         return _onnx_source(src, opts)
     if opts.tokenizer or opts.task_config:
         raise ConvertError("--tokenizer and --task-config are for .onnx sources; a checkpoint has its own")
+    original = checkpoint = load_checkpoint(src)
     with tempfile.TemporaryDirectory() as tmp:
         if opts.vocab_corpus:
             from .prune import prune_checkpoint
 
             prune_checkpoint(src, opts.vocab_corpus, Path(tmp) / "pruned")
-            src_for_export = Path(tmp) / "pruned"
-        else:
-            src_for_export = src
-        checkpoint = load_checkpoint(src_for_export)
+            checkpoint = load_checkpoint(Path(tmp) / "pruned")
         module, _ = build_module(checkpoint, opts.task, opts.keep_layers)
         model = export_module(module)
-        source_bytes = load_checkpoint(src).weights_file.stat().st_size
+    source_bytes = original.weights_file.stat().st_size
     return Source(model, checkpoint.tokenizer, checkpoint.config, checkpoint.task_meta, source_bytes)
 
 

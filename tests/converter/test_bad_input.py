@@ -116,6 +116,12 @@ CHECKPOINT_CASES: dict[str, tuple[str, Callable[[Path], None] | None, list[str],
     ),
     "agreement threshold": ("sentiment", None, ["--min-agreement", "1.01"], r"below --min-agreement 1\.01"),
     "missing eval file": ("sentiment", None, ["--eval", "nope.jsonl"], r"cannot read --eval file"),
+    "unwritable report": (
+        "sentiment",
+        None,
+        ["--report", "/nonexistent/dir/r.json"],
+        r"/nonexistent/dir does not",
+    ),
     "tokenizer flag on checkpoint": ("sentiment", None, ["--tokenizer", "t.json"], r"for \.onnx sources"),
 }
 DEFAULT_TASKS = {"sentiment": "sentiment", "grammar": "grammar", "autocomplete": "autocomplete"}
