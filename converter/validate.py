@@ -81,10 +81,9 @@ def run_grammar(sess: Any, ctx: Context, text: str) -> tuple[list[int], np.ndarr
 
 
 def run_autocomplete(sess: Any, ctx: Context, text: str) -> tuple[list[int], np.ndarray]:
-    ids = np.array([ctx.ids(text)], dtype=np.int64)
-    feeds = {"input_ids": ids, **empty_past(sess, ctx.task_config)}
-    top_logits, top_ids = sess.run(["top_logits", "top_ids"], feeds)
-    return [int(top_ids[0, 0])], top_logits[0]
+    ids = ctx.ids(text)
+    (top_logits, top_ids), *_ = decode_steps(sess, ids, ctx.task_config, step=len(ids))  # one call
+    return [int(top_ids[0])], top_logits
 
 
 RUNNERS: dict[str, Callable[[Any, Context, str], tuple[list[int], np.ndarray]]] = {
