@@ -112,7 +112,10 @@ def serve_in_thread(directory: str | os.PathLike, port: int = 0) -> ThreadingHTT
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="slm_web serve", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m slm_web serve",
+        description="Serve a built site (build_wasm.sh) on 127.0.0.1 with the headers the browser needs.",
+    )
     parser.add_argument("directory", nargs="?", default="dist/site", help="built site (default: dist/site)")
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
     args = parser.parse_args(argv)
