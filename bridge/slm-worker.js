@@ -1,7 +1,7 @@
 // slm-worker.js: the module Web Worker behind slm.js. It hosts Pyodide (Python) and onnxruntime-web, so
 // the page's main thread never runs Python or inference.
 //
-// Protocol (see slm.d.ts, `Request` / `Reply`): the page sends {type: "init"} once, then {type: "call"}
+// Protocol (docs/js-api.md): the page sends {type: "init"} once, then {type: "call"}
 // messages; every request carries an `id` and gets exactly one {type: "result"} or {type: "error"} reply
 // with that id; {type: "progress"} messages report downloads and init steps while `init` runs.
 //
@@ -16,15 +16,20 @@ const PROGRESS_EVERY_BYTES = 256 * 1024;
 // Which task each bridge method needs (mirrors slm_web/worker.py; checked here to fail fast).
 const METHOD_TASKS = { classify: "sentiment", complete: "autocomplete", correct: "grammar" };
 
-let state = null; // {py, tasks} once init succeeds
+let state = null; // {python, tasks, heapBytes} once init succeeds
 let queue = Promise.resolve(); // calls run one at a time: models keep per-call state (KV cache)
 let latestComplete = null; // id of the newest `complete` request: older queued ones are stale
 
 const post = (message) => self.postMessage(message);
 
 function errorReply(id, error) {
-  const name = error?.name === "Cancelled" ? "Cancelled" : error?.name || "Error";
-  return { type: "error", id, error: { name, message: String(error?.message ?? error) } };
+  let message = String(error?.message ?? error);
+  if (error?.name === "PythonError") {
+    // An exception Python raised outside slm_web.worker's JSON replies (e.g. the wheel did not install):
+    // its last traceback line ("ModuleNotFoundError: No module named 'slm_web'") is the message.
+    message = message.trim().split("\n").pop();
+  }
+  return { type: "error", id, error: { name: error?.name || "Error", message } };
 }
 
 function hex(buffer) {

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from slm_web.serve import CSP
+from slm_web.serve import CSP, serve_in_thread
 
+from .conftest import launched
 from .helpers import call, cpython_results, open_bridge, utf16_offset
 
 TEXTS = {
@@ -215,3 +216,26 @@ def test_two_thousand_calls_do_not_grow_worker_memory(page):
     if before["wasm_heap_bytes"] is not None:
         grown = after["wasm_heap_bytes"] - before["wasm_heap_bytes"]
         assert grown <= 16 << 20, f"Pyodide's heap grew by {grown >> 20} MiB over 2,000 calls"
+
+
+def test_a_tampered_file_is_refused_not_run(site: Path, playwright_instance):
+    """A bundle whose bytes differ from build-manifest.json (stale cache, corrupt CDN) fails SLM.create."""
+    tampered = site.parent / "tampered-site"
+    tampered.mkdir(exist_ok=True)
+    for entry in site.iterdir():
+        if entry.name != "bundles" and not (tampered / entry.name).exists():
+            (tampered / entry.name).symlink_to(entry.resolve())
+    (tampered / "bundles").mkdir(exist_ok=True)
+    for bundle in (site / "bundles").iterdir():
+        data = bundle.read_bytes()
+        (tampered / "bundles" / bundle.name).write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    server = serve_in_thread(tampered)
+    try:
+        with launched(playwright_instance, f"http://127.0.0.1:{server.server_port}/") as browser:
+            page = browser.new_page("tests/bridge.html?tasks=sentiment")
+            page.wait_for_function("() => document.title !== 'loading'", timeout=120_000)
+            expected = "bundles/sentiment.slm does not match build-manifest.json (stale or corrupt download)"
+            assert page.title() == f"failed: Error: {expected}"
+    finally:
+        server.shutdown()
+        server.server_close()
