@@ -35,6 +35,10 @@ REQUIRED_SECTIONS = ("tokenizer", "model", "task_config")
 
 # A fixed timestamp makes bundles byte-for-byte reproducible from the same inputs.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# model.onnx is stored, not deflated: inflating megabytes in Python (Pyodide) costs startup time, while
+# HTTP compression of the whole bundle (the site serves .slm gzipped) gives the same transfer size and is
+# decoded natively by the browser. The small JSON members are deflated.
+_COMPRESSION = {MANIFEST: zipfile.ZIP_DEFLATED, MODEL: zipfile.ZIP_STORED, TOKENIZER: zipfile.ZIP_DEFLATED}
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ def write_bundle(
             blobs = {MANIFEST: json.dumps(full, indent=2, ensure_ascii=False).encode("utf-8"), **members}
             for name in (MANIFEST, *PAYLOAD_MEMBERS):
                 info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
+                info.compress_type = _COMPRESSION[name]
                 archive.writestr(info, blobs[name])
         read_bundle(tmp)  # never publish a bundle the reader would refuse (e.g. external-data ONNX)
         os.replace(tmp, target)
