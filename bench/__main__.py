@@ -126,6 +126,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as pw:
+            log("start-up profiles (wasm compile, Pyodide memory snapshot)")
+            result |= suites.start_profiles(pw, origin)
             log("cold starts")
             cold = suites.cold_starts(pw, origin, args.cold_runs, threads=2)
             result["cold"] = {

@@ -203,6 +203,37 @@ def markdown(r: dict[str, Any]) -> str:
             out += _table(
                 ["file fetched by the bridge (first run; they overlap)", "ms to last byte"], windows
             )
+    boot = r["latency"]["2"]["direct"]["sentiment"]["boot"]
+    out += [
+        "### Profile: start-up steps with every file already in the HTTP cache",
+        "",
+        "The bench's direct worker (sentiment, 2 threads) loads the same stack step by step after the "
+        "page has fetched everything once: what a revisit costs at least without a memory snapshot.",
+        "",
+        *_table(["step", "ms"], [[k, f"{v:.0f}"] for k, v in boot.items()]),
+    ]
+    rows = [
+        [path, _mb(w["bytes"]), f"{w['fetch']:.0f}", f"{w['compile']:.0f}"]
+        for path, w in r["wasm_compile"].items()
+    ]
+    out += [
+        "### Profile: wasm fetch and compile on this machine",
+        "",
+        "`WebAssembly.compile` of each binary on a page (median of 3; V8 compiles lazily, so this is "
+        "the baseline tier), fetch from the local server without cache: a floor under each stack's start.",
+        "",
+        *_table(["wasm", "MB", "fetch ms", "compile ms"], rows),
+    ]
+    snap = r["snapshot"]
+    out += [
+        "### Profile: Pyodide memory snapshot (prototype of a revisit fix)",
+        "",
+        "Pyodide booted once, the wheel unpacked and slm_web imported, the heap snapshotted "
+        "(`_makeSnapshot` / `makeMemorySnapshot`, private API); then a second boot from that snapshot. "
+        "Made on a first visit and kept in the Cache API, it would replace the boot on every revisit.",
+        "",
+        *_table(["step", "value"], [[k, f"{v:.1f}"] for k, v in snap.items()]),
+    ]
     out += ["## 5. Bytes", ""]
     rows = [
         [

@@ -55,6 +55,17 @@ def cold_starts(pw: Any, origin: str, runs: int, threads: int) -> dict[str, Any]
     return out
 
 
+def start_profiles(pw: Any, origin: str) -> dict[str, Any]:
+    """Profiles behind the cold-start figures, in a fresh browser: wasm fetch + compile per binary, and
+    Pyodide's boot with and without a memory snapshot (the prototype of a revisit fix)."""
+    browser = Browser(pw, origin)
+    try:
+        page = browser.open()
+        return {"wasm_compile": page.evaluate("wasmCompile()"), "snapshot": page.evaluate("directSnapshot()")}
+    finally:
+        browser.close()
+
+
 def _check(browser: Browser) -> None:
     if browser.transfer.off_origin:
         raise RuntimeError(f"requests left the origin: {browser.transfer.off_origin[:3]}")
@@ -71,9 +82,9 @@ def latency(pw: Any, origin: str, threads: int, warmup: int, runs: int) -> dict[
             result["slm"][task] = _evaluate(page, "slmTime", task, TEXTS[key], SLM_OPTIONS[task], counts)
         page.evaluate("globalThis.slm.dispose()")
         for task in ("sentiment", "grammar"):
-            _evaluate(page, "directStart", {"task": task, "threads": threads})
+            boot = _evaluate(page, "directStart", {"task": task, "threads": threads})["boot"]
             text = TEXTS[TASK_TEXTS[task]][0]
-            result["direct"][task] = _evaluate(
+            result["direct"][task] = {"boot": boot} | _evaluate(
                 page, "directRun", {"text": text, "warmup": warmup, "runs": runs}
             )
         page.evaluate("globalThis.direct.terminate()")
@@ -134,7 +145,8 @@ def summarize_latency(result: dict[str, Any]) -> dict[str, Any]:
         "slm": {task: summary(ms) for task, ms in result["slm"].items()},
         "tjs": {task: summary(ms) for task, ms in result["tjs"].items()},
         "direct": {
-            task: {"tokens": d["tokens"], **{layer: summary(ms) for layer, ms in d["times"].items()}}
+            task: {"tokens": d["tokens"], "boot": d["boot"]}
+            | {layer: summary(ms) for layer, ms in d["times"].items()}
             for task, d in result["direct"].items()
         },
         "info": result["info"],

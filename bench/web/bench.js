@@ -90,6 +90,16 @@ async function directStart({ task, threads }) {
 
 const directRun = (options) => globalThis.direct.call({ type: "run", ...options });
 
+/** The memory-snapshot prototype (direct-worker.js `snapshot`) in a worker of its own. */
+async function directSnapshot() {
+  const worker = rpcWorker(new URL("direct-worker.js", import.meta.url));
+  try {
+    return await worker.call({ type: "snapshot", site: SITE });
+  } finally {
+    worker.terminate();
+  }
+}
+
 // ---- transformers.js (its own worker, its own onnxruntime-web build) ----
 
 async function tjsStart({ task, threads }) {
@@ -160,7 +170,36 @@ async function harperResults(texts) {
   return out;
 }
 
+// ---- profile: what compiling each stack's wasm costs on this machine (a floor for every cold start) ----
+
+const WASM_FILES = [
+  "pyodide/pyodide.asm.wasm",
+  "ort/ort-wasm-simd-threaded.wasm",
+  "peers/transformers/ort-wasm-simd-threaded.asyncify.wasm",
+  "peers/harper/harper_wasm_bg.wasm",
+];
+
+/** Per wasm file: ms to fetch its bytes (local server) and to WebAssembly.compile them (median of 3). */
+async function wasmCompile() {
+  const out = {};
+  for (const path of WASM_FILES) {
+    const t0 = performance.now();
+    const bytes = await (await fetch(new URL(path, SITE), { cache: "no-store" })).arrayBuffer();
+    const fetchMs = performance.now() - t0;
+    const compile = [];
+    for (let i = 0; i < 3; i++) {
+      const t1 = performance.now();
+      await WebAssembly.compile(bytes);
+      compile.push(performance.now() - t1);
+    }
+    out[path] = { fetch: fetchMs, compile: compile.sort((a, b) => a - b)[1], bytes: bytes.byteLength };
+  }
+  return out;
+}
+
 Object.assign(globalThis, {
+  wasmCompile,
+  directSnapshot,
   slmStart, slmTime, slmResults, directStart, directRun, tjsStart, tjsTime, tjsResults,
   harperStart, harperTime, harperResults,
 });

@@ -10,20 +10,34 @@ const METHODS = { sentiment: "classify", grammar: "correct" };
 let state = null;
 
 async function init({ site, task, threads }) {
+  // Timed steps (files are in the HTTP cache by now): the floor of a revisit's start-up, step by step.
+  const boot = {};
+  let t = performance.now();
+  const lap = (name) => {
+    const now = performance.now();
+    boot[name] = now - t;
+    t = now;
+  };
   const ort = await import(new URL("ort/ort.wasm.min.mjs", site).href);
   ort.env.wasm.wasmPaths = new URL("ort/", site).href;
   ort.env.wasm.numThreads = self.crossOriginIsolated ? threads : 1;
   ort.env.logLevel = "error";
+  lap("onnxruntime-web import");
   const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", site).href);
   const indexURL = new URL("pyodide/", site).href;
   const lockFileContents = fetch(new URL("pyodide-lock.json", indexURL)).then((r) => r.json());
   const pyodide = await loadPyodide({ indexURL, packageBaseUrl: indexURL, lockFileContents });
+  lap("loadPyodide");
   await pyodide.loadPackage("slm-web", { messageCallback: () => {} });
+  lap("wheel install");
   const worker = pyodide.pyimport("slm_web.worker");
   worker.configure(ort);
+  lap("import slm_web.worker");
   const bytes = new Uint8Array(await (await fetch(new URL(`bundles/${task}.slm`, site))).arrayBuffer());
+  lap("bundle fetch");
   const reply = JSON.parse(await worker.load(task, bytes));
   if (reply.error) throw new Error(reply.error.message);
+  lap("slm_web.worker.load (verify, tokenizer, ORT session incl. wasm compile)");
   // Keep the feeds of the model's first session.run for a text: the exact tensors slm_web gives ORT.
   pyodide.runPython(`
 import slm_web.worker as w
@@ -42,7 +56,7 @@ async def backend_run():
     return len(out)
 `);
   state = { ort, pyodide, worker, task, ns: pyodide.globals };
-  return { threads: ort.env.wasm.numThreads };
+  return { threads: ort.env.wasm.numThreads, boot };
 }
 
 async function loop(fn, warmup, runs) {
@@ -84,6 +98,52 @@ async function run({ text, warmup = 20, runs = 100 }) {
   return { tokens, times };
 }
 
+/**
+ * Prototype of a fix for slow revisits: Pyodide's (private) memory snapshot. Boot Pyodide, install the
+ * wheel and import slm_web, snapshot the heap; then time a second boot from that snapshot. Returns ms
+ * and the snapshot's size (raw and gzip: it would be made on the first visit and kept in the Cache API).
+ */
+async function snapshot({ site }) {
+  const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", site).href);
+  const indexURL = new URL("pyodide/", site).href;
+  const options = () => ({
+    indexURL,
+    packageBaseUrl: indexURL,
+    lockFileContents: fetch(new URL("pyodide-lock.json", indexURL)).then((r) => r.json()),
+  });
+  let t = performance.now();
+  const first = await loadPyodide({ ...options(), _makeSnapshot: true });
+  const plain = performance.now() - t;
+  // The wheel unpacked by Python itself (loadPackage leaves JS references a snapshot cannot hold).
+  const lock = await (await fetch(new URL("pyodide-lock.json", indexURL))).json();
+  const wheel = Object.values(lock.packages)[0].file_name;
+  const wheelBytes = new Uint8Array(await (await fetch(new URL(wheel, indexURL))).arrayBuffer());
+  t = performance.now();
+  first.FS.writeFile("/tmp/slm_web.whl", wheelBytes);
+  first.runPython(`
+import sys, zipfile
+zipfile.ZipFile("/tmp/slm_web.whl").extractall(next(p for p in sys.path if p.endswith("site-packages")))
+import slm_web.worker, slm_web.tasks, slm_web.tokenizers
+`);
+  const imports = performance.now() - t;
+  t = performance.now();
+  const bytes = first.makeMemorySnapshot();
+  const make = performance.now() - t;
+  const gzip = await new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
+  t = performance.now();
+  const second = await loadPyodide({ ...options(), _loadSnapshot: bytes });
+  second.pyimport("slm_web.worker");
+  const restored = performance.now() - t;
+  return {
+    "loadPyodide, no snapshot": plain,
+    "unpack wheel + import slm_web": imports,
+    "make snapshot": make,
+    "loadPyodide from snapshot (slm_web imported)": restored,
+    "snapshot MB": bytes.byteLength / 1e6,
+    "snapshot gzip MB": gzip.byteLength / 1e6,
+  };
+}
+
 /** Median ms of `n` session.run calls awaited in JS: Python profiling code calls it as `js.timeRuns`. */
 self.timeRuns = async (session, feeds, n) => {
   const ms = [];
@@ -102,7 +162,7 @@ async function python({ code }) {
   return value?.toJs ? value.toJs() : value;
 }
 
-const handlers = { init, run, python };
+const handlers = { init, run, python, snapshot };
 self.onmessage = async ({ data }) => {
   try {
     self.postMessage({ id: data.id, value: await handlers[data.type](data) });
