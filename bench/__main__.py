@@ -9,6 +9,7 @@ results.png. ``--quick`` is a smoke run (few calls, one cold start): numbers fro
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import socket
@@ -111,6 +112,11 @@ def machine() -> dict[str, Any]:
     }
 
 
+def checkpoint(result: dict[str, Any]) -> None:
+    """Keep what is measured so far (a failure late in a long run loses nothing)."""
+    (WORK / "partial-results.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     log("building (build_wasm.sh, fp32 twins, transformers.js exports)")
     models = build()
@@ -128,6 +134,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with sync_playwright() as pw:
             log("start-up profiles (wasm compile, Pyodide memory snapshot)")
             result |= suites.start_profiles(pw, origin)
+            checkpoint(result)
             log("cold starts")
             cold = suites.cold_starts(pw, origin, args.cold_runs, threads=2)
             result["cold"] = {
@@ -142,11 +149,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 s: {"files": (f := sizes.files_of(SITE, c["transfer"])), "total": sizes.total(f)}
                 for s, c in cold.items()
             }
+            checkpoint(result)
             result["latency"] = {}
             for threads in (1, 2):
                 log(f"warm latency, {threads} thread(s)")
                 raw = suites.latency(pw, origin, threads, args.warmup, args.runs)
                 result["latency"][str(threads)] = suites.summarize_latency(raw)
+                checkpoint(result)
             log("harper.js and grammar quality")
             hq = suites.harper_and_quality(pw, origin, args.warmup, args.runs)
     finally:

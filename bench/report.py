@@ -98,6 +98,11 @@ def markdown(r: dict[str, Any]) -> str:
                     _ms(native),
                 ]
             )
+    infos = {t: r["latency"][t]["info"] for t in ("1", "2")}
+    used = ", ".join(
+        f"{t} → {i['threads']} (crossOriginIsolated {i['crossOriginIsolated']})" for t, i in infos.items()
+    )
+    out += [f"Threads requested → used by onnxruntime-web (`SLM.info`): {used}.", ""]
     out += _table(["threads", "call", "slm-web", "transformers.js", "slm / tjs", "CPython native"], rows)
     rows = []
     for threads in ("1", "2"):
