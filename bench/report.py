@@ -279,6 +279,16 @@ def markdown(r: dict[str, Any]) -> str:
         ],
         rows,
     )
+    rows = [
+        [name, t.get("files", "all"), _mb(t["raw"]), _mb(t["gzip"])]
+        for name, t in r["trimmed_stdlib"].items()
+    ]
+    out += [
+        "Profile for a bytes fix: python_stdlib.zip holding only the stdlib files a loaded worker has "
+        "imported (every slm_web module imported, one call made; Pyodide's own imports included).",
+        "",
+        *_table(["python_stdlib.zip", "files", "raw MB", "gzip MB"], rows),
+    ]
     out += _table(
         ["transformers.js typical model for the task", "MB"], [[k, _mb(v)] for k, v in TJS_TYPICAL.items()]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -49,3 +50,22 @@ def bundle_sizes(int8: Path, fp32: Path, tjs_models: Path) -> dict[str, Any]:
             "transformers.js export": {k: sum(t[k] for t in tjs) for k in ("raw", "gzip")},
         }
     return out
+
+
+def trimmed_stdlib(stdlib_zip: Path, used: list[str]) -> dict[str, int]:
+    """Size of a python_stdlib.zip holding only ``used`` files (plus their packages' ``__init__``)."""
+    wanted = set(used)
+    for name in used:
+        parts = name.split("/")[:-1]
+        wanted |= {"/".join(parts[: i + 1]) + "/__init__.py" for i in range(len(parts))}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(stdlib_zip) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename in wanted:
+                dst.writestr(info, src.read(info))
+    data = buffer.getvalue()
+    return {
+        "files": len(wanted),
+        "raw": len(data),
+        "gzip": len(gzip.compress(data, compresslevel=9, mtime=0)),
+    }

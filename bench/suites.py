@@ -61,9 +61,26 @@ def start_profiles(pw: Any, origin: str) -> dict[str, Any]:
     browser = Browser(pw, origin)
     try:
         page = browser.open()
-        return {"wasm_compile": page.evaluate("wasmCompile()"), "snapshot": page.evaluate("directSnapshot()")}
+        out = {"wasm_compile": page.evaluate("wasmCompile()"), "snapshot": page.evaluate("directSnapshot()")}
+        _evaluate(page, "directStart", {"task": "sentiment", "threads": 1})
+        _evaluate(page, "directRun", {"text": TEXTS["sentiment"][0], "warmup": 1, "runs": 1})
+        out["stdlib_used"] = page.evaluate(
+            "(code) => globalThis.direct.call({type: 'python', code})", STDLIB_USED
+        )
+        return out
     finally:
         browser.close()
+
+
+# Which files of python_stdlib.zip a loaded worker has imported (after a call, every slm_web module loaded).
+STDLIB_USED = """
+import sys, pkgutil, importlib, slm_web
+for info in pkgutil.walk_packages(slm_web.__path__, "slm_web."):
+    if not info.name.startswith(("slm_web.serve", "slm_web.__main__")):
+        importlib.import_module(info.name)
+sorted({m.__file__.split(".zip/", 1)[1] for m in list(sys.modules.values())
+        if ".zip/" in (getattr(m, "__file__", None) or "")})
+"""
 
 
 def _check(browser: Browser) -> None:
