@@ -57,7 +57,11 @@ def convert_parser() -> argparse.ArgumentParser:
         "onnxruntime-web's wasm build runs; none keeps plain ONNX ops)",
     )
     p.add_argument(
-        "--per-channel", action="store_true", help="int8 scales per output channel for MatMul weights"
+        "--per-channel",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="int8 MatMul weight scales per output channel; auto (default) builds both and keeps the one "
+        "that agrees better with fp32",
     )
     p.add_argument("--keep-layers", type=int, metavar="N", help="keep only the lowest N transformer layers")
     p.add_argument(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import onnx
+from tokenizers import Tokenizer
 from tqdm import tqdm
 
 from slm_web.bundle import MODEL, TOKENIZER, write_bundle
@@ -31,6 +32,8 @@ from .tokenizer import clean_tokenizer, tokenizer_kind, tokenizer_section
 from .validate import Context, check_parity, compare, evaluate, read_eval
 
 TASKS = ("sentiment", "grammar", "autocomplete")
+# --per-channel -> the int8 variants to build and validate (True: one scale per MatMul output channel).
+PER_CHANNEL = {"auto": (False, True), "on": (True,), "off": (False,)}
 STAGES = ("export", "quantize", "optimize", "validate", "write")
 FAMILIES = {"sentiment": "bert", "grammar": "bert", "autocomplete": "gpt2"}
 # task_config defaults; the checkpoint's slm_task.json (or --task-config) overrides them.
@@ -54,7 +57,7 @@ class Options:
     max_length: int = 128
     top_k: int | None = None
     tag_top_k: int | None = None
-    per_channel: bool = False
+    per_channel: str = "auto"  # MatMul weight scales: "on", "off", or "auto" (whichever agrees better)
     eval_file: Path | None = None
     report: Path | None = None
     min_agreement: float = 0.98
@@ -121,15 +124,20 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
     k = task_config.get("tag_top_k") or task_config.get("top_k") or 0
     fp32 = add_head(source.model, opts.task, k)
     stage("quantize")
-    int8 = quantize_int8(fp32, opts.per_channel)
+    variants = {
+        per_channel: quantize_int8(fp32, per_channel) for per_channel in PER_CHANNEL[opts.per_channel]
+    }
     stage("optimize")
     # Validation runs on exactly the graphs that ship.
-    models = {
-        name: optimize(m.SerializeToString(), opts.optimize) for name, m in (("fp32", fp32), ("int8", int8))
+    fp32_bytes = optimize(fp32.SerializeToString(), opts.optimize)
+    int8 = {
+        per_channel: optimize(m.SerializeToString(), opts.optimize) for per_channel, m in variants.items()
     }
     tokenizer_json = json.dumps(tokenizer, ensure_ascii=False)
     stage("validate")
-    validation = validate(opts, models, tokenizer_json, task_config, max_length, source.source_bytes)
+    ctx = Context(Tokenizer.from_str(tokenizer_json), max_length, task_config, opts.task == "autocomplete")
+    validation = validate(opts, ctx, fp32_bytes, int8, tokenizer_json, source.source_bytes)
+    models = {"fp32": fp32_bytes, "int8": int8[validation["int8_per_channel"]]}
     stage("write")
     inputs, outputs = io_names(models[opts.quantize])
     manifest = {
@@ -265,17 +273,13 @@ def _decoder_shape(source: Source) -> dict[str, int]:
 
 
 def validate(
-    opts: Options,
-    models: dict[str, bytes],
-    tokenizer_json: str,
-    task_config: dict[str, Any],
-    max_length: int,
-    source_bytes: int,
+    opts: Options, ctx: Context, fp32: bytes, int8: dict[bool, bytes], tokenizer_json: str, source_bytes: int
 ) -> dict[str, Any]:
-    """The manifest's ``validation`` object; raises when int8 disagrees or the tokenizer lacks parity."""
-    from tokenizers import Tokenizer
+    """The manifest's ``validation`` object; raises when int8 disagrees or the tokenizer lacks parity.
 
-    ctx = Context(Tokenizer.from_str(tokenizer_json), max_length, task_config, opts.task == "autocomplete")
+    ``int8`` maps per-channel (True/False) to a candidate graph; the one that agrees best with fp32 (then the
+    smaller max abs diff) is chosen and reported as ``int8_per_channel``.
+    """
     parity = check_parity(tokenizer_json, [*SAMPLE_TEXTS, *_user_texts(opts)])
     if parity["status"] == "unsupported":
         raise ConvertError(f"the runtime cannot reproduce this tokenizer: {parity['reason']}")
@@ -283,16 +287,24 @@ def validate(
         raise ConvertError(
             f"the runtime tokenizer differs from HF tokenizers on {parity['text']!r}: refusing to pack it"
         )
+    candidates = {pc: compare(opts.task, fp32, model, ctx, opts.progress) for pc, model in int8.items()}
+    best = max(candidates, key=lambda pc: (candidates[pc]["top1_agreement"], -candidates[pc]["max_abs_diff"]))
     report: dict[str, Any] = {
         "sizes": {
             "source_bytes": source_bytes,
-            "fp32_model_bytes": len(models["fp32"]),
-            "int8_model_bytes": len(models["int8"]),
+            "fp32_model_bytes": len(fp32),
+            "int8_model_bytes": len(int8[best]),
         },
         "tokenizer_parity": parity,
-        "fp32_vs_int8": compare(opts.task, models["fp32"], models["int8"], ctx, opts.progress),
+        "fp32_vs_int8": candidates[best],
+        "int8_per_channel": best,
     }
+    if len(candidates) > 1:
+        report["int8_candidates"] = {
+            ("per_channel" if pc else "per_tensor"): c for pc, c in candidates.items()
+        }
     if opts.eval_file:
+        models = {"fp32": fp32, "int8": int8[best]}
         report["eval"] = evaluate(opts.task, models, ctx, opts.eval_file, opts.progress)
     agreement = report["fp32_vs_int8"]["top1_agreement"]
     if opts.quantize == "int8" and agreement < opts.min_agreement:

@@ -69,6 +69,11 @@ def format_report(report: dict[str, Any], out: str) -> str:
         *_rows(rows),
         f"tokenizer parity with HF tokenizers: {parity['status']}"
         + (f" on {parity['texts']} texts" if "texts" in parity else ""),
+        f"int8 MatMul scales: {'per channel' if v['int8_per_channel'] else 'per tensor'}"
+        + "".join(
+            f"; {name.replace('_', ' ')} agreement {c['top1_agreement']:.1%}"
+            for name, c in v.get("int8_candidates", {}).items()
+        ),
     ]
     return "\n".join(lines)
 

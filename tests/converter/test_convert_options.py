@@ -250,7 +250,7 @@ def test_distilbert_converts_with_per_channel_int8(tmp_path: Path, task: str) ->
 
     ckpt = encoder_checkpoint(tmp_path / "ckpt", task, model_type="distilbert")
     out = tmp_path / "d.slm"
-    report = convert(ckpt, Options(task=task, out=out, per_channel=True, min_agreement=0.9))
+    report = convert(ckpt, Options(task=task, out=out, per_channel="on", min_agreement=0.9))
     assert report["model"]["architecture"] == "bert"
     graph = onnx.load_from_string(read_bundle(out).model_bytes).graph
     names = [t.name for t in graph.initializer if t.name.endswith("_scale") and "_row_" not in t.name]
