@@ -66,6 +66,20 @@ function debounce(fn, ms) {
   return run;
 }
 
+/**
+ * Replace `start..end` of the textarea's text by `text` as if typed: through execCommand when the browser
+ * has it, so Ctrl+Z undoes an accepted completion or fix (it fires "input" itself), else setRangeText.
+ */
+function replaceRange(textarea, start, end, text) {
+  textarea.focus();
+  textarea.setSelectionRange(start, end);
+  const done = text ? document.execCommand("insertText", false, text) : document.execCommand("delete");
+  if (!done || textarea.value.slice(start, start + text.length) !== text) {
+    textarea.setRangeText(text, start, end, "end");
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+}
+
 /** Zero-width edits (insertions) are underlined on the word before them so there is something to click. */
 function underlinedRange(text, edit) {
   if (edit.end > edit.start) return [edit.start, edit.end];
@@ -168,8 +182,7 @@ export function attachEditor(slm, textarea, { autocomplete = true, grammar = tru
   function acceptGhost() {
     const { text, at } = ghost;
     ghost = null;
-    textarea.setRangeText(text, at, at, "end");
-    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    replaceRange(textarea, at, at, text);
   }
 
   // ---- grammar: underlines, popover with the fix
@@ -190,14 +203,13 @@ export function attachEditor(slm, textarea, { autocomplete = true, grammar = tru
   function applyEdit(edit) {
     hidePopover();
     const delta = edit.replacement.length - (edit.end - edit.start);
-    textarea.setRangeText(edit.replacement, edit.start, edit.end, "end");
+    const text = textarea.value;
     // Keep the other underlines in place until the next check arrives.
     const edits = issues.edits
       .filter((e) => e !== edit)
       .map((e) => (e.start >= edit.end ? { ...e, start: e.start + delta, end: e.end + delta } : e));
-    issues = { text: textarea.value, edits };
-    textarea.focus();
-    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    issues = { text: text.slice(0, edit.start) + edit.replacement + text.slice(edit.end), edits };
+    replaceRange(textarea, edit.start, edit.end, edit.replacement);
   }
 
   function hidePopover() {
