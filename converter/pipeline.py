@@ -244,9 +244,15 @@ def build_task_config(source: Source, opts: Options) -> tuple[dict[str, Any], in
     key = "labels" if opts.task == "sentiment" else "tags"
     if source.config:
         names = labels_from_config(source.config)
-        if key in config and list(config[key]) != names:
+        # transformers' placeholder names (LABEL_0, ...) give way to slm_task.json's real ones.
+        placeholders = names == [f"LABEL_{i}" for i in range(len(names))]
+        if (
+            key in config
+            and list(config[key]) != names
+            and not (placeholders and len(config[key]) == len(names))
+        ):
             raise ConvertError(f"slm_task.json {key} disagree with config.json id2label")
-        config[key] = names
+        config[key] = list(config.get(key, names)) if placeholders else names
     if not isinstance(config.get(key), list) or not config[key]:
         raise ConvertError(f"task {opts.task!r} needs {key!r}: give them in --task-config")
     if opts.task == "grammar":

@@ -276,3 +276,15 @@ def test_optimized_graph_fuses_and_matches_plain_ops(
     fused, unfused = _fp32_outputs(grammar_bundle, feeds), _fp32_outputs(plain, feeds)
     np.testing.assert_allclose(fused[0], unfused[0], atol=1e-3)
     assert (fused[1][..., 0] == unfused[1][..., 0]).all()
+
+
+def test_slm_task_labels_replace_placeholder_id2label(sentiment_checkpoint: Path, tmp_path: Path) -> None:
+    import shutil
+
+    ckpt = Path(shutil.copytree(sentiment_checkpoint, tmp_path / "ckpt"))
+    config = json.loads((ckpt / "config.json").read_text())
+    config["id2label"] = {"0": "LABEL_0", "1": "LABEL_1"}
+    (ckpt / "config.json").write_text(json.dumps(config))
+    (ckpt / "slm_task.json").write_text(json.dumps({"labels": ["sad", "glad"]}))
+    report = convert(ckpt, Options(task="sentiment", out=tmp_path / "m.slm", min_agreement=0.9))
+    assert report["task_config"]["labels"] == ["sad", "glad"]
