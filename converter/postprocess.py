@@ -75,20 +75,23 @@ def tagger_head(graph: onnx.GraphProto, k: int) -> None:
 
 
 def lm_head(graph: onnx.GraphProto, k: int) -> None:
-    """logits [1,T,V] -> top_logits, top_ids [1,k] of the last position; the presents stay outputs."""
-    graph.node.extend(
-        [
-            helper.make_node(
-                "Gather", [LOGITS, _const(graph, "slm_last", [-1], scalar=True)], ["slm_last_logits"], axis=1
-            ),
-            helper.make_node(
-                "TopK",
-                ["slm_last_logits", _const(graph, "slm_top_k", [k])],
-                ["top_logits", "top_ids"],
-                axis=-1,
-                name="slm_topk",
-            ),
-        ]
+    """logits [1,T,V] -> top_logits, top_ids [1,k] of the last position; the presents stay outputs.
+
+    When ``logits`` come straight from a MatMul (the LM head), the last position is taken *before* it, so
+    a long prompt's first call projects one hidden state onto the vocabulary instead of T of them.
+    """
+    last = _const(graph, "slm_last", [-1], scalar=True)
+    producer = next((n for n in graph.node if LOGITS in n.output), None)
+    if producer is not None and producer.op_type == "MatMul":
+        gather = helper.make_node("Gather", [producer.input[0], last], ["slm_last_hidden"], axis=1)
+        graph.node.insert(list(graph.node).index(producer), gather)
+        producer.input[0], producer.output[0] = "slm_last_hidden", "slm_last_logits"
+    else:
+        graph.node.append(helper.make_node("Gather", [LOGITS, last], ["slm_last_logits"], axis=1))
+    graph.node.append(
+        helper.make_node(
+            "TopK", ["slm_last_logits", _const(graph, "slm_top_k", [k])], ["top_logits", "top_ids"], axis=-1
+        )
     )
     _replace_outputs(
         graph,

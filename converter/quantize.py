@@ -25,7 +25,90 @@ def quantize_int8(model: onnx.ModelProto, per_channel: bool = False) -> onnx.Mod
     """The int8 version of an fp32 graph (which is left untouched); I/O names and types are unchanged."""
     copy = onnx.ModelProto()
     copy.CopyFrom(model)
-    return _quantize_matmuls(quantize_embeddings(copy), per_channel)
+    return _quantize_matmuls(quantize_embeddings(share_tied_head(copy)), per_channel)
+
+
+def share_tied_head(model: onnx.ModelProto) -> onnx.ModelProto:
+    """One int8 matrix for a tied embedding table and LM head (GPT-2), instead of two copies.
+
+    The exporter folds the tied head's ``W.T`` into its own initializer. Here ``W`` [V,D] is quantized with
+    one scale per token row and stored transposed (Qt [D,V]): the head becomes DynamicQuantizeLinear +
+    MatMulInteger(x, Qt) scaled per output column (ORT's own dynamic int8 pattern, which it fuses into
+    DynamicQuantizeMatMul), and the embedding lookup gathers columns of Qt. For the autocomplete student
+    this saves 2.1 MB of 7.6 MB.
+    """
+    graph = model.graph
+    inits = {t.name: t for t in graph.initializer}
+    ranks = {i.name: len(i.type.tensor_type.shape.dim) for i in graph.input}
+    gathers = [n for n in graph.node if n.op_type == "Gather" and n.input[0] in inits and _axis(n) == 0]
+    heads = [n for n in graph.node if n.op_type == "MatMul" and n.input[1] in inits]
+    for head in heads:
+        b = numpy_helper.to_array(inits[head.input[1]])
+        users = [g for g in gathers if inits[g.input[0]].dims == list(b.shape[::-1]) and g.input[1] in ranks]
+        if not users or not np.array_equal(numpy_helper.to_array(inits[users[0].input[0]]).T, b):
+            continue
+        table = users[0].input[0]
+        qt, scales = _quantize_rows(graph, inits[table], transposed=True)
+        nodes: list[onnx.NodeProto] = []
+        for node in graph.node:
+            if node.op_type == "Gather" and node.input[0] == table:
+                nodes += _gather_columns(graph, node, qt, scales, ranks[node.input[1]])
+            elif node is head:
+                nodes += _int8_head(node, qt, scales)
+            else:
+                nodes.append(node)
+        del graph.node[:]
+        graph.node.extend(nodes)
+        _drop_unused_initializers(graph)
+        break  # one LM head per graph
+    return model
+
+
+def _axis(node: onnx.NodeProto) -> int:
+    return next((a.i for a in node.attribute if a.name == "axis"), 0)
+
+
+def _gather_columns(
+    graph: onnx.GraphProto, node: onnx.NodeProto, qt: str, scales: str, rank: int
+) -> list[onnx.NodeProto]:
+    """Gather(W, ids) as columns of Qt [D,V]: [D, *ids] -> transpose to [*ids, D] -> dequantize."""
+    tag, ids = node.output[0] + "_q", node.input[1]
+    return [
+        helper.make_node("Gather", [qt, ids], [tag + "_cols"], axis=1),
+        helper.make_node("Transpose", [tag + "_cols"], [tag + "_int8"], perm=[*range(1, rank + 1), 0]),
+        *_dequantize_rows(graph, tag, scales, ids, node.output[0]),
+    ]
+
+
+def _int8_head(node: onnx.NodeProto, qt: str, scales: str) -> list[onnx.NodeProto]:
+    """MatMul(x, W.T) -> DynamicQuantizeLinear(x), MatMulInteger(x, Qt), scaled by x's scale x row scales."""
+    x, out, tag = node.input[0], node.output[0], node.output[0] + "_q"
+    return [
+        helper.make_node("DynamicQuantizeLinear", [x], [tag + "_x", tag + "_xs", tag + "_xzp"]),
+        helper.make_node("MatMulInteger", [tag + "_x", qt, tag + "_xzp"], [tag + "_int32"]),
+        helper.make_node("Cast", [tag + "_int32"], [tag + "_float"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", [tag + "_xs", scales], [tag + "_scale"]),
+        helper.make_node("Mul", [tag + "_float", tag + "_scale"], [out]),
+    ]
+
+
+def _dequantize_rows(
+    graph: onnx.GraphProto, tag: str, scales: str, ids: str, out: str
+) -> list[onnx.NodeProto]:
+    """``tag_int8`` (gathered int8 rows) -> float rows times their gathered per-row scales, into ``out``."""
+    return [
+        helper.make_node("Cast", [tag + "_int8"], [tag + "_float"], to=TensorProto.FLOAT),
+        helper.make_node("Gather", [scales, ids], [tag + "_scale"], axis=0),
+        helper.make_node("Unsqueeze", [tag + "_scale", _axes_last(graph)], [tag + "_scale2"]),
+        helper.make_node("Mul", [tag + "_float", tag + "_scale2"], [out]),
+    ]
+
+
+def _drop_unused_initializers(graph: onnx.GraphProto) -> None:
+    used = {name for node in graph.node for name in node.input}
+    kept = [t for t in graph.initializer if t.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
 
 
 def quantize_embeddings(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -37,28 +120,18 @@ def quantize_embeddings(model: onnx.ModelProto) -> onnx.ModelProto:
     nodes: list[onnx.NodeProto] = []
     for node in graph.node:
         nodes.append(node)
-        axis = next((a.i for a in node.attribute if a.name == "axis"), 0)
-        if node.op_type != "Gather" or node.input[0] not in tables or axis != 0:
+        if node.op_type != "Gather" or node.input[0] not in tables or _axis(node) != 0:
             continue
         table = node.input[0]
         if table not in done:
             done[table] = _quantize_rows(graph, tables[table])
         q_table, scales = done[table]
-        out, ids, tag = node.output[0], node.input[1], node.output[0] + "_q"
+        out, tag = node.output[0], node.output[0] + "_q"
         node.input[0], node.output[0] = q_table, tag + "_int8"
-        nodes += [
-            helper.make_node("Cast", [tag + "_int8"], [tag + "_float"], to=TensorProto.FLOAT),
-            helper.make_node("Gather", [scales, ids], [tag + "_scale"], axis=0),
-            helper.make_node("Unsqueeze", [tag + "_scale", _axes_last(graph)], [tag + "_scale2"]),
-            helper.make_node("Mul", [tag + "_float", tag + "_scale2"], [out]),
-        ]
+        nodes += _dequantize_rows(graph, tag, scales, node.input[1], out)
     del graph.node[:]
     graph.node.extend(nodes)
-    # Drop float tables that nothing reads any more (a tied LM head keeps reading its own copy).
-    used = {name for node in graph.node for name in node.input}
-    kept = [t for t in graph.initializer if t.name in used or t.name not in done]
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
+    _drop_unused_initializers(graph)  # the float tables
     return model
 
 
@@ -69,13 +142,17 @@ def _axes_last(graph: onnx.GraphProto) -> str:
     return name
 
 
-def _quantize_rows(graph: onnx.GraphProto, table: onnx.TensorProto) -> tuple[str, str]:
-    """Add the int8 table and its per-row float scales as initializers; returns their names."""
+def _quantize_rows(
+    graph: onnx.GraphProto, table: onnx.TensorProto, transposed: bool = False
+) -> tuple[str, str]:
+    """Add the int8 table (or its transpose) and its per-row float scales as initializers; returns names."""
     weights = numpy_helper.to_array(table).astype(np.float32)
     scale = np.abs(weights).max(axis=1) / 127.0
     scale[scale == 0] = 1.0  # all-zero rows (e.g. padding) would divide by zero
     q = np.clip(np.rint(weights / scale[:, None]), -127, 127).astype(np.int8)
-    q_name, s_name = table.name + "_int8", table.name + "_row_scale"
+    q_name, s_name = table.name + ("_int8T" if transposed else "_int8"), table.name + "_row_scale"
+    if transposed:
+        q = np.ascontiguousarray(q.T)
     graph.initializer.extend(
         [numpy_helper.from_array(q, q_name), numpy_helper.from_array(scale.astype(np.float32), s_name)]
     )

@@ -117,3 +117,19 @@ def test_autocomplete_bundle_cache_shapes(autocomplete_bundle: Path) -> None:
     assert (np.diff(out["top_logits"][0]) <= 0).all()
     assert out["present.0.key"].shape == (1, c["n_head"], 3, c["head_dim"])
     assert c["eos_id"] == bundle.manifest["tokenizer"]["special_ids"]["eos"] == 0
+
+
+def test_tied_lm_head_shares_one_int8_matrix(
+    autocomplete_bundle: Path, autocomplete_bundle_fp32: Path
+) -> None:
+    """GPT-2's tied embedding/LM head is stored once in int8 (the fp32 graph keeps a folded copy)."""
+    import onnx
+
+    vocab = read_bundle(autocomplete_bundle).manifest["tokenizer"]["vocab_size"]
+
+    def vocab_matrices(path: Path) -> list[int]:
+        graph = onnx.load_from_string(read_bundle(path).model_bytes).graph
+        return sorted(t.data_type for t in graph.initializer if len(t.dims) == 2 and vocab in t.dims)
+
+    assert vocab_matrices(autocomplete_bundle) == [onnx.TensorProto.INT8]
+    assert vocab_matrices(autocomplete_bundle_fp32) == [onnx.TensorProto.FLOAT] * 2
