@@ -135,11 +135,18 @@ def write_bundle(
                 info.compress_type = _COMPRESSION[name]
                 archive.writestr(info, blobs[name])
         read_bundle(tmp)  # never publish a bundle the reader would refuse (e.g. external-data ONNX)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; a bundle is meant to be served
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return full
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _check_entries(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
