@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -90,7 +91,9 @@ def test_write_is_reproducible_and_leaves_no_temp_files(tmp_path: Path) -> None:
     B.write_bundle(tmp_path / "b.slm", MANIFEST, MEMBERS)
     assert (tmp_path / "a.slm").read_bytes() == (tmp_path / "b.slm").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.slm", "b.slm"]
-    assert (tmp_path / "a.slm").stat().st_mode & 0o044 == 0o044  # readable by others, like any written file
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "a.slm").stat().st_mode & 0o777 == 0o666 & ~umask  # like any file the user writes
 
 
 def test_bundle_sha256_is_canonical() -> None:
