@@ -28,7 +28,7 @@ def screenshot(site: Path, out: Path, width: int, height: int) -> None:
             page.wait_for_selector("body[data-state=ready]", timeout=180_000)
             page.click("[data-sample=mistakes]")
             page.wait_for_selector(".slm-badge:not([hidden])", timeout=30_000)
-            page.keyboard.type(" See you tomor", delay=80)
+            page.keyboard.type(" I would li", delay=80)
             page.wait_for_selector(".slm-ghost", timeout=30_000)
             page.wait_for_timeout(1500)  # let the grammar and sentiment panels catch up
             page.screenshot(path=str(out), full_page=width < 700)
