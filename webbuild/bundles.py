@@ -7,6 +7,7 @@ its name starts with ``tiny-`` and the build says so.
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import zipfile
@@ -34,8 +35,6 @@ def student_checkpoint(task: str) -> Path | None:
 
 
 def _bundle_name(bundle: Path) -> str:
-    import json
-
     with zipfile.ZipFile(bundle) as zf:
         return json.loads(zf.read("manifest.json")).get("name", "")
 
