@@ -75,7 +75,7 @@ def convert_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-length", type=int, default=128, help="tokens per model call for encoders (default 128)"
     )
-    p.add_argument("--top-k", type=int, help="autocomplete: candidates returned by the graph (default 32)")
+    p.add_argument("--top-k", type=int, help="autocomplete: candidates returned by the graph (default 256)")
     p.add_argument("--tag-top-k", type=int, help="grammar: tags returned per token (default 4)")
     p.add_argument(
         "--eval", dest="eval_file", type=Path, metavar="FILE", help="labeled JSON lines: task metric"

@@ -40,7 +40,9 @@ FAMILIES = {"sentiment": "bert", "grammar": "bert", "autocomplete": "gpt2"}
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "sentiment": {},
     "grammar": {"tag_top_k": 4, "transforms": {}, "min_confidence": 0.5, "max_passes": 3},
-    "autocomplete": {"top_k": 32},
+    # 256, not 32: after "I would" the " like" token ranks past 32 in the student, so a top-32 graph cannot
+    # complete "I would li"; 256 candidates cost ~3 KB per decoding step across the JS bridge.
+    "autocomplete": {"top_k": 256},
 }
 
 
