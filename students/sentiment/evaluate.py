@@ -83,7 +83,8 @@ def main(argv: list[str]) -> int:
     print(f"{args.split} split: {len(examples)} examples, {positives} positive")
     print(table(results))
     if args.json:
-        args.json.write_text(json.dumps({"split": args.split, "results": results}, indent=2))
+        report = {"split": args.split, "bundle_bytes": args.bundle.stat().st_size, "results": results}
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0
 
 
