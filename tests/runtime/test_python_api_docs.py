@@ -1,4 +1,4 @@
-"""Every ```python block of docs/python-api.md runs, in order, next to the three test bundles."""
+"""Every ```python block of docs/python-api.md and README.md runs, in order, beside the test bundles."""
 
 from __future__ import annotations
 
@@ -7,18 +7,22 @@ from pathlib import Path
 
 import pytest
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "python-api.md"
+ROOT = Path(__file__).resolve().parents[2]
+# document -> how many python blocks it must at least have (guards against a regex that silently finds none)
+DOCS = {ROOT / "docs" / "python-api.md": 8, ROOT / "README.md": 1}
 
 
-def test_python_api_examples_run(sentiment_bundle: Path, autocomplete_bundle: Path, grammar_bundle: Path,
-                                 tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deadline) -> None:
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_python_examples_run(doc: Path, sentiment_bundle: Path, autocomplete_bundle: Path,
+                             grammar_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             deadline) -> None:
     for name, bundle in [("sentiment", sentiment_bundle), ("autocomplete", autocomplete_bundle),
                          ("grammar", grammar_bundle)]:
         (tmp_path / f"{name}.slm").symlink_to(bundle)
     monkeypatch.chdir(tmp_path)
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
-    assert len(blocks) >= 8
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) >= DOCS[doc]
     namespace: dict = {"__name__": "__docs__"}
     with deadline(60):
         for i, block in enumerate(blocks):
-            exec(compile(block, f"{DOC.name} block {i + 1}", "exec"), namespace)
+            exec(compile(block, f"{doc.name} block {i + 1}", "exec"), namespace)
