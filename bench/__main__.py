@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from . import native, report, sizes, suites
-from .site import ROOT, WORK, assemble, checkpoint_for
+from .site import ROOT, WORK, assemble, checkpoint_for, tiny_bundles
 from .stats import median_phases, summary
 
 DIST = WORK / "dist"
+DIST_TINY = WORK / "dist-tiny"
 FP32 = WORK / "fp32"
 SITE = WORK / "site"
 PYTHON = sys.executable
@@ -37,8 +38,12 @@ def log(message: str) -> None:
 
 def build() -> dict[str, str]:
     subprocess.run(["bash", "build_wasm.sh", str(DIST)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    env = os.environ | {"SLM_BUNDLES": str(tiny_bundles(WORK / "tiny-bundles"))}
+    subprocess.run(
+        ["bash", "build_wasm.sh", str(DIST_TINY)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env
+    )
     build_fp32()
-    return assemble(DIST, SITE)
+    return assemble(DIST, DIST_TINY, SITE)
 
 
 def build_fp32() -> None:
@@ -156,6 +161,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 raw = suites.latency(pw, origin, threads, args.warmup, args.runs)
                 result["latency"][str(threads)] = suites.summarize_latency(raw)
                 checkpoint(result)
+            log("warm latency, tiny fixed models, 2 threads")
+            raw = suites.latency(pw, origin, 2, args.warmup, args.runs, tiny=True)
+            result["latency_tiny"] = suites.summarize_latency(raw)
+            checkpoint(result)
             log("harper.js and grammar quality")
             hq = suites.harper_and_quality(pw, origin, args.warmup, args.runs)
     finally:

@@ -134,6 +134,25 @@ def markdown(r: dict[str, Any]) -> str:
         ],
         rows,
     )
+    tiny = r["latency_tiny"]
+    rows = [
+        [
+            task,
+            _ms(tiny["slm"][task]),
+            _ms(tiny["tjs"][task]),
+            f"{tiny['slm'][task]['median'] / tiny['tjs'][task]['median']:.2f}",
+            _delta(tiny["direct"][task]["call"], tiny["direct"][task]["ort"], percent=True)
+            if task in tiny["direct"]
+            else "–",
+        ]
+        for task in TASK_CALLS
+    ]
+    out += [
+        "### Tiny fixed models (2 threads): the same run on the seeded test-fixture models (BERT 2×64, "
+        "GPT-2 2×64, random weights), comparable from run to run whatever the students are",
+        "",
+        *_table(["task", "slm-web", "transformers.js", "slm / tjs", "bridge: call − ort"], rows),
+    ]
     out += [
         "## 2. Python bridge overhead (same ORT session, inside the worker)",
         "",

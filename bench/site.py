@@ -63,32 +63,52 @@ def checkpoint_for(task: str, scratch: Path) -> Path:
     return found if found is not None else _tiny_factories()[task](scratch / task)
 
 
+def tiny_bundles(out: Path) -> Path:
+    """The tiny fixed models (test fixtures, seeded) as bundles in ``out``: the same models every run, so
+    figures stay comparable while the students change; built as webbuild builds its stand-ins."""
+    from converter.pipeline import Options, convert
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench-tiny-") as tmp:
+        for task in TASKS:
+            if not (out / f"{task}.slm").is_file():
+                checkpoint = _tiny_factories()[task](Path(tmp) / task)
+                convert(
+                    checkpoint,
+                    Options(task=task, out=out / f"{task}.slm", name=f"tiny-{task}", min_agreement=0),
+                )
+    return out
+
+
 def export_peers_models(site: Path) -> dict[str, str]:
-    """transformers.js model folders for every task; returns task -> checkpoint used (for the report)."""
+    """transformers.js model folders: ``<task>`` (the site's default model) and ``tiny-<task>`` (the tiny
+    fixed model) for every task; returns task -> checkpoint used by default (for the report)."""
     used = {}
     with tempfile.TemporaryDirectory(prefix="bench-ckpt-") as tmp:
         for task in TASKS:
-            checkpoint = checkpoint_for(task, Path(tmp))
-            out = export_tjs(checkpoint, task, site / "models" / "tjs" / task)
-            _gzip_copy(out / QUANTIZED)
-            used[task] = (
-                "tiny fixture" if student_checkpoint(task) is None else str(checkpoint.relative_to(ROOT))
-            )
+            tiny = _tiny_factories()[task](Path(tmp) / f"tiny-{task}")
+            found = student_checkpoint(task)
+            for name, checkpoint in ((f"tiny-{task}", tiny), (task, found or tiny)):
+                out = export_tjs(checkpoint, task, site / "models" / "tjs" / name)
+                _gzip_copy(out / QUANTIZED)
+            used[task] = "tiny fixture" if found is None else str(found.relative_to(ROOT))
     return used
 
 
-def assemble(built: Path, site: Path = WORK / "site") -> dict[str, str]:
-    """(Re)build the benchmark site around ``built`` (dist/site); returns the checkpoints used per task."""
+def _link(link: Path, target: Path) -> None:
+    if link.is_symlink() or link.is_file():
+        link.unlink()
+    link.symlink_to(target.resolve())
+
+
+def assemble(built: Path, tiny_built: Path, site: Path = WORK / "site") -> dict[str, str]:
+    """(Re)build the benchmark site around ``built`` (the default site), with ``tiny_built`` (the same site
+    with the tiny fixed bundles) under ``tiny/``; returns the checkpoints used per task."""
     site.mkdir(parents=True, exist_ok=True)
     for entry in built.iterdir():
-        link = site / entry.name
-        if link.is_symlink() or link.is_file():
-            link.unlink()
-        link.symlink_to(entry.resolve())
-    pages = site / "bench"
-    if pages.is_symlink():
-        pages.unlink()
-    pages.symlink_to(ROOT / "bench" / "web")
+        _link(site / entry.name, entry)
+    _link(site / "tiny", tiny_built)
+    _link(site / "bench", ROOT / "bench" / "web")
     for folder, files in PEERS.items():
         for src in files:
             _copy_fresh(src, site / "peers" / folder / src.name)

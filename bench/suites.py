@@ -88,25 +88,29 @@ def _check(browser: Browser) -> None:
         raise RuntimeError(f"requests left the origin: {browser.transfer.off_origin[:3]}")
 
 
-def latency(pw: Any, origin: str, threads: int, warmup: int, runs: int) -> dict[str, Any]:
-    """Warm per-call times for ``threads``: slm-web's public API, the bridge overhead, transformers.js."""
+def latency(pw: Any, origin: str, threads: int, warmup: int, runs: int, tiny: bool = False) -> dict[str, Any]:
+    """Warm per-call times for ``threads``: slm-web's public API, the bridge overhead, transformers.js.
+
+    ``tiny``: the tiny fixed models instead of the default ones (the ``tiny/`` site, ``tiny-*`` exports).
+    """
+    site, prefix = ("tiny/", "tiny-") if tiny else ("", "")
     counts = {"warmup": warmup, "runs": runs}
     browser = Browser(pw, origin)
     try:
-        page = browser.open(f"cold=slm&tasks={ALL_TASKS}&threads={threads}")
+        page = browser.open(f"cold=slm&tasks={ALL_TASKS}&threads={threads}&site={site}")
         result: dict[str, Any] = {"info": page.evaluate("coldStart.info"), "slm": {}, "direct": {}, "tjs": {}}
         for task, key in TASK_TEXTS.items():
             result["slm"][task] = _evaluate(page, "slmTime", task, TEXTS[key], SLM_OPTIONS[task], counts)
         page.evaluate("globalThis.slm.dispose()")
         for task in ("sentiment", "grammar"):
-            boot = _evaluate(page, "directStart", {"task": task, "threads": threads})["boot"]
+            boot = _evaluate(page, "directStart", {"task": task, "threads": threads, "site": site})["boot"]
             text = TEXTS[TASK_TEXTS[task]][0]
             result["direct"][task] = {"boot": boot} | _evaluate(
                 page, "directRun", {"text": text, "warmup": warmup, "runs": runs}
             )
         page.evaluate("globalThis.direct.terminate()")
         for task, key in TASK_TEXTS.items():
-            _evaluate(page, "tjsStart", {"task": task, "threads": threads})
+            _evaluate(page, "tjsStart", {"task": task, "threads": threads, "model": prefix + task})
             if task == "autocomplete":  # ms per generated token from 1 vs 5 new tokens (greedy)
                 result["tjs"]["autocomplete 1 token"] = _evaluate(
                     page, "tjsTime", TEXTS[key], {"max_new_tokens": 1}, counts

@@ -53,7 +53,7 @@ const SLM_METHODS = {
 const FIRST_TEXT = { sentiment: "What a lovely day.", autocomplete: "See you tomor", grammar: "She go to school." };
 
 /** SLM.create with timestamped progress, then one call of the first task: the cold-start timeline. */
-async function slmStart({ tasks, threads }) {
+async function slmStart({ tasks, threads, site = "" }) {
   const events = [{ t: performance.now(), step: "create" }];
   // Per file, only the first download/cache event and the last byte: the timeline, not the progress bar.
   const onProgress = (p) => {
@@ -62,7 +62,7 @@ async function slmStart({ tasks, threads }) {
       events.push({ t: performance.now(), ...p });
     }
   };
-  const slm = await SLM.create({ tasks, threads, onProgress });
+  const slm = await SLM.create({ baseURL: new URL(site, SITE), tasks, threads, onProgress });
   events.push({ t: performance.now(), step: "ready" });
   const result = await SLM_METHODS[tasks[0]](slm, FIRST_TEXT[tasks[0]], { k: 3 });
   events.push({ t: performance.now(), step: "first-result" });
@@ -82,10 +82,10 @@ async function slmResults(task, texts, options = {}) {
 
 // ---- the same session called directly from JS in a worker vs through slm_web (bridge overhead) ----
 
-async function directStart({ task, threads }) {
+async function directStart({ task, threads, site = "" }) {
   globalThis.direct?.terminate();
   globalThis.direct = rpcWorker(new URL("direct-worker.js", import.meta.url));
-  return globalThis.direct.call({ type: "init", site: SITE, task, threads });
+  return globalThis.direct.call({ type: "init", site: new URL(site, SITE).href, task, threads });
 }
 
 const directRun = (options) => globalThis.direct.call({ type: "run", ...options });
@@ -102,13 +102,13 @@ async function directSnapshot() {
 
 // ---- transformers.js (its own worker, its own onnxruntime-web build) ----
 
-async function tjsStart({ task, threads }) {
+async function tjsStart({ task, threads, model = task }) {
   const events = [{ t: performance.now(), step: "start" }];
   globalThis.tjs?.terminate();
   globalThis.tjs = rpcWorker(new URL("tjs-worker.js", import.meta.url), (e) =>
     events.push({ t: performance.now(), step: e.step }),
   );
-  await globalThis.tjs.call({ type: "init", site: SITE, task, threads });
+  await globalThis.tjs.call({ type: "init", site: SITE, task, threads, model });
   events.push({ t: performance.now(), step: "ready" });
   const result = await globalThis.tjs.call({ type: "call", text: FIRST_TEXT[task], options: { max_new_tokens: 1 } });
   events.push({ t: performance.now(), step: "first-result" });
@@ -206,7 +206,12 @@ Object.assign(globalThis, {
 
 // Cold starts begin at module evaluation, so nothing but the page itself comes before them.
 const STARTERS = {
-  slm: () => slmStart({ tasks: params.get("tasks").split(","), threads: Number(params.get("threads") || 2) }),
+  slm: () =>
+    slmStart({
+      tasks: params.get("tasks").split(","),
+      threads: Number(params.get("threads") || 2),
+      site: params.get("site") ?? "",
+    }),
   tjs: () => tjsStart({ task: params.get("task"), threads: Number(params.get("threads") || 2) }),
   harper: () => harperStart(),
 };

@@ -1,7 +1,7 @@
 // tjs-worker.js: transformers.js 4.3.1 in a module worker, set up the way its docs do it offline: local
 // models only (the student weights exported by bench/tjs_export.py under models/tjs/<task>/), local wasm
 // files, its default browser caches on (so a revisit reads the model from the Cache API, as in production).
-// Protocol: {id, type: "init", site, task, threads} then {id, type: "call", text, options}.
+// Protocol: {id, type: "init", site, task, threads, model (folder under models/tjs/)} then {id, type: "call", text, options}.
 
 const PIPELINES = { sentiment: "text-classification", grammar: "token-classification", autocomplete: "text-generation" };
 let pipe = null;
@@ -9,7 +9,7 @@ let task = null;
 
 const event = (step) => self.postMessage({ type: "event", step });
 
-async function init({ site, task: name, threads }) {
+async function init({ site, task: name, threads, model }) {
   const tjs = await import(new URL("peers/transformers/transformers.js", site).href);
   event("import");
   const { env } = tjs;
@@ -27,7 +27,7 @@ async function init({ site, task: name, threads }) {
   };
   env.backends.onnx.wasm.numThreads = self.crossOriginIsolated ? threads : 1;
   task = name;
-  pipe = await tjs.pipeline(PIPELINES[name], name, { dtype: "q8", device: "wasm" });
+  pipe = await tjs.pipeline(PIPELINES[name], model ?? name, { dtype: "q8", device: "wasm" });
   return { threads: env.backends.onnx.wasm.numThreads, crossOriginIsolated: self.crossOriginIsolated };
 }
 
