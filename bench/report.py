@@ -299,6 +299,16 @@ def markdown(r: dict[str, Any]) -> str:
         rows,
     )
     rows = [
+        [
+            task,
+            ", ".join(
+                f"{name} {dtype} {shape} {mb:.2f} MB" for name, dtype, shape, mb in b["largest tensors"]
+            ),
+        ]
+        for task, b in r["bundles"].items()
+    ]
+    out += _table(["bundle", "largest tensors in model.onnx"], rows)
+    rows = [
         [name, t.get("files", "all"), _mb(t["raw"]), _mb(t["gzip"])]
         for name, t in r["trimmed_stdlib"].items()
     ]

@@ -46,6 +46,7 @@ def bundle_sizes(int8: Path, fp32: Path, tjs_models: Path) -> dict[str, Any]:
         tjs = [raw_and_gzip(p) for p in tjs_files]
         out[task] = {
             "int8": raw_and_gzip(bundle) | {"model.onnx": model},
+            "largest tensors": largest_tensors(bundle),
             "fp32": raw_and_gzip(fp32 / bundle.name) if (fp32 / bundle.name).is_file() else None,
             "transformers.js export": {k: sum(t[k] for t in tjs) for k in ("raw", "gzip")},
         }
@@ -69,3 +70,21 @@ def trimmed_stdlib(stdlib_zip: Path, used: list[str]) -> dict[str, int]:
         "raw": len(data),
         "gzip": len(gzip.compress(data, compresslevel=9, mtime=0)),
     }
+
+
+def largest_tensors(bundle: Path, top: int = 3) -> list[list[Any]]:
+    """The ``top`` largest initializers of a bundle's graph: [name, dtype, shape, MB] (where bytes go)."""
+    import onnx
+
+    with zipfile.ZipFile(bundle) as zf:
+        graph = onnx.load_from_string(zf.read("model.onnx")).graph
+    rows = []
+    for t in graph.initializer:
+        itemsize = onnx.helper.tensor_dtype_to_np_dtype(t.data_type).itemsize
+        count = 1
+        for d in t.dims:
+            count *= d
+        rows.append(
+            [t.name, onnx.TensorProto.DataType.Name(t.data_type), list(t.dims), count * itemsize / MB]
+        )
+    return sorted(rows, key=lambda r: -r[3])[:top]

@@ -144,7 +144,7 @@ import slm_web.worker, slm_web.tasks, slm_web.tokenizers
   };
 }
 
-/** Median ms of `n` session.run calls awaited in JS: Python profiling code calls it as `js.timeRuns`. */
+/** Sorted ms of `n` session.run calls awaited in JS: Python profiling code calls it as `js.timeRuns`. */
 self.timeRuns = async (session, feeds, n) => {
   const ms = [];
   for (let i = 0; i < n; i++) {
@@ -153,7 +153,19 @@ self.timeRuns = async (session, feeds, n) => {
     ms.push(performance.now() - t0);
     Object.values(out).forEach((t) => t.dispose());
   }
-  return ms.sort((a, b) => a - b)[n >> 1];
+  return ms.sort((a, b) => a - b);
+};
+
+/** A macrotask hop (the worker's event loop runs, and may idle) for profiling, and `n` of them timed in JS. */
+self.tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+self.timeTicks = async (n) => {
+  const ms = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await self.tick();
+    ms.push(performance.now() - t0);
+  }
+  return ms.sort((a, b) => a - b);
 };
 
 /** Run Python code (its last expression awaited) in the loaded worker: for profiling by hand. */
