@@ -102,7 +102,12 @@ def markdown(r: dict[str, Any]) -> str:
     used = ", ".join(
         f"{t} → {i['threads']} (crossOriginIsolated {i['crossOriginIsolated']})" for t, i in infos.items()
     )
-    out += [f"Threads requested → used by onnxruntime-web (`SLM.info`): {used}.", ""]
+    per_call = ", ".join(f"{task} {n:.1f}" for task, n in r["native"]["runs_per_call"].items())
+    out += [
+        f"Threads requested → used by onnxruntime-web (`SLM.info`): {used}. Model runs per call "
+        f"(counted with the native backend on the same bundles and texts): {per_call}.",
+        "",
+    ]
     out += _table(["threads", "call", "slm-web", "transformers.js", "slm / tjs", "CPython native"], rows)
     rows = []
     for threads in ("1", "2"):
