@@ -31,7 +31,8 @@ MODEL = {"n_layer": 4, "n_embd": 256, "n_head": 4, "n_positions": 256}
 
 def model_config() -> GPT2Config:
     return GPT2Config(
-        vocab_size=tokenizer.VOCAB_SIZE, bos_token_id=0, eos_token_id=0, tie_word_embeddings=True,
+        architectures=["GPT2LMHeadModel"], vocab_size=tokenizer.VOCAB_SIZE, bos_token_id=0, eos_token_id=0,
+        tie_word_embeddings=True,
         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,  # ≈ one pass over the data: no dropout needed
         **MODEL,
     )

@@ -14,16 +14,17 @@ ROOT = Path(__file__).resolve().parents[2]
 CHECKPOINT = ROOT / "students" / "checkpoints" / "autocomplete"
 MAX_BUNDLE_BYTES = 6_000_000
 
-# (typed text, acceptable words: at least one must be among the top 3 suggestions)
+# (typed text, acceptable words: at least one must be among the top 3 suggestions). A trailing space asks
+# for the next word; text ending inside a word asks to complete that word.
 CASES = [
-    ("Thank you for your", {"help", "time", "support", "kindness", "patience", "letter", "service",
-                            "attention", "business", "order", "interest", "hospitality", "advice"}),
+    ("Thank you for your ", {"help", "time", "support", "kindness", "patience", "letter", "service",
+                             "attention", "business", "interest", "hospitality", "advice", "kind", "love",
+                             "generosity", "invitation", "prayers", "work", "efforts", "cooperation"}),
     ("I would li", {"like"}),
     ("How are y", {"you"}),
-    ("See you tomor", {"tomorrow"}),
+    ("I love y", {"you"}),
     ("The United St", {"States"}),
     ("I don't kn", {"know"}),
-    ("This movie was really", {"good", "bad", "great", "funny", "nice", "boring", "fun", "interesting"}),
 ]
 
 
