@@ -1,4 +1,5 @@
-"""Headless Debian Chromium through Playwright, one fresh profile per :class:`Browser` (DESIGN.md §2 flags).
+"""Headless Debian Chromium through Playwright (webbuild.chromium: DESIGN.md §2 flags), one fresh profile per
+:class:`Browser`.
 
 Every request is recorded with its transferred body size, and any request that leaves the local origin is
 aborted and reported: a benchmark of an offline product must not touch the network either.
@@ -6,20 +7,12 @@ aborted and reported: a benchmark of an offline product must not touch the netwo
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from webbuild import chromium
+
 PAGE = "bench/bench.html"
 
 
@@ -43,12 +36,7 @@ class Browser:
 
     def __init__(self, playwright: Any, origin: str) -> None:
         self._profile = tempfile.TemporaryDirectory(prefix="bench-chromium-")
-        self.context = playwright.chromium.launch_persistent_context(
-            self._profile.name,
-            executable_path=shutil.which("chromium"),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-        )
+        self.context = chromium.launch(playwright, self._profile.name)
         self.origin = origin.rstrip("/")
         self.transfer = Transfer(self.origin + "/")
         self.context.route("**/*", self._guard)
