@@ -27,6 +27,20 @@ def test_phases_cut_a_bridge_timeline_and_add_up_to_the_first_result() -> None:
         {"t": 140.0, "step": "download", "file": "ort/ort-wasm-simd-threaded.wasm", "loaded": 0, "total": 9},
         {"t": 180.0, "step": "download", "file": "bundles/sentiment.slm", "loaded": 9, "total": 9},
         {"t": 900.0, "step": "download", "file": "ort/ort-wasm-simd-threaded.wasm", "loaded": 9, "total": 9},
+        {
+            "t": 1200.0,
+            "step": "download",
+            "file": "pyodide/slm_web-0.1.0-py3-none-any.whl",
+            "loaded": 0,
+            "total": 9,
+        },
+        {
+            "t": 1210.0,
+            "step": "download",
+            "file": "pyodide/slm_web-0.1.0-py3-none-any.whl",
+            "loaded": 9,
+            "total": 9,
+        },
         {"t": 1400.0, "step": "python", "detail": "slm_web"},
         {"t": 1550.0, "step": "model", "task": "sentiment"},
         {"t": 1800.0, "step": "ready"},
@@ -35,7 +49,8 @@ def test_phases_cut_a_bridge_timeline_and_add_up_to_the_first_result() -> None:
     got = phases(events)
     assert got["page load (HTML + scripts)"] == 100.0
     assert got["worker start + manifest"] == 20.0
-    assert got["runtime fetch + boot (Pyodide, wheel, onnxruntime-web)"] == 1280.0
+    assert got["runtime fetch + Pyodide boot (onnxruntime-web in parallel)"] == 1080.0
+    assert got["wheel fetch + install"] == 200.0
     assert got["slm_web import (+ wait for bundles)"] == 150.0
     assert got["session create sentiment (verify, tokenizer, ORT)"] == 250.0
     assert got["first call"] == 30.0
@@ -44,6 +59,7 @@ def test_phases_cut_a_bridge_timeline_and_add_up_to_the_first_result() -> None:
     assert downloads(events) == {
         "bundles/sentiment.slm (from 130 ms)": 50.0,
         "ort/ort-wasm-simd-threaded.wasm (from 140 ms)": 760.0,
+        "pyodide/slm_web-0.1.0-py3-none-any.whl (from 1200 ms)": 10.0,
     }
 
 
