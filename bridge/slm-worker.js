@@ -82,7 +82,10 @@ function makeCachedFetch(manifest, baseURL, onProgress, cache) {
       return hit;
     }
     const response = await download(url, entry);
-    if (cache) await cache.put(key, response.clone());
+    if (cache) {
+      // A full quota (or private mode) only costs the next visit a download: never fail start-up for it.
+      await cache.put(key, response.clone()).catch((error) => console.warn(`not cached: ${entry.path}: ${error}`));
+    }
     return response;
   };
 }
