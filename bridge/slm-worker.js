@@ -17,7 +17,10 @@ const PROGRESS_EVERY_BYTES = 256 * 1024;
 const METHOD_TASKS = { classify: "sentiment", complete: "autocomplete", correct: "grammar" };
 
 let state = null; // {python, tasks, heapBytes} once init succeeds
-let queue = Promise.resolve(); // calls run one at a time: models keep per-call state (KV cache)
+// Requests run one at a time (models keep per-call state such as the KV cache). Waiting completions go
+// first: they answer a keystroke, while grammar and sentiment checks are debounced and can wait.
+const waiting = [];
+let running = false;
 let latestComplete = null; // id of the newest `complete` request: older queued ones are stale
 
 const post = (message) => self.postMessage(message);
@@ -233,16 +236,27 @@ const handlers = {
   stats: () => (state ? { ...JSON.parse(state.python.stats()), wasm_heap_bytes: state.heapBytes() } : null),
 };
 
+async function serve(message) {
+  try {
+    const handler = handlers[message.type];
+    if (!handler) throw new Error(`unknown message type "${message.type}"`);
+    post({ type: "result", id: message.id, value: await handler(message) });
+  } catch (error) {
+    post(errorReply(message.id, error));
+  }
+}
+
+async function drain() {
+  running = true;
+  while (waiting.length) {
+    const urgent = waiting.findIndex((m) => m.method === "complete");
+    await serve(waiting.splice(Math.max(urgent, 0), 1)[0]);
+  }
+  running = false;
+}
+
 self.onmessage = ({ data: message }) => {
-  const handler = handlers[message.type];
   if (message.type === "call" && message.method === "complete") latestComplete = message.id;
-  const run = async () => {
-    try {
-      if (!handler) throw new Error(`unknown message type "${message.type}"`);
-      post({ type: "result", id: message.id, value: await handler(message) });
-    } catch (error) {
-      post(errorReply(message.id, error));
-    }
-  };
-  queue = queue.then(run);
+  waiting.push(message);
+  if (!running) drain();
 };

@@ -173,6 +173,20 @@ def test_stale_completions_are_cancelled(page):
     assert results == ["Cancelled"] * 4 + ["ok"]
 
 
+def test_a_waiting_completion_overtakes_waiting_checks(page):
+    order = page.evaluate("""async () => {
+      const order = [];
+      const track = (name, p) => p.then(() => order.push(name));
+      await Promise.all([
+        track("correct", slm.correct("She go to school every day and she like it.")),  // runs first
+        track("classify", slm.classify("A queued check.")),
+        track("complete", slm.complete("I would li")),
+      ]);
+      return order;
+    }""")
+    assert order == ["correct", "complete", "classify"]
+
+
 LATENCY_JS = """async ([method, text, n]) => {
   const times = [];
   for (let i = 0; i < n; i++) {
