@@ -188,7 +188,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cold-runs", type=int, default=5, help="fresh profiles per stack (default 5)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 5 calls, 2 warm-up, 1 cold start")
     parser.add_argument("--out", type=Path, default=ROOT / "bench", help="where RESULTS.md etc. go")
+    parser.add_argument(
+        "--report-only", action="store_true", help="re-render RESULTS.md and the chart from OUT/results.json"
+    )
     args = parser.parse_args(argv)
+    if args.report_only:
+        report.write(json.loads((args.out / "results.json").read_text(encoding="utf-8")), args.out)
+        return
     if args.quick:
         args.runs, args.warmup, args.cold_runs = 5, 2, 1
     result = run(args)
