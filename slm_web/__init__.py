@@ -13,12 +13,12 @@ onnxruntime-web inside Pyodide), imported only when a model is loaded. See docs/
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from typing import Any
 
 from .backends.base import Backend
+from .blocking import run_blocking
 from .bundle import read_bundle
 from .errors import BackendError, BundleError, Cancelled, InputTextError, SLMError, TaskMismatchError
 from .tasks import TASKS, Model
@@ -55,7 +55,7 @@ def load_sync(source: Source, backend: Backend | None = None, *, threads: int | 
         from .backends.native import NativeBackend
 
         backend = NativeBackend(threads=threads)
-    return asyncio.run(load(source, backend))
+    return run_blocking(load(source, backend))
 
 
 async def _bundle_bytes(source: Source) -> Source:

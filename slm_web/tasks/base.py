@@ -7,12 +7,12 @@ of an ``AttributeError``. Each async method has a blocking ``*_sync`` twin for C
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from ..backends.base import Session, Tensor
+from ..blocking import run_blocking
 from ..errors import BundleError, SLMError, TaskMismatchError
 
 # Rows per encoder call: enough to amortise a call, small enough that padding to the longest stays cheap.
@@ -28,7 +28,7 @@ def _sync(method: str) -> Callable[..., Any]:
     def run(self: Model, *args: Any, **kwargs: Any) -> Any:
         if sys.platform == "emscripten":  # the browser's event loop cannot be blocked on
             raise SLMError(f"{method}_sync() cannot block in the browser: use await model.{method}(...)")
-        return asyncio.run(getattr(self, method)(*args, **kwargs))
+        return run_blocking(getattr(self, method)(*args, **kwargs))
 
     run.__name__ = f"{method}_sync"
     run.__doc__ = f"Blocking :meth:`{method}` (CPython; in the browser, await :meth:`{method}`)."

@@ -13,6 +13,7 @@ import pytest
 from runtime_fakes import RULES, make_model
 
 import slm_web
+from slm_web.blocking import run_blocking
 from slm_web.tasks.autocomplete import classify_token, count_words, heal_start
 
 
@@ -124,7 +125,7 @@ def test_a_newer_request_cancels_the_older_one() -> None:
         second = asyncio.create_task(model.complete("I would li", k=3))
         return await asyncio.gather(first, second, return_exceptions=True)
 
-    first, second = asyncio.run(typing())
+    first, second = run_blocking(typing())
     assert isinstance(first, slm_web.Cancelled)
     assert _texts(second) == [("like", "ke"), ("little", "ttle")]
     model.close()

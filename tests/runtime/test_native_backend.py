@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from array import array
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from slm_web.backends import default_backend
 from slm_web.backends.base import Tensor
 from slm_web.backends.native import NativeBackend
+from slm_web.blocking import run_blocking
 from slm_web.errors import BackendError
 
 
@@ -42,17 +42,17 @@ def _graph() -> bytes:
 
 
 def test_run_keep_and_release() -> None:
-    session = asyncio.run(NativeBackend(threads=1).load(_graph()))
+    session = run_blocking(NativeBackend(threads=1).load(_graph()))
     assert session.input_names == ("x", "ids", "past") and session.output_names == ("y", "n", "c")
     x = Tensor("float32", (1, 2), array("f", [1.5, -2.0]))
     feeds = {"x": x, "ids": Tensor("int64", (3,), array("q", [1, 2, 2**40])),
              "past": Tensor.zeros("float32", (0, 2))}  # an empty past, as on the first decoding step
-    out = asyncio.run(session.run(feeds, keep=["c"]))
+    out = run_blocking(session.run(feeds, keep=["c"]))
     assert out["y"] == Tensor("float32", (1, 2), array("f", [2.5, -1.0]))
     assert out["n"].data.tolist() == [2, 4, 2**41]
     kept = out["c"]
     assert not isinstance(kept, Tensor)  # stays engine-side
-    again = asyncio.run(session.run({**feeds, "past": kept}))  # fed back as it is
+    again = run_blocking(session.run({**feeds, "past": kept}))  # fed back as it is
     assert again["c"].shape == (2, 2) and again["c"].rows() == [[1.5, -2.0], [1.5, -2.0]]
     session.release(kept)
     session.close()
@@ -60,10 +60,10 @@ def test_run_keep_and_release() -> None:
 
 def test_errors_are_backend_errors() -> None:
     with pytest.raises(BackendError, match="cannot load the model"):
-        asyncio.run(NativeBackend().load(b"not an onnx model"))
-    session = asyncio.run(NativeBackend().load(_graph()))
+        run_blocking(NativeBackend().load(b"not an onnx model"))
+    session = run_blocking(NativeBackend().load(_graph()))
     with pytest.raises(BackendError, match="failed to run"):
-        asyncio.run(session.run({"x": Tensor.zeros("float32", (1, 2))}))  # missing inputs
+        run_blocking(session.run({"x": Tensor.zeros("float32", (1, 2))}))  # missing inputs
 
 
 def test_default_backend_in_cpython_is_native() -> None:

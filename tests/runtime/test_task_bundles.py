@@ -16,6 +16,7 @@ import pytest
 import slm_web
 from slm_web.backends.base import Tensor
 from slm_web.backends.native import NativeBackend
+from slm_web.blocking import run_blocking
 from slm_web.tasks import autocomplete, grammar, sentiment
 from slm_web.tasks.gector import apply_edits
 from slm_web.text import MAX_CORRECT_CHARS, clean
@@ -226,8 +227,8 @@ def _stepwise_matches_full(model, tolerance: float) -> None:
             top, past = await model._advance([token], past)
         return top
 
-    full = asyncio.run(model._advance(ids, empty))[0]
-    cached = asyncio.run(stepwise())
+    full = run_blocking(model._advance(ids, empty))[0]
+    cached = run_blocking(stepwise())
     assert cached[0][0] == full[0][0]
     assert all(math.isclose(a, b, abs_tol=tolerance) for (_, a), (_, b) in zip(cached, full, strict=True))
 
@@ -245,7 +246,7 @@ def test_newer_complete_cancels_the_older_one(autocomplete_model) -> None:
         newer = asyncio.create_task(autocomplete_model.complete("I would li", k=3))
         return await asyncio.gather(older, newer, return_exceptions=True)
 
-    older, newer = asyncio.run(both())
+    older, newer = run_blocking(both())
     assert isinstance(older, slm_web.Cancelled)
     assert isinstance(newer, list)
     _check_completions(autocomplete_model, "I would li")  # the model still works afterwards
@@ -273,7 +274,7 @@ def test_non_text_input(sentiment_model, grammar_model, autocomplete_model, bad:
 
 def test_load_from_bytes_async_and_errors(sentiment_bundle: Path, tmp_path: Path) -> None:
     data = sentiment_bundle.read_bytes()
-    model = asyncio.run(slm_web.load(data, backend=NativeBackend(threads=1)))
+    model = run_blocking(slm_web.load(data, backend=NativeBackend(threads=1)))
     assert model.task == "sentiment" and model.manifest["task"] == "sentiment"
     assert "sentiment" in repr(model)
     model.close()
@@ -302,7 +303,7 @@ def test_package_docstring_example(sentiment_bundle: Path) -> None:
 
 
 def test_tensor_shapes_reach_the_engine(sentiment_model) -> None:
-    out = asyncio.run(sentiment_model.session.run({
+    out = run_blocking(sentiment_model.session.run({
         "input_ids": Tensor.int64([[2, 5, 3], [2, 3, 0]]),
         "attention_mask": Tensor.int64([[1, 1, 1], [1, 1, 0]]),
     }))
@@ -313,4 +314,4 @@ def test_a_graph_without_the_task_outputs_is_a_bundle_error(autocomplete_bundle:
     from runtime_fakes import ScriptedEncoder  # an encoder-shaped session for a decoder bundle
 
     with pytest.raises(slm_web.BundleError, match="lacks the output 'top_logits'"):
-        asyncio.run(slm_web.load(autocomplete_bundle, backend=ScriptedEncoder()))
+        run_blocking(slm_web.load(autocomplete_bundle, backend=ScriptedEncoder()))

@@ -1,0 +1,27 @@
+"""``*_sync`` works where the calling thread already runs an event loop (Jupyter, Playwright's sync API)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import slm_web
+from slm_web.blocking import run_blocking
+
+
+def test_run_blocking_without_a_running_loop() -> None:
+    async def answer() -> int:
+        return 42
+
+    assert run_blocking(answer()) == 42
+
+
+def test_sync_methods_inside_a_running_loop(sentiment_bundle: Path) -> None:
+    async def notebook_cell() -> str:
+        # A notebook cell runs inside the kernel's loop, yet users call the blocking API there.
+        with slm_web.load_sync(sentiment_bundle) as model:
+            return model.classify_sync("What a lovely day").label
+
+    label = asyncio.run(notebook_cell())
+    with slm_web.load_sync(sentiment_bundle) as model:
+        assert label == model.classify_sync("What a lovely day").label
