@@ -143,15 +143,64 @@ async function startOrt(baseURL, threads, bytesOf) {
   return ort;
 }
 
-async function startPyodide(baseURL, cachedFetch) {
+// Pyodide memory snapshots (private API: `_makeSnapshot`, `makeMemorySnapshot`, `_loadSnapshot`). The
+// first visit boots normally and stores the freshly booted interpreter (31 MB, 6 MB gzipped) in the
+// cache; a revisit restores it instead of starting Python again (measured under load: ready in 1.0 s
+// instead of 6.9 s). The key holds the sha256 of the files a snapshot depends on; an unusable
+// snapshot is deleted and Python boots the normal way.
+function snapshotKey(manifest, indexURL) {
+  const sha = (name) => manifest.files[`pyodide/${name}`]?.sha256 ?? "none";
+  return `${indexURL}pyodide.snapshot?asm=${sha("pyodide.asm.wasm")}&stdlib=${sha("python_stdlib.zip")}`;
+}
+
+async function readSnapshot(cache, key) {
+  try {
+    const hit = await cache.match(key);
+    if (!hit) return null;
+    const body = hit.body.pipeThrough(new DecompressionStream("gzip"));
+    return new Uint8Array(await new Response(body).arrayBuffer());
+  } catch (error) {
+    console.warn(`slm-web: could not read the Pyodide snapshot: ${error}`);
+    return null;
+  }
+}
+
+/** Compress and store `snapshot`; resolves when stored (or failed: a warning, never an error). */
+function saveSnapshot(cache, key, snapshot) {
+  const body = new Blob([snapshot]).stream().pipeThrough(new CompressionStream("gzip"));
+  return cache.put(key, new Response(body)).catch((error) => console.warn(`slm-web: snapshot not cached: ${error}`));
+}
+
+async function startPyodide(baseURL, cachedFetch, { manifest, cache, step }) {
   const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", baseURL).href);
   const indexURL = new URL("pyodide/", baseURL).href;
   // Passing the lock's contents (not its URL) keeps every package URL relative to indexURL, our origin.
-  const lockFileContents = cachedFetch(new URL("pyodide-lock.json", indexURL)).then((r) => r.json());
-  const pyodide = await loadPyodide({ indexURL, packageBaseUrl: indexURL, lockFileContents });
-  // loadPackage only logs a missing or corrupt wheel, so the import below is the real check.
+  const options = () => ({
+    indexURL,
+    packageBaseUrl: indexURL,
+    lockFileContents: cachedFetch(new URL("pyodide-lock.json", indexURL)).then((r) => r.json()),
+  });
+  const key = snapshotKey(manifest, indexURL);
+  const snapshot = cache && (await readSnapshot(cache, key));
+  let pyodide = null;
+  let saved = Promise.resolve();
+  if (snapshot) {
+    step("runtime", { detail: "pyodide (snapshot)" });
+    try {
+      pyodide = await loadPyodide({ ...options(), _loadSnapshot: snapshot });
+    } catch (error) {
+      console.warn(`slm-web: unusable Pyodide snapshot, starting Python normally: ${error}`);
+      await cache.delete(key);
+    }
+  }
+  if (!pyodide) {
+    pyodide = await loadPyodide({ ...options(), _makeSnapshot: Boolean(cache) });
+    // Right after boot, before any package or JS object enters Python: what a snapshot may hold.
+    if (cache) saved = saveSnapshot(cache, key, pyodide.makeMemorySnapshot());
+  }
+  // loadPackage only logs a missing or corrupt wheel, so the import that follows is the real check.
   await pyodide.loadPackage("slm-web", { messageCallback: () => {}, errorCallback: (m) => console.warn(m) });
-  return pyodide;
+  return { pyodide, saved };
 }
 
 async function init({ baseURL, tasks, threads }, progress) {
@@ -180,7 +229,7 @@ async function init({ baseURL, tasks, threads }, progress) {
   step("runtime", { detail: "pyodide + onnxruntime-web" });
   const bundles = tasks.map((task) => started(bytesOf(manifest.bundles[task].path)));
   const ortReady = started(startOrt(baseURL, threads, bytesOf));
-  const pyodide = await startPyodide(baseURL, cachedFetch);
+  const { pyodide, saved } = await startPyodide(baseURL, cachedFetch, { manifest, cache, step });
   const ort = await ortReady;
 
   step("python", { detail: "slm_web" });
@@ -196,8 +245,10 @@ async function init({ baseURL, tasks, threads }, progress) {
     const reply = JSON.parse(await callPython(python.load, task, data));
     if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
   }
+  await saved; // the snapshot is stored while the models load; a page closed right after start keeps it
   if (cache) {
     const keep = new Set(Object.entries(manifest.files).map(([p, i]) => `${new URL(p, baseURL).href}?sha256=${i.sha256}`));
+    keep.add(snapshotKey(manifest, new URL("pyodide/", baseURL).href));
     await pruneCache(cache, keep);
   }
   // Pyodide's wasm memory size (a private field: diagnostics only, null if it ever disappears).

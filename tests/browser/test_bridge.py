@@ -255,3 +255,36 @@ def test_a_tampered_file_is_refused_not_run(site: Path, playwright_instance):
     finally:
         server.shutdown()
         server.server_close()
+
+
+SNAPSHOT_KEY_JS = """async () => {
+  const cache = await caches.open("slm-web-v1");
+  const key = (await cache.keys()).find((r) => r.url.includes("pyodide.snapshot"));
+  return key ? key.url : null;
+}"""
+SPOIL_SNAPSHOT_JS = """async (url) => {
+  const body = new Blob([new Uint8Array(4096).fill(7)]).stream().pipeThrough(new CompressionStream("gzip"));
+  await (await caches.open("slm-web-v1")).put(url, new Response(body));
+}"""
+
+
+def _boot_detail(page) -> list[str]:
+    return [p.get("detail") for p in page.evaluate("() => progress") if p["step"] == "runtime"]
+
+
+def test_revisit_restores_python_from_a_snapshot_and_survives_a_bad_one(caching_browser):
+    first = open_bridge(caching_browser)
+    first.wait_for_function(SNAPSHOT_KEY_JS, timeout=30_000)  # stored in the background after boot
+    key = first.evaluate(SNAPSHOT_KEY_JS)
+    expected = call(first, "classify", "What a lovely surprise.")["value"]
+    first.close()
+
+    second = open_bridge(caching_browser)
+    assert "pyodide (snapshot)" in _boot_detail(second)
+    assert call(second, "classify", "What a lovely surprise.")["value"] == expected
+    second.evaluate(SPOIL_SNAPSHOT_JS, key)
+    second.close()
+
+    third = open_bridge(caching_browser)  # the spoiled snapshot is dropped; Python boots the normal way
+    assert call(third, "classify", "What a lovely surprise.")["value"] == expected
+    third.wait_for_function(SNAPSHOT_KEY_JS, timeout=30_000)  # and a good snapshot replaces it
