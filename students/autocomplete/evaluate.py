@@ -19,15 +19,16 @@ import math
 import time
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from students import corpora
 from students.autocomplete import data
 from students.autocomplete.bigram import WORD, WordBigram, tokens
-from students.autocomplete.train import CHECKPOINT
 
 Predict = Callable[[str, str, int], list[str]]
 REGISTERS = {"prose": ("sotu", "moby_dick", "austen"), "everyday": ("movie_dialog", "reviews")}
+CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "autocomplete"
 MAX_CONTEXT_CHARS = 300  # left context handed to a predictor: the running text of the document
 
 
@@ -93,15 +94,46 @@ def perplexities(nll: Callable[[str], tuple[float, int]], docs: dict[str, list[s
     return out
 
 
-def bundle_predictor(path: Path) -> Predict:
+def _bigram() -> tuple[Predict, Callable[[str], tuple[float, int]]]:
+    bigram = WordBigram(data.training_text())
+    return bigram.predict, bigram.nll
+
+
+def _fp32(checkpoint: Path) -> tuple[Predict, Callable[[str], tuple[float, int]]]:
+    import torch
+
+    from students.autocomplete.complete import LMCompleter
+
+    torch.set_num_threads(1)
+    lm = LMCompleter(checkpoint)
+    return lm.predict, lm.nll
+
+
+def _int8(bundle: Path) -> tuple[Predict, None]:
+    """The bundle through slm_web; it only exposes the top-k, so no perplexity."""
     import slm_web
 
-    model = slm_web.load_sync(str(path))
+    model = slm_web.load_sync(str(bundle))
 
     def predict(context: str, prefix: str, k: int) -> list[str]:
         return [c.text.strip() for c in model.complete_sync(context + prefix, k=k, max_words=1)][:k]
 
-    return predict
+    return predict, None
+
+
+MODELS = {"bigram": _bigram, "fp32": _fp32, "int8": _int8}
+
+
+def run_model(kind: str, source: Path | None, cases: dict, ppl_docs: dict[str, list[str]]) -> dict:
+    """All metrics of one model (runs in its own process)."""
+    predict, nll = MODELS[kind](source) if source is not None else MODELS[kind]()
+    out: dict = evaluate(predict, cases)
+    if nll is not None:
+        for register, value in perplexities(nll, ppl_docs).items():
+            out[register]["word_ppl"] = value
+    if kind == "int8":
+        out["bundle_bytes"] = source.stat().st_size
+    return out
 
 
 def main(argv: list[str]) -> int:
@@ -121,20 +153,15 @@ def main(argv: list[str]) -> int:
     cases = {r: {"next": word_positions(d, args.next_words, 3), "ks": word_positions(d, args.ks_words, 6)}
              for r, d in docs.items()}
     ppl_docs = {r: d[:args.ppl_docs] for r, d in docs.items()}
-    bigram = WordBigram(data.training_text())
-    results: dict[str, dict] = {"bigram": evaluate(bigram.predict, cases)}
-    for r, v in perplexities(bigram.nll, ppl_docs).items():
-        results["bigram"][r]["word_ppl"] = v
+    jobs: dict[str, Path | None] = {"bigram": None}
     if not args.no_torch:
-        from students.autocomplete.complete import LMCompleter
-
-        lm = LMCompleter(args.checkpoint)
-        results["fp32"] = evaluate(lm.predict, cases)
-        for r, v in perplexities(lm.nll, ppl_docs).items():
-            results["fp32"][r]["word_ppl"] = v
+        jobs["fp32"] = args.checkpoint
     if args.bundle != "-":
-        results["int8"] = evaluate(bundle_predictor(Path(args.bundle)), cases)
-        results["int8"]["bundle_bytes"] = Path(args.bundle).stat().st_size
+        jobs["int8"] = Path(args.bundle)
+    # One process per model: the models are independent and the machine has more than one core.
+    with ProcessPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = {kind: pool.submit(run_model, kind, src, cases, ppl_docs) for kind, src in jobs.items()}
+        results = {kind: f.result() for kind, f in futures.items()}
     results["cases"] = {r: {k: len(v) for k, v in c.items()} for r, c in cases.items()}
     print_table(results)
     if args.json:
