@@ -20,6 +20,7 @@ import pytest
 
 from slm_web.serve import serve_in_thread
 from webbuild import chromium
+from webbuild.site import MANIFEST, write_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = Path(__file__).parent / "pages"
@@ -54,21 +55,56 @@ def site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     ``tests/`` itself is a real folder, so tests may write files there (a model, say) without touching
     the repository or dist/site.
     """
-    root = tmp_path_factory.mktemp("site")
+    return _link_site(built_site, tmp_path_factory.mktemp("site"))
+
+
+def _link_site(built_site: Path, root: Path, skip: tuple[str, ...] = ()) -> Path:
     for entry in built_site.iterdir():
-        (root / entry.name).symlink_to(entry.resolve())
+        if entry.name not in skip:
+            (root / entry.name).symlink_to(entry.resolve())
     (root / "tests").mkdir()
     for page in PAGES.iterdir():
         (root / "tests" / page.name).symlink_to(page)
     return root
 
 
+@contextmanager
+def served(root: Path) -> Iterator[str]:
+    server = serve_in_thread(root)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def base_url(site: Path) -> Iterator[str]:
-    server = serve_in_thread(site)
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with served(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def tiny_base_url(
+    built_site: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    sentiment_bundle: Path,
+    autocomplete_bundle: Path,
+    grammar_bundle: Path,
+) -> Iterator[str]:
+    """The built site with the tiny fixture bundles (tests/conftest.py) instead of the students.
+
+    For tests whose subject is the machinery (2,000 calls through the bridge), not the models: tiny
+    models make each call cost milliseconds whatever the students weigh.
+    """
+    root = _link_site(built_site, tmp_path_factory.mktemp("tiny-site"), skip=("bundles", MANIFEST))
+    (root / "bundles").mkdir()
+    for task, bundle in (("sentiment", sentiment_bundle), ("autocomplete", autocomplete_bundle),
+                         ("grammar", grammar_bundle)):
+        shutil.copyfile(bundle, root / "bundles" / f"{task}.slm")
+    write_manifest(root)
+    with served(root) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
