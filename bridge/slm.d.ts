@@ -32,7 +32,7 @@ export interface CreateOptions {
   baseURL?: string | URL;
   /** Models to load. Default: all three. */
   tasks?: Task[];
-  /** onnxruntime-web threads (needs cross-origin isolation; 1 otherwise). Default: min(2, cores). */
+  /** onnxruntime-web threads (needs cross-origin isolation; 1 otherwise). Default: 2 on 4+ cores, else 1. */
   threads?: number;
   onProgress?: (progress: Progress) => void;
 }

@@ -99,7 +99,8 @@ def test_grammar_matches_cpython(page, bundles):
 
 
 def test_wrong_task_and_wrong_type_reject_with_clear_messages(module_browser):
-    page = open_bridge(module_browser, "?tasks=sentiment")
+    page = open_bridge(module_browser, "?tasks=sentiment&threads=2")
+    assert page.evaluate("() => slm.info.threads") == 2  # isolated: ORT really gets its two threads
     missing = call(page, "complete", "I would li")["error"]
     assert "autocomplete" in missing["message"] and "SLM.create" in missing["message"]
     wrong_type = page.evaluate(
