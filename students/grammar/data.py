@@ -23,7 +23,7 @@ SEED = 5
 # sentences taken per source (after filtering and deduplication), everyday register first
 SOURCE_CAPS = {"reviews": 20000, "movie_dialog": 60000, "austen": 14000, "sotu": 18000, "moby_dick": 4000}
 MIN_WORDS, MAX_WORDS = 5, 40
-HELD_OUT = {"test": 1000, "dev": 500}  # per mille of nothing: absolute counts, taken by hash order
+HELD_OUT = {"test": 1000, "dev": 500}  # sentences, taken in hash order (see split)
 _ASCII = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": " - ", "–": "-", "…": "..."})
 _SHAPE = re.compile(r"^[\"']?[A-Z].*[.!?][\"']?$")
 _NOISE = re.compile(r"https?:|www\.|@|#|\bRT\b|url_removed|\s[,.!?]|[*_~<>{}\[\]|\\^]")

@@ -4,10 +4,11 @@
 
 Sets: the held-out synthetic test set (``runs/grammar/test.jsonl``, a quarter of it correct sentences) and
 the hand-written set (``handwritten.tsv``: real-looking mistakes plus correct sentences, never trained on).
-``--tune`` first picks ``min_confidence`` and a $KEEP bias (``students.grammar.keep_bias``) on part of the
-synthetic *dev* set (its erroneous sentences, and its clean references as inputs that must stay unchanged):
-the best F0.5 whose false-alarm rate stays within ``MAX_FALSE_ALARMS``. ``export --keep-bias`` bakes the
-chosen bias into the checkpoint; the reported numbers are then measured on the re-converted bundle.
+``--tune`` first picks ``min_confidence`` and a ``$CASE_CAPITAL`` bias (``students.grammar.tag_bias``) on
+part of the synthetic *dev* set (its erroneous sentences, and its clean references as inputs that must stay
+unchanged): the best F0.5 whose false-alarm rate stays within ``MAX_FALSE_ALARMS``. ``export --case-bias``
+bakes the chosen bias into the checkpoint; the reported numbers are then measured on the re-converted
+bundle (without ``--case-bias`` here).
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from pathlib import Path
 from students.grammar import data, harper, scoring
 
 HANDWRITTEN = Path(__file__).with_name("handwritten.tsv")
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
-KEEP_BIASES = (0.0, 1.0, 2.0, 3.0)
+THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
+# Canonical case tags (students.grammar.tags) also fire on common nouns that old prose and headlines
+# capitalise ("the Union"): a lower $CASE_CAPITAL logit keeps only the confident ones (sentence starts, "I").
+CASE_BIASES = (0.0, 2.0, 4.0)
+CASE_TAG = "$CASE_CAPITAL"
 DEV_TUNE = 400  # dev sentences used for tuning (each also as a clean input): keeps the grid quick
-MAX_FALSE_ALARMS = 0.04  # on dev; the goal is <= 5 % on the hand-written correct sentences
+MAX_FALSE_ALARMS = 0.05  # on dev, the same budget as the goal for the hand-written correct sentences
 COLUMNS = ("f0.5", "precision", "recall", "false_alarm_rate", "exact_match", "tp", "fp", "fn")
 
 Pairs = list[tuple[str, str]]
@@ -47,13 +51,15 @@ def dev_with_clean() -> Pairs:
 
 
 def student(
-    bundle: Path, min_confidence: float | None, keep_bias: float = 0.0
+    bundle: Path, min_confidence: float | None, case_bias: float = 0.0
 ) -> Callable[[list[str]], list[str]]:
-    """The bundle through slm_web (onnxruntime, one thread), with an optional extra $KEEP bias."""
+    """The bundle through slm_web (onnxruntime, one thread), with an optional extra $CASE_CAPITAL bias."""
     import slm_web
-    from students.grammar.keep_bias import KeepBiasBackend
+    from slm_web.bundle import read_bundle
+    from students.grammar.tag_bias import TagBiasBackend
 
-    model = slm_web.load_sync(bundle, KeepBiasBackend(keep_bias))
+    tags = read_bundle(bundle).manifest["task_config"]["tags"]
+    model = slm_web.load_sync(bundle, TagBiasBackend({tags.index(CASE_TAG): case_bias} if case_bias else {}))
     return lambda texts: [model.correct_sync(t, min_confidence=min_confidence).text for t in texts]
 
 
@@ -61,24 +67,23 @@ def run(system: Callable[[list[str]], list[str]], pairs: Pairs) -> dict:
     sources = [s for s, _ in pairs]
     t0 = time.time()
     hyps = system(sources)
-    result = scoring.score(sources, [r for _, r in pairs], hyps)
-    result["ms_per_sentence"] = round(1000 * (time.time() - t0) / max(len(pairs), 1), 2)
-    return result
+    ms = round(1000 * (time.time() - t0) / max(len(pairs), 1), 2)  # the system alone, not the scoring
+    return {**scoring.score(sources, [r for _, r in pairs], hyps), "ms_per_sentence": ms}
 
 
 def tune(bundle: Path) -> tuple[dict, list[dict]]:
-    """(min_confidence, keep_bias) with the best dev F0.5 among those within the false-alarm budget."""
+    """(min_confidence, case_bias) with the best dev F0.5 among those within the false-alarm budget."""
     pairs, grid = dev_with_clean(), []
-    for bias in KEEP_BIASES:
+    for bias in CASE_BIASES:
         for t in THRESHOLDS:
             r = run(student(bundle, t, bias), pairs)
-            grid.append({"keep_bias": bias, "min_confidence": t, **{k: r[k] for k in COLUMNS}})
-            print(f"  dev keep_bias {bias} min_confidence {t}: F0.5 {r['f0.5']:.3f} "
+            grid.append({"case_bias": bias, "min_confidence": t, **{k: r[k] for k in COLUMNS}})
+            print(f"  dev case_bias {bias} min_confidence {t}: F0.5 {r['f0.5']:.3f} "
                   f"P {r['precision']:.3f} R {r['recall']:.3f} false alarms {r['false_alarm_rate']:.3f}",
                   file=sys.stderr, flush=True)
     ok = [g for g in grid if g["false_alarm_rate"] <= MAX_FALSE_ALARMS] or grid[:1]
     best = max(ok, key=lambda g: g["f0.5"])
-    return {"keep_bias": best["keep_bias"], "min_confidence": best["min_confidence"]}, grid
+    return {"case_bias": best["case_bias"], "min_confidence": best["min_confidence"]}, grid
 
 
 def table(results: dict[str, dict[str, dict]]) -> str:
@@ -95,16 +100,16 @@ def main(argv: list[str]) -> int:
     ap.add_argument("bundle", type=Path, help="the int8 grammar .slm bundle")
     ap.add_argument("--fp32", type=Path, help="the same checkpoint converted with --quantize fp32")
     ap.add_argument("--min-confidence", type=float, help="override the bundle's threshold")
-    ap.add_argument("--keep-bias", type=float, default=0.0, help="extra $KEEP bias on top of the bundle's")
-    ap.add_argument("--tune", action="store_true", help="pick min_confidence and keep_bias on dev first")
+    ap.add_argument("--case-bias", type=float, default=0.0, help="lower $CASE_CAPITAL's logit by this")
+    ap.add_argument("--tune", action="store_true", help="pick min_confidence and case bias on dev first")
     ap.add_argument("--no-harper", action="store_true", help="skip the harper.js baseline")
     ap.add_argument("--json", type=Path, help="write the metrics here")
     args = ap.parse_args(argv)
     data.build()
-    threshold, bias, grid = args.min_confidence, args.keep_bias, None
+    threshold, bias, grid = args.min_confidence, args.case_bias, None
     if args.tune:
         chosen, grid = tune(args.bundle)
-        threshold, bias = chosen["min_confidence"], chosen["keep_bias"]
+        threshold, bias = chosen["min_confidence"], chosen["case_bias"]
         print(f"chosen {chosen}", file=sys.stderr)
     systems = {"student_int8": student(args.bundle, threshold, bias)}
     if args.fp32:
@@ -118,7 +123,7 @@ def main(argv: list[str]) -> int:
     results = {s: {n: run(f, pairs) for n, f in systems.items()} for s, pairs in sets.items()}
     print(table(results))
     if args.json:
-        report = {"bundle": args.bundle.name, "min_confidence": threshold, "extra_keep_bias": bias,
+        report = {"bundle": args.bundle.name, "min_confidence": threshold, "extra_case_bias": bias,
                   "dev_tuning": grid, "results": results}
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0

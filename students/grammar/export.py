@@ -1,11 +1,13 @@
 """Write the committed grammar checkpoint: pruned vocabulary, fp16 weights, slm_task.json.
 
-``python -m students.grammar.export [SRC] [--min-confidence X]`` (SRC defaults to ``runs/grammar/final``)
+``python -m students.grammar.export [SRC] [--min-confidence X] [--case-bias B]`` (SRC defaults to
+``runs/grammar/final``; both values are the ones ``python -m students.evaluate grammar BUNDLE --tune`` picks)
 
 The vocabulary is pruned with ``converter.prune`` to exactly the WordPiece set training used
 (``students.grammar.wordpieces``): its corpus is the list of words built from those pieces, and the
 result is checked piece by piece. Size arithmetic (int8 ≈ 1 byte per parameter): 3 layers × 1.77M +
 positions 0.2M ≈ 5.5M; 8.9k pieces + 0.8k tags × 384 ≈ 3.7M; ≈ 9.2M in all, under the 10 MB target.
+``--case-bias`` lowers the ``$CASE_CAPITAL`` logit in the classifier bias (see ``students.grammar.tag_bias``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from students.grammar import train
 CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "grammar"
 
 
-def export(src: Path, min_confidence: float, dest: Path = CHECKPOINT) -> dict:
+def export(src: Path, min_confidence: float, case_bias: float = 0.0, dest: Path = CHECKPOINT) -> dict:
     from safetensors.torch import load_file, save_file
 
     from converter.prune import prune_checkpoint
@@ -36,7 +38,9 @@ def export(src: Path, min_confidence: float, dest: Path = CHECKPOINT) -> dict:
             raise RuntimeError("pruned vocabulary differs from the training vocabulary")
         tok["padding"] = tok["truncation"] = None  # the runtime pads and truncates itself
         dest.mkdir(parents=True, exist_ok=True)
-        state = {k: v.half().contiguous() for k, v in load_file(Path(tmp) / "model.safetensors").items()}
+        state = load_file(Path(tmp) / "model.safetensors")
+        state["classifier.bias"][vocab["tags"].index("$CASE_CAPITAL")] -= case_bias
+        state = {k: v.half().contiguous() for k, v in state.items()}
         save_file(state, dest / "model.safetensors", metadata={"format": "pt"})
         (dest / "config.json").write_text((Path(tmp) / "config.json").read_text())
     (dest / "tokenizer.json").write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
@@ -49,8 +53,9 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m students.grammar.export")
     ap.add_argument("src", type=Path, nargs="?", default=train.RUNS / "final")
     ap.add_argument("--min-confidence", type=float, default=0.5)
+    ap.add_argument("--case-bias", type=float, default=0.0)
     args = ap.parse_args(argv)
-    print(json.dumps(export(args.src, args.min_confidence)))
+    print(json.dumps(export(args.src, args.min_confidence, args.case_bias)))
     return 0
 
 
