@@ -47,6 +47,7 @@ def apply_tags(
     """
     if len(tags) != len(words):
         raise ValueError(f"{len(tags)} tags for {len(words)} words")
+    tags = _keep_one_of_doubled(words, tags)
     changes: list[_Change] = []
     for i, tag in [(-1, start_tag), *enumerate(tags)]:
         change = _change(text, words, i, tag, transforms or {})
@@ -55,6 +56,19 @@ def apply_tags(
     changes.sort(key=lambda c: (c[0], c[1]))
     edits = [Edit(s, e, text[s:e], r, t) for s, e, r, t in changes]
     return apply_edits(text, edits), edits
+
+
+def _keep_one_of_doubled(words: Sequence[Word], tags: Sequence[str]) -> list[str]:
+    """A doubled word tagged ``$DELETE`` twice keeps one copy.
+
+    Taggers see both copies of "the the" as the unnecessary one and tag each ``$DELETE``; applied as they
+    are, the sentence would lose the word entirely ("to the the park" -> "to park").
+    """
+    kept = list(tags)
+    for i in range(1, len(words)):
+        if kept[i] == kept[i - 1] == "$DELETE" and words[i][0].lower() == words[i - 1][0].lower():
+            kept[i - 1] = KEEP
+    return kept
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:

@@ -77,6 +77,14 @@ def test_conflicting_tags_earlier_word_wins() -> None:
     assert tag("a the cat", {0: "$APPEND_big", 1: "$DELETE"})[0] == "a big cat"
 
 
+def test_a_doubled_word_deleted_twice_keeps_one_copy() -> None:
+    corrected, edits = tag("to the the park", {1: "$DELETE", 2: "$DELETE"})
+    assert (corrected, edits) == ("to the park", [(6, 10, "", "unnecessary")])
+    assert tag("The the cat", {0: "$DELETE", 1: "$DELETE"})[0] == "The cat"
+    # Different neighbouring words are both deleted as tagged.
+    assert tag("a b c d", {1: "$DELETE", 2: "$DELETE"})[0] == "a d"
+
+
 def test_tags_on_odd_text() -> None:
     text = "e\u0301t\u00e9 😀 \u05e9\u05dc\u05d5\u05dd x\x00y"
     ws = words(text)
