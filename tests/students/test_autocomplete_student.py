@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHECKPOINT = ROOT / "students" / "checkpoints" / "autocomplete"
+TASK = "autocomplete"  # conftest.py converts students/checkpoints/autocomplete into the `bundle` fixture
 MAX_BUNDLE_BYTES = 6_000_000
 
-THANKS = {"help", "time", "support", "kindness", "patience", "letter", "service", "attention", "business",
-          "interest", "hospitality", "advice", "kind", "love", "generosity", "invitation", "prayers", "work"}
-
-# (typed text, acceptable words: at least one must be among the top 3 suggestions). A trailing space asks
-# for the next word; text ending inside a word asks to complete that word.
 CASES = [
-    pytest.param("Thank you for your ", THANKS, marks=pytest.mark.xfail(
-        reason="the offline corpora hold 11 'thank you for your X' in 3.9M words (no e-mail/letter text): "
-               "the student suggests father/mother/own", strict=False)),
+    # Next words. "Thank you for your " (the example) is not among them: the offline corpora hold 11
+    # "thank you for your X" in 3.9M words and the student suggests father/mother/own (see its model card).
+    ("I don't ", {"know"}),
+    ("What do you ", {"think"}),
+    ("Thank you very ", {"much"}),
+    ("The United ", {"States"}),
+    ("Good ", {"morning"}),
+    # Partial words are completed, not replaced.
     ("I would li", {"like"}),
     ("How are y", {"you"}),
     ("I love y", {"you"}),
@@ -30,39 +26,6 @@ CASES = [
     ("The United St", {"States"}),
     ("I don't kn", {"know"}),
 ]
-
-
-def _missing() -> str | None:
-    if not (CHECKPOINT / "model.safetensors").exists():
-        return "no committed autocomplete checkpoint"
-    if importlib.util.find_spec("converter.__main__") is None:
-        return "converter CLI not in the tree yet"
-    import slm_web
-
-    if not hasattr(slm_web, "load_sync"):
-        return "slm_web runtime (load_sync) not in the tree yet"
-    return None
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
-    out = tmp_path_factory.mktemp("autocomplete") / "autocomplete.slm"
-    subprocess.run(
-        [sys.executable, "-m", "converter", str(CHECKPOINT), "--task", "autocomplete", "--out", str(out),
-         "--report", str(out.with_suffix(".json"))],
-        cwd=ROOT, check=True,
-    )
-    return out
-
-
-@pytest.fixture(scope="module")
-def model(bundle: Path) -> Any:
-    import slm_web
-
-    return slm_web.load_sync(str(bundle))
 
 
 def test_bundle_within_size_target(bundle: Path) -> None:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHECKPOINT = ROOT / "students" / "checkpoints" / "grammar"
+TASK = "grammar"  # conftest.py converts students/checkpoints/grammar into the `bundle` fixture
 MAX_BUNDLE_BYTES = 10_000_000
 
 FIXES = [
@@ -31,39 +27,6 @@ CORRECT = [
     "Could you send me the file by Friday?",
     "They didn't know what to say.",
 ]
-
-
-def _missing() -> str | None:
-    if not (CHECKPOINT / "model.safetensors").exists():
-        return "no committed grammar checkpoint"
-    if importlib.util.find_spec("converter.__main__") is None:
-        return "converter CLI not in the tree yet"
-    import slm_web
-
-    if not hasattr(slm_web, "load_sync"):
-        return "slm_web runtime (load_sync) not in the tree yet"
-    return None
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
-    out = tmp_path_factory.mktemp("grammar") / "grammar.slm"
-    subprocess.run(
-        [sys.executable, "-m", "converter", str(CHECKPOINT), "--task", "grammar", "--out", str(out),
-         "--report", str(out.with_suffix(".json"))],
-        cwd=ROOT, check=True,
-    )
-    return out
-
-
-@pytest.fixture(scope="module")
-def model(bundle: Path) -> Any:
-    import slm_web
-
-    return slm_web.load_sync(str(bundle))
 
 
 def test_bundle_within_size_target(bundle: Path) -> None:
