@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import slm_web
 from slm_web import worker
-
-
-def run(coroutine) -> Any:
-    """asyncio.run in a thread of its own: Playwright's sync API may own this thread's event loop."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+from slm_web.blocking import run_blocking as run  # Playwright's sync API may own this loop
 
 
 @pytest.fixture
