@@ -156,18 +156,6 @@ self.timeRuns = async (session, feeds, n) => {
   return ms.sort((a, b) => a - b);
 };
 
-/** A macrotask hop (the worker's event loop runs, and may idle) for profiling, and `n` of them timed in JS. */
-self.tick = () => new Promise((resolve) => setTimeout(resolve, 0));
-self.timeTicks = async (n) => {
-  const ms = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await self.tick();
-    ms.push(performance.now() - t0);
-  }
-  return ms.sort((a, b) => a - b);
-};
-
 /** Run Python code (its last expression awaited) in the loaded worker: for profiling by hand. */
 async function python({ code }) {
   const value = await state.pyodide.runPythonAsync(code);
