@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from webbuild.bundles import _tiny_factories, student_checkpoint
+from webbuild.bundles import student_checkpoint, tiny_factories
 from webbuild.site import precompress
 
 from .tjs_export import QUANTIZED, export_tjs
@@ -60,7 +60,7 @@ def _gzip_copy(path: Path) -> None:
 def checkpoint_for(task: str, scratch: Path) -> Path:
     """The checkpoint the site's bundle was converted from: the student, or the same tiny fixture model."""
     found = student_checkpoint(task)
-    return found if found is not None else _tiny_factories()[task](scratch / task)
+    return found if found is not None else tiny_factories()[task](scratch / task)
 
 
 def tiny_bundles(out: Path) -> Path:
@@ -72,7 +72,7 @@ def tiny_bundles(out: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="bench-tiny-") as tmp:
         for task in TASKS:
             if not (out / f"{task}.slm").is_file():
-                checkpoint = _tiny_factories()[task](Path(tmp) / task)
+                checkpoint = tiny_factories()[task](Path(tmp) / task)
                 convert(
                     checkpoint,
                     Options(task=task, out=out / f"{task}.slm", name=f"tiny-{task}", min_agreement=0),
@@ -86,7 +86,7 @@ def export_peers_models(site: Path) -> dict[str, str]:
     used = {}
     with tempfile.TemporaryDirectory(prefix="bench-ckpt-") as tmp:
         for task in TASKS:
-            tiny = _tiny_factories()[task](Path(tmp) / f"tiny-{task}")
+            tiny = tiny_factories()[task](Path(tmp) / f"tiny-{task}")
             found = student_checkpoint(task)
             for name, checkpoint in ((f"tiny-{task}", tiny), (task, found or tiny)):
                 out = export_tjs(checkpoint, task, site / "models" / "tjs" / name)

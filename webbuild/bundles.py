@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TINY_PREFIX = "tiny-"
 
 
-def _tiny_factories() -> dict[str, Callable[[Path], Path]]:
+def tiny_factories() -> dict[str, Callable[[Path], Path]]:
     sys.path.insert(0, str(ROOT / "tests"))  # the fixtures package, as tests/conftest.py imports it
     from fixtures.checkpoints import decoder_checkpoint, encoder_checkpoint
 
@@ -67,7 +67,7 @@ def build_bundle(task: str, out: Path) -> str:
         convert(checkpoint, Options(task=task, out=out))
         return f"{task}: converted {checkpoint.relative_to(ROOT)} -> {out.name} ({_bundle_name(out)})"
     with tempfile.TemporaryDirectory(prefix=f"slm-{task}-") as tmp:
-        tiny = _tiny_factories()[task](Path(tmp) / "checkpoint")
+        tiny = tiny_factories()[task](Path(tmp) / "checkpoint")
         # Random weights make int8-vs-fp32 agreement a coin toss; it says nothing about a stand-in.
         convert(tiny, Options(task=task, out=out, name=f"{TINY_PREFIX}{task}", min_agreement=0.0))
     return f"{task}: no student checkpoint yet: TINY RANDOM model -> {out.name}"
