@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import slm_web
@@ -22,6 +21,6 @@ def test_sync_methods_inside_a_running_loop(sentiment_bundle: Path) -> None:
         with slm_web.load_sync(sentiment_bundle) as model:
             return model.classify_sync("What a lovely day").label
 
-    label = asyncio.run(notebook_cell())
+    label = run_blocking(notebook_cell())  # notebook_cell itself always runs inside a running loop
     with slm_web.load_sync(sentiment_bundle) as model:
         assert label == model.classify_sync("What a lovely day").label

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,12 @@ def test_python_examples_run(doc: Path, sentiment_bundle: Path, autocomplete_bun
     blocks = re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.S)
     assert len(blocks) >= DOCS[doc]
     namespace: dict = {"__name__": "__docs__"}
-    with deadline(60):
+
+    def run_examples() -> None:
         for i, block in enumerate(blocks):
             exec(compile(block, f"{doc.name} block {i + 1}", "exec"), namespace)
+
+    # On a thread of its own, as in a fresh script: the examples call asyncio.run, which refuses to start
+    # where the browser tests' Playwright sync API keeps an event loop running.
+    with deadline(60), ThreadPoolExecutor(1) as pool:
+        pool.submit(run_examples).result()
