@@ -11,6 +11,7 @@
 const STYLE = `
 .slm-wrap { position: relative; display: block; }
 .slm-mirror { position: absolute; top: 0; left: 0; pointer-events: none; overflow: hidden;
+  max-width: 100%; /* its px width is re-synced after layout: never let a stale one widen the page */
   white-space: pre-wrap; overflow-wrap: break-word; color: transparent; border-color: transparent !important; }
 .slm-ghost { color: var(--slm-ghost, #9aa0a6); }
 .slm-issue { text-decoration: underline wavy var(--slm-underline, #e5484d); text-decoration-skip-ink: none;
