@@ -11,7 +11,7 @@ import heapq
 from itertools import pairwise
 from typing import Any
 
-from .models import MEMO_WORDS, WordToken, invert
+from .models import WordMemo, WordToken, invert
 
 
 def _merge_pairs(raw: list[Any]) -> list[tuple[str, str]]:
@@ -41,7 +41,7 @@ class BPE:
                 raise ValueError(f"BPE merge {a!r} {b!r} uses {missing[0]!r}, which is not in the vocabulary")
             self.merges[(self.vocab[a], self.vocab[b])] = (rank, self.vocab[new])
         self._vocab_r = invert(self.vocab)
-        self._memo: dict[str, list[WordToken]] = {}
+        self._memo = WordMemo(self._tokenize)
 
     def tokenize(self, word: str) -> list[WordToken]:
         """Tokens of ``word`` with character positions in it."""
@@ -49,12 +49,7 @@ class BPE:
             return []
         if self.ignore_merges and word in self.vocab:
             return [(self.vocab[word], word, 0, len(word))]
-        hit = self._memo.get(word)
-        if hit is None:
-            hit = self._tokenize(word)
-            if len(self._memo) < MEMO_WORDS:
-                self._memo[word] = hit
-        return hit
+        return self._memo(word)
 
     def _symbols(self, word: str) -> tuple[list[int], list[int], list[int]]:
         """Initial symbols (ids, first character, length in characters). An unknown character becomes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 # (id, token, start, end): start/end are character positions in the word the model was given.
@@ -16,6 +17,22 @@ class Model(Protocol):
     vocab: dict[str, int]
 
     def tokenize(self, word: str) -> list[WordToken]: ...
+
+
+class WordMemo:
+    """Tokens per word, computed once for each of the first ``MEMO_WORDS`` distinct words."""
+
+    def __init__(self, tokenize: Callable[[str], list[WordToken]]) -> None:
+        self._tokenize = tokenize
+        self._memo: dict[str, list[WordToken]] = {}
+
+    def __call__(self, word: str) -> list[WordToken]:
+        hit = self._memo.get(word)
+        if hit is None:
+            hit = self._tokenize(word)
+            if len(self._memo) < MEMO_WORDS:
+                self._memo[word] = hit
+        return hit
 
 
 def invert(vocab: dict[str, int]) -> dict[int, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import MEMO_WORDS, WordToken
+from .models import WordMemo, WordToken
 
 
 class WordPiece:
@@ -18,16 +18,11 @@ class WordPiece:
         self.max_chars: int = spec.get("max_input_chars_per_word", 100)
         if self.unk_token not in self.vocab:
             raise ValueError(f"WordPiece unknown token {self.unk_token!r} is not in the vocabulary")
-        self._memo: dict[str, list[WordToken]] = {}
+        self._memo = WordMemo(self._tokenize)
 
     def tokenize(self, word: str) -> list[WordToken]:
         """Sub-word tokens of ``word`` with character positions in it."""
-        hit = self._memo.get(word)
-        if hit is None:
-            hit = self._tokenize(word)
-            if len(self._memo) < MEMO_WORDS:
-                self._memo[word] = hit
-        return hit
+        return self._memo(word)
 
     def _tokenize(self, word: str) -> list[WordToken]:
         vocab, n = self.vocab, len(word)
