@@ -5,6 +5,10 @@
 #
 # Usage: bash build_wasm.sh [OUT_DIR]        (default dist/site; serve it with `python -m slm_web serve`)
 # Env:   SLM_BUNDLES=DIR  take <task>.slm files from DIR instead of converting (tests, custom models)
+#        SLM_FULL_STDLIB=1  ship Pyodide's stock python_stdlib.zip (2.5 MB) instead of the trimmed one
+#                         (0.9 MB: only the stdlib a loaded worker imports, traced and then checked in
+#                         Pyodide under Node, which costs 10-25 s; code of your own that imports a dropped
+#                         module gets ModuleNotFoundError: see docs/hosting.md)
 #
 # Idempotent (re-running rebuilds only what changed) and loud: any missing piece stops the build.
 set -euo pipefail
@@ -47,6 +51,15 @@ copy node_modules/onnxruntime-web/dist/{ort.wasm.min.mjs,ort-wasm-simd-threaded.
 step "slm_web wheel and pyodide-lock.json -> $OUT/pyodide/"
 "$PYTHON" -m webbuild wheel slm_web --pyproject pyproject.toml \
     --stock-lock node_modules/pyodide/pyodide-lock.json --out "$OUT/pyodide"
+
+if [ "${SLM_FULL_STDLIB:-}" = 1 ]; then
+    step "python_stdlib.zip: Pyodide's stock one (SLM_FULL_STDLIB=1)"
+else
+    step "python_stdlib.zip trimmed to what a loaded worker imports (traced in Pyodide under Node)"
+    command -v node >/dev/null || die "node not found: it runs the stdlib trace (or set SLM_FULL_STDLIB=1)"
+    "$PYTHON" -m webbuild stdlib slm_web --pyodide node_modules/pyodide --wheel-dir "$OUT/pyodide" \
+        --out "$OUT/pyodide/python_stdlib.zip"
+fi
 
 step "default bundles -> $OUT/bundles/"
 mkdir -p "$OUT/bundles"

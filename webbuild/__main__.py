@@ -1,4 +1,4 @@
-"""``python -m webbuild wheel|bundle|finish …``: the Python steps of ``build_wasm.sh`` (a line per step)."""
+"""``python -m webbuild wheel|stdlib|bundle|finish …``: the Python steps of build_wasm.sh, a line each."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from webbuild.bundles import build_bundle
 from webbuild.site import INDEX_HTML, precompress, write_manifest
+from webbuild.stdlib import TrimError, trim
 from webbuild.wheel import build_wheel, project_version, write_lock
 
 
@@ -18,6 +19,20 @@ def _wheel(args: argparse.Namespace) -> None:
         if stale != wheel:
             stale.unlink()
     print(f"    {wheel.name} sha256 {entry['sha256'][:16]}…, pyodide-lock.json lists it")
+
+
+def _stdlib(args: argparse.Namespace) -> None:
+    stock = args.pyodide / "python_stdlib.zip"
+    try:
+        got = trim(stock, args.out, args.pyodide, args.wheel_dir, args.package)
+    except TrimError as error:
+        raise SystemExit(f"webbuild stdlib: error: {error}") from None
+    print(
+        f"    {args.out.name}: {got['files']} of {got['stock_files']} files, "
+        f"{got['stock_bytes'] / 1e6:.2f} -> {got['bytes'] / 1e6:.2f} MB "
+        f"(trace + check on the trimmed zip under Node: {got['seconds']:.1f} s)"
+    )
+    print(f"    not in Pyodide, skipped: {', '.join(got['not_in_pyodide']) or 'nothing'}")
 
 
 def _bundle(args: argparse.Namespace) -> None:
@@ -42,6 +57,12 @@ def main(argv: list[str] | None = None) -> None:
     wheel.add_argument("--stock-lock", type=Path, required=True, help="Pyodide's own pyodide-lock.json")
     wheel.add_argument("--out", type=Path, required=True)
     wheel.set_defaults(run=_wheel)
+    stdlib = sub.add_parser("stdlib", help="python_stdlib.zip trimmed to what a loaded worker imports")
+    stdlib.add_argument("package", type=Path, help="the package folder (slm_web)")
+    stdlib.add_argument("--pyodide", type=Path, required=True, help="the pyodide npm package (stock zip)")
+    stdlib.add_argument("--wheel-dir", type=Path, required=True, help="the wheel + its pyodide-lock.json")
+    stdlib.add_argument("--out", type=Path, required=True)
+    stdlib.set_defaults(run=_stdlib)
     bundle = sub.add_parser("bundle", help="the default bundle of a task (student, or a tiny model)")
     bundle.add_argument("task", choices=["sentiment", "autocomplete", "grammar"])
     bundle.add_argument("--out", type=Path, required=True)
