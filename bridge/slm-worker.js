@@ -144,34 +144,59 @@ async function startOrt(baseURL, threads, bytesOf) {
 }
 
 // Pyodide memory snapshots (private API: `_makeSnapshot`, `makeMemorySnapshot`, `_loadSnapshot`). The
-// first visit boots normally and stores the freshly booted interpreter (31 MB, 6 MB gzipped) in the
-// cache; a revisit restores it instead of starting Python again (measured under load: ready in 1.0 s
-// instead of 6.9 s). The key holds the sha256 of the files a snapshot depends on; an unusable
-// snapshot is deleted and Python boots the normal way.
-function snapshotKey(manifest, indexURL) {
-  const sha = (name) => manifest.files[`pyodide/${name}`]?.sha256 ?? "none";
-  return `${indexURL}pyodide.snapshot?asm=${sha("pyodide.asm.wasm")}&stdlib=${sha("python_stdlib.zip")}`;
+// first visit boots Python, installs the wheel, imports slm_web and then stores the interpreter's memory
+// (about 6 MB gzipped) in the cache; a revisit restores it instead of starting Python and importing
+// slm_web again. The key holds the sha256 of the files a snapshot depends on; an unusable snapshot is
+// deleted and Python boots the normal way.
+function snapshotKey(manifest, indexURL, wheelPath) {
+  const sha = (path) => manifest.files[path]?.sha256 ?? "none";
+  const pyodide = (name) => sha(`pyodide/${name}`);
+  return `${indexURL}pyodide.snapshot?asm=${pyodide("pyodide.asm.wasm")}&stdlib=${pyodide("python_stdlib.zip")}&wheel=${sha(wheelPath)}`;
 }
 
 async function readSnapshot(cache, key) {
   try {
     const hit = await cache.match(key);
     if (!hit) return null;
-    const body = hit.body.pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(body).arrayBuffer());
+    return new Uint8Array(await hit.arrayBuffer());
   } catch (error) {
     console.warn(`slm-web: could not read the Pyodide snapshot: ${error}`);
     return null;
   }
 }
 
-/** Compress and store `snapshot`; resolves when stored (or failed: a warning, never an error). */
-function saveSnapshot(cache, key, snapshot) {
-  const body = new Blob([snapshot]).stream().pipeThrough(new CompressionStream("gzip"));
-  return cache.put(key, new Response(body)).catch((error) => console.warn(`slm-web: snapshot not cached: ${error}`));
+/** Snapshot Python's memory and store it; resolves when stored (or failed: a warning, never an error). */
+function saveSnapshot(cache, key, pyodide) {
+  try {
+    return cache.put(key, new Response(pyodide.makeMemorySnapshot())).catch((error) => console.warn(`slm-web: snapshot not cached: ${error}`));
+  } catch (error) {
+    console.warn(`slm-web: no Pyodide snapshot (the next visit boots normally): ${error}`);
+    return Promise.resolve();
+  }
 }
 
-async function startPyodide(baseURL, cachedFetch, { manifest, cache, step }) {
+// The wheel is unpacked with Python's zipfile rather than `loadPackage`: loadPackage leaves JS objects
+// referenced from Python, which a memory snapshot cannot hold. A snapshot holds memory, not files, so
+// after a restore site-packages is empty; that is fine because `import_all` imported every browser
+// module before the snapshot and slm_web reads no package files (unpacking again would cost 30-100 ms).
+const UNPACK_WHEEL = `
+import importlib, sysconfig, zipfile
+with zipfile.ZipFile("/tmp/slm_web.whl") as wheel:
+    wheel.extractall(sysconfig.get_paths()["purelib"])
+importlib.invalidate_caches()
+`;
+
+function installWheel(pyodide, wheel) {
+  pyodide.FS.writeFile("/tmp/slm_web.whl", wheel);
+  try {
+    pyodide.runPython(UNPACK_WHEEL);
+  } finally {
+    pyodide.FS.unlink("/tmp/slm_web.whl");
+  }
+}
+
+/** Python with slm_web installed and imported: restored from a snapshot, or booted (and then snapshotted). */
+async function startPyodide(baseURL, cachedFetch, { manifest, cache, step, wheelPath, wheel }) {
   const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", baseURL).href);
   const indexURL = new URL("pyodide/", baseURL).href;
   // Passing the lock's contents (not its URL) keeps every package URL relative to indexURL, our origin.
@@ -180,26 +205,23 @@ async function startPyodide(baseURL, cachedFetch, { manifest, cache, step }) {
     packageBaseUrl: indexURL,
     lockFileContents: cachedFetch(new URL("pyodide-lock.json", indexURL)).then((r) => r.json()),
   });
-  const key = snapshotKey(manifest, indexURL);
+  const key = snapshotKey(manifest, indexURL, wheelPath);
   const snapshot = cache && (await readSnapshot(cache, key));
-  let pyodide = null;
-  let saved = Promise.resolve();
   if (snapshot) {
     step("runtime", { detail: "pyodide (snapshot)" });
     try {
-      pyodide = await loadPyodide({ ...options(), _loadSnapshot: snapshot });
+      const pyodide = await loadPyodide({ ...options(), _loadSnapshot: snapshot });
+      return { pyodide, saved: Promise.resolve() };
     } catch (error) {
       console.warn(`slm-web: unusable Pyodide snapshot, starting Python normally: ${error}`);
       await cache.delete(key);
     }
   }
-  if (!pyodide) {
-    pyodide = await loadPyodide({ ...options(), _makeSnapshot: Boolean(cache) });
-    // Right after boot, before any package or JS object enters Python: what a snapshot may hold.
-    if (cache) saved = saveSnapshot(cache, key, pyodide.makeMemorySnapshot());
-  }
-  // loadPackage only logs a missing or corrupt wheel, so the import that follows is the real check.
-  await pyodide.loadPackage("slm-web", { messageCallback: () => {}, errorCallback: (m) => console.warn(m) });
+  const pyodide = await loadPyodide({ ...options(), _makeSnapshot: Boolean(cache) });
+  installWheel(pyodide, await wheel);
+  pyodide.pyimport("slm_web.worker").import_all();
+  // Before any JS object enters Python (configure(ort) comes next): what a snapshot may hold.
+  const saved = cache ? saveSnapshot(cache, key, pyodide) : Promise.resolve();
   return { pyodide, saved };
 }
 
@@ -213,11 +235,9 @@ async function init({ baseURL, tasks, threads }, progress) {
       throw new Error(`this site has no bundle for task "${task}" (has: ${Object.keys(manifest.bundles).join(", ")})`);
     }
   }
-  const planned = [
-    ...RUNTIME_FILES,
-    ...Object.keys(manifest.files).filter((p) => p.startsWith("pyodide/") && p.endsWith(".whl")),
-    ...tasks.map((task) => manifest.bundles[task].path),
-  ];
+  const wheelPath = Object.keys(manifest.files).find((p) => p.startsWith("pyodide/") && p.endsWith(".whl"));
+  if (!wheelPath) throw new Error("this site has no slm_web wheel under pyodide/ (rebuild it with build_wasm.sh)");
+  const planned = [...RUNTIME_FILES, wheelPath, ...tasks.map((task) => manifest.bundles[task].path)];
   step("manifest", { loaded: 0, total: planned.reduce((sum, p) => sum + (manifest.files[p]?.size ?? 0), 0) });
 
   const cache = await openCache();
@@ -227,9 +247,10 @@ async function init({ baseURL, tasks, threads }, progress) {
 
   // Everything downloads at once; Python starts as soon as its own files are in.
   step("runtime", { detail: "pyodide + onnxruntime-web" });
+  const wheel = started(bytesOf(wheelPath));
   const bundles = tasks.map((task) => started(bytesOf(manifest.bundles[task].path)));
   const ortReady = started(startOrt(baseURL, threads, bytesOf));
-  const { pyodide, saved } = await startPyodide(baseURL, cachedFetch, { manifest, cache, step });
+  const { pyodide, saved } = await startPyodide(baseURL, cachedFetch, { manifest, cache, step, wheelPath, wheel });
   const ort = await ortReady;
 
   step("python", { detail: "slm_web" });
@@ -248,7 +269,7 @@ async function init({ baseURL, tasks, threads }, progress) {
   await saved; // the snapshot is stored while the models load; a page closed right after start keeps it
   if (cache) {
     const keep = new Set(Object.entries(manifest.files).map(([p, i]) => `${new URL(p, baseURL).href}?sha256=${i.sha256}`));
-    keep.add(snapshotKey(manifest, new URL("pyodide/", baseURL).href));
+    keep.add(snapshotKey(manifest, new URL("pyodide/", baseURL).href, wheelPath));
     await pruneCache(cache, keep);
   }
   // Pyodide's wasm memory size (a private field: diagnostics only, null if it ever disappears).

@@ -9,7 +9,9 @@ with the native backend.
 from __future__ import annotations
 
 import gc
+import importlib
 import json
+import pkgutil
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,9 +30,30 @@ METHODS: dict[str, tuple[str, Callable[[Any, str, dict], Awaitable[Any]]]] = {
     "correct": ("grammar", lambda model, text, options: model.correct(text)),
 }
 
+# Modules that only make sense on the desktop (CPython): the browser never imports them.
+DESKTOP_ONLY = ("slm_web.serve", "slm_web.__main__", "slm_web.backends.native")
+
 _backend: Any = None  # None: slm_web.load picks the backend for the platform
 _models: dict[str, Any] = {}
 _calls = 0
+
+
+def import_all() -> int:
+    """Import every browser-side slm_web module now; returns how many (a number crosses to JS as is).
+
+    The bridge takes a Pyodide memory snapshot right after this, so a revisit starts with slm_web (and
+    the stdlib modules it uses) already imported instead of importing them again. Imports that touch JS
+    (``js``, ``pyodide.ffi``) happen inside functions, so nothing here holds a JS object, which a
+    snapshot could not store.
+    """
+    names = [
+        info.name
+        for info in pkgutil.walk_packages(slm_web.__path__, "slm_web.")
+        if not info.name.startswith(DESKTOP_ONLY)
+    ]
+    for name in names:
+        importlib.import_module(name)
+    return len(names)
 
 
 def configure(ort: Any) -> None:

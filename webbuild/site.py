@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -37,7 +38,10 @@ def sha256_file(path: Path) -> str:
 
 
 def _served_files(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*") if p.is_file() and p.suffix != ".gz" and p.name != MANIFEST)
+    # os.walk with followlinks: a site assembled from symlinked folders (the tests' tiny site) is
+    # listed in full, and Path.rglob follows directory symlinks only from Python 3.13 on.
+    files = (Path(root, name) for root, _, names in os.walk(site, followlinks=True) for name in names)
+    return sorted(p for p in files if p.suffix != ".gz" and p.name != MANIFEST)
 
 
 def precompress(site: Path) -> list[Path]:

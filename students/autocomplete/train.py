@@ -54,12 +54,12 @@ class Schedule:
     on (seed, step), and the log records the learning rate of every logged step.
     """
 
-    def __init__(self, steps: int, deadline: float | None, progress: float) -> None:
-        self.steps, self.deadline = steps, deadline
+    def __init__(self, steps: int, deadline: float | None, progress: float, first_step: int = 0) -> None:
+        self.steps, self.deadline, self.first_step = steps, deadline, first_step
         self.start, self.p0 = time.time(), progress
 
     def progress(self, step: int) -> float:
-        by_steps = step / self.steps
+        by_steps = (step - self.first_step) / self.steps
         if self.deadline is None:
             return by_steps
         span = max(1.0, self.deadline - self.start)
@@ -124,6 +124,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--save-minutes", type=float, default=10.0)
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--export-only", action="store_true", help="write the fp16 checkpoint from state.pt")
+    p.add_argument("--new-schedule", action="store_true",
+                   help="continue a finished run: keep weights and optimizer, warm up again to --lr "
+                        "and decay over a fresh schedule (a warm restart)")
     return p.parse_args(argv)
 
 
@@ -144,6 +147,10 @@ def main(argv: list[str]) -> int:
         step = saved["step"]
         progress = saved.get("progress", step / saved["args"]["steps"])
         print(f"resumed at step {step} (progress {progress:.3f})", flush=True)
+    warm_from = 0  # the step the current schedule's warm-up starts at
+    if args.new_schedule:
+        warm_from, progress = step, 0.0
+        print(f"new schedule from step {step}: peak lr {args.lr:.1e}", flush=True)
     if args.export_only:
         export_hf(model, CHECKPOINT, fp16=True)
         print(f"exported step {step} to {CHECKPOINT}")
@@ -155,10 +162,10 @@ def main(argv: list[str]) -> int:
     held = np.concatenate([np.load(p["heldout"]) for p in paths.values()])
     batches = data.Batches(streams, args.batch, args.length, args.seed)
     model.train()
-    schedule = Schedule(args.steps, parse_deadline(args.deadline), progress)
+    schedule = Schedule(args.steps, parse_deadline(args.deadline), progress, warm_from)
     t0, last_save, done0, smooth = time.time(), time.time(), step, None
     while progress < 1.0:
-        lr = lr_at(step, progress, args.lr, args.warmup)
+        lr = lr_at(step - warm_from, progress, args.lr, args.warmup)
         for group in opt.param_groups:
             group["lr"] = lr
         batch = torch.from_numpy(batches(step))

@@ -85,7 +85,8 @@ def test_ghost_completion_tab_accepts_and_escape_dismisses(demo):
     assert suggestion
     demo.keyboard.press("Tab")
     assert demo.input_value("#editor") == "I would li" + suggestion
-    assert ghost.count() == 0
+    # The accepted ghost is gone; the completion for the new text may already be showing (a fast model).
+    assert ghost.count() == 0 or ghost.text_content() != suggestion
     demo.keyboard.press("Control+z")  # an accepted completion is one undo step, like typed text
     assert demo.input_value("#editor") == "I would li"
     demo.keyboard.type(" and th", delay=20)

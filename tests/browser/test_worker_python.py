@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,19 @@ def test_stats_count_calls(loaded: Path):
     before = json.loads(worker.stats())["calls"]
     call("classify", "fine")
     assert json.loads(worker.stats())["calls"] == before + 1
+
+
+def test_import_all_loads_every_browser_module_and_nothing_desktop_only():
+    """What the bridge imports before its memory snapshot: all of slm_web but the desktop-only parts."""
+    code = (
+        "import sys, slm_web.worker as w; n = w.import_all(); "
+        "print(n, sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('numpy', 'onnxruntime', 'http', 'slm_web')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    count, modules = out.split(" ", 1)
+    assert int(count) >= 25
+    for name in ("slm_web.tasks.autocomplete", "slm_web.tasks.grammar", "slm_web.backends.web"):
+        assert f"'{name}'" in modules
+    for name in ("numpy", "onnxruntime", "http", "slm_web.serve", "slm_web.backends.native"):
+        assert f"'{name}'" not in modules
