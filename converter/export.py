@@ -1,8 +1,8 @@
 """torch module -> ONNX (opset 17) with the raw graph contract that :mod:`converter.postprocess` extends.
 
 Raw contract: encoders take ``input_ids``, ``attention_mask`` [B,S] and return ``logits``; decoders take
-``input_ids`` [1,T] and ``past_key_values.{i}.key/value`` [1,H,P,Dh] and return ``logits`` [1,T,V] and
-``present.{i}.key/value``.
+``input_ids`` [B,T] and ``past_key_values.{i}.key/value`` [B,H,P,Dh] and return ``logits`` [B,T,V] and
+``present.{i}.key/value`` [B,H,P+T,Dh] (B rows of equal length: the hypotheses of one decoding step).
 """
 
 from __future__ import annotations
@@ -30,14 +30,15 @@ def export_module(module: Any) -> onnx.ModelProto:
     config = module.config
     if isinstance(module, Decoder):
         head_dim = config.hidden // config.n_head
-        # Non-empty example past so the tracer keeps P symbolic; P = 0 works at run time.
-        past = [torch.zeros(1, config.n_head, 2, head_dim) for _ in range(2 * config.n_layer)]
-        args: tuple = (torch.ones(1, 3, dtype=torch.long), *past)
+        # Non-empty example past and a batch of 2 so the tracer keeps P and B symbolic; P = 0 and B = 1 work
+        # at run time.
+        past = [torch.zeros(2, config.n_head, 2, head_dim) for _ in range(2 * config.n_layer)]
+        args: tuple = (torch.ones(2, 3, dtype=torch.long), *past)
         inputs = ["input_ids", *kv_names(config.n_layer, "past_key_values")]
         outputs = ["logits", *kv_names(config.n_layer, "present")]
-        axes = {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}}
-        axes |= {name: {2: "past_sequence"} for name in inputs[1:]}
-        axes |= {name: {2: "total_sequence"} for name in outputs[1:]}
+        axes = {"input_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"}}
+        axes |= {name: {0: "batch", 2: "past_sequence"} for name in inputs[1:]}
+        axes |= {name: {0: "batch", 2: "total_sequence"} for name in outputs[1:]}
     else:
         args = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
         inputs, outputs = ["input_ids", "attention_mask"], ["logits"]

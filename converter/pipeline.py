@@ -263,20 +263,25 @@ def build_task_config(source: Source, opts: Options) -> tuple[dict[str, Any], in
     return config, min(opts.max_length, limit)
 
 
-def _decoder_shape(source: Source) -> dict[str, int]:
-    """n_layer, n_head, head_dim from the graph's cache inputs; max_positions from config or metadata."""
-    pasts = [i for i in source.model.graph.input if i.name.startswith("past_key_values.")]
+def _decoder_shape(source: Source) -> dict[str, Any]:
+    """n_layer, n_head, head_dim from the graph's cache inputs; max_positions from config or metadata;
+    dynamic_batch when the batch axis of the token and cache inputs is symbolic (an ONNX export with batch
+    fixed to 1 is decoded one hypothesis per run)."""
+    graph_inputs = {i.name: i for i in source.model.graph.input}
+    pasts = [i for name, i in graph_inputs.items() if name.startswith("past_key_values.")]
     dims = [d.dim_value for d in pasts[0].type.tensor_type.shape.dim]
     if len(dims) != 4 or not dims[1] or not dims[3]:
-        raise ConvertError("past_key_values inputs must have static head count and head size [1,H,P,D]")
+        raise ConvertError("past_key_values inputs must have static head count and head size [B,H,P,D]")
     max_positions = source.config.get("n_positions") or source.task_meta.get("max_positions")
     if not max_positions:
         raise ConvertError("autocomplete needs max_positions (config.json n_positions or --task-config)")
+    batch_dims = [i.type.tensor_type.shape.dim[:1] for i in (graph_inputs["input_ids"], *pasts)]
     return {
         "n_layer": len(pasts) // 2,
         "n_head": dims[1],
         "head_dim": dims[3],
         "max_positions": int(max_positions),
+        "dynamic_batch": all(d and not d[0].HasField("dim_value") for d in batch_dims),
     }
 
 

@@ -75,7 +75,7 @@ def tagger_head(graph: onnx.GraphProto, k: int) -> None:
 
 
 def lm_head(graph: onnx.GraphProto, k: int) -> None:
-    """logits [1,T,V] -> top_logits, top_ids [1,k] of the last position; the presents stay outputs.
+    """logits [B,T,V] -> top_logits, top_ids [B,k] of each row's last position; the presents stay outputs.
 
     When ``logits`` come straight from a MatMul (the LM head), the last position is taken *before* it, so
     a long prompt's first call projects one hidden state onto the vocabulary instead of T of them.
@@ -96,8 +96,8 @@ def lm_head(graph: onnx.GraphProto, k: int) -> None:
     _replace_outputs(
         graph,
         [
-            helper.make_tensor_value_info("top_logits", TensorProto.FLOAT, [1, k]),
-            helper.make_tensor_value_info("top_ids", TensorProto.INT64, [1, k]),
+            helper.make_tensor_value_info("top_logits", TensorProto.FLOAT, ["batch", k]),
+            helper.make_tensor_value_info("top_ids", TensorProto.INT64, ["batch", k]),
             *_kv_outputs(graph),
         ],
     )
@@ -156,7 +156,8 @@ def normalize_inputs(model: onnx.ModelProto, task: str) -> onnx.ModelProto:
             "an autocomplete ONNX graph needs a KV cache: past_key_values.{i}.key/value inputs and "
             "present.{i}.key/value outputs"
         )
-    # P (past length) from the first cache input; T from input_ids; positions P..P+T-1, mask of P+T ones.
+    # P (past length) from the first cache input; B, T from input_ids; positions P..P+T-1, mask of B x P+T
+    # ones (rows are never padded: every row of a batch has the same length).
     nodes = [
         helper.make_node("Shape", [pasts[0]], ["slm_past_len"], start=2, end=3),
         helper.make_node("Shape", ["input_ids"], ["slm_new_len"], start=1, end=2),
@@ -174,9 +175,8 @@ def normalize_inputs(model: onnx.ModelProto, task: str) -> onnx.ModelProto:
         _computed_input(graph, "position_ids", [])
     if _input(graph, "attention_mask") is not None:
         nodes += [
-            helper.make_node(
-                "Concat", [_const(graph, "slm_batch1", [1]), "slm_total_len"], ["slm_mask_shape"], axis=0
-            ),
+            helper.make_node("Shape", ["input_ids"], ["slm_batch"], start=0, end=1),
+            helper.make_node("Concat", ["slm_batch", "slm_total_len"], ["slm_mask_shape"], axis=0),
             _ones_or_zeros("attention_mask", "slm_mask_shape", 1),
         ]
         _computed_input(graph, "attention_mask", [])

@@ -49,10 +49,11 @@ class DecoderLayer(nn.Module):
 
 
 class Decoder(nn.Module):
-    """``forward(input_ids [1,T], k0, v0, k1, v1, ...) -> (logits [1,T,V], present k0, v0, ...)``.
+    """``forward(input_ids [B,T], k0, v0, k1, v1, ...) -> (logits [B,T,V], present k0, v0, ...)``.
 
-    Past keys/values are [1, H, P, Dh]; positions P..P+T-1 and the causal mask come from P, so a call with
-    the whole sequence and P = 0 equals a call per token feeding back the presents.
+    Past keys/values are [B, H, P, Dh] (every row holds P tokens: no padding, no mask); positions P..P+T-1
+    and the causal mask come from P, so a call with the whole sequence and P = 0 equals a call per token
+    feeding back the presents.
     """
 
     def __init__(self, c: DecoderConfig) -> None:

@@ -7,13 +7,14 @@ Python (no numpy on the browser path).
 Outputs named in ``keep`` are not copied back into Python: the session returns an opaque engine-side
 value (a numpy array natively, an ``ort.Tensor`` proxy in the browser) that can be passed back as a feed
 later, and must be handed to :meth:`Session.release` when no longer needed. Autocomplete uses this to
-keep the KV cache on the engine side between decoding steps.
+keep the KV cache on the engine side between decoding steps; :meth:`Session.take_rows` selects the rows
+of a kept batch that the next step continues, still on the engine side.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from math import prod
 from typing import Any, Protocol
@@ -68,6 +69,11 @@ class Session(Protocol):
 
     def release(self, value: EngineValue) -> None:
         """Free an engine-side value returned through ``keep``."""
+        ...
+
+    def take_rows(self, value: EngineValue, rows: Sequence[int]) -> EngineValue:
+        """A new engine-side value holding ``value[rows]`` along the first axis (rows may repeat or be
+        left out); ``value`` is left as it is, and both must be released."""
         ...
 
     def close(self) -> None: ...

@@ -8,7 +8,7 @@ here) and are fed back as they are; :meth:`NativeSession.release` just drops the
 from __future__ import annotations
 
 from array import array
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from ..errors import BackendError
@@ -67,6 +67,9 @@ class NativeSession:
 
     def release(self, value: EngineValue) -> None:
         """Nothing to free: a kept value is a numpy array, freed when its last reference goes."""
+
+    def take_rows(self, value: EngineValue, rows: Sequence[int]) -> EngineValue:
+        return value[list(rows)]  # fancy indexing: a new array, one copy of the selected rows
 
     def close(self) -> None:
         self._session = None

@@ -13,13 +13,15 @@ counting, so thousands of calls do not leak wasm or JS memory.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from math import prod
 from typing import Any
 
 from slm_web.backends.base import TYPECODES, EngineValue, Tensor
 from slm_web.errors import BackendError
 
 _SESSION_OPTIONS = {"executionProviders": ["wasm"], "graphOptimizationLevel": "all"}
+_TYPED_ARRAYS = {"float32": "Float32Array", "int64": "BigInt64Array"}  # ORT tensor type -> its data's class
 
 
 def _js() -> Any:
@@ -98,6 +100,16 @@ class WebSession:
 
     def release(self, value: EngineValue) -> None:
         value.dispose()
+
+    def take_rows(self, value: EngineValue, rows: Sequence[int]) -> EngineValue:
+        """Rows copied from typed-array views into a new typed array, in JS: the data never enters Python."""
+        dims = [int(d) for d in value.dims]
+        size = prod(dims[1:])
+        source = value.data
+        taken = getattr(_js(), _TYPED_ARRAYS[value.type]).new(len(rows) * size)
+        for at, row in enumerate(rows):
+            taken.set(source.subarray(row * size, (row + 1) * size), at * size)
+        return self._ort.Tensor.new(value.type, taken, _to_js([len(rows), *dims[1:]]))
 
     def close(self) -> None:
         if self._session is not None:

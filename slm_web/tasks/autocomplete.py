@@ -16,9 +16,11 @@ How it works:
   A next word ("Thank you for your" → "help", insert " help") is offered only if the model gives the typed
   word a probability of having ended of at least ``MIN_TYPED_WORD_END``.
 - **Decoding**: a small beam search, one token per step; the KV cache stays engine-side (``keep=``) and each
-  step feeds one token. The graph returns only the top-k of the last position, so probabilities are
-  normalised over those k. The prompt's cache is kept for the next call: while a word is typed the
-  prompt does not change (the word is healed), and when the text grows only the new tokens are fed.
+  step feeds one token per hypothesis, all hypotheses of the step in one batched run when the graph takes
+  a batch (``dynamic_batch`` in the bundle's task_config; older bundles run one hypothesis at a time). The
+  graph returns only the top-k of the last position, so probabilities are normalised over those k. The
+  prompt's cache is kept for the next call: while a word is typed the prompt does not change (the word is
+  healed), and when the text grows only the new tokens are fed.
 - **Word boundaries**: a hypothesis is finished when the model's next token would start a word after
   ``max_words`` words, or is punctuation, a line break or end-of-text; its score includes the probability
   of that boundary, so "like" outranks the unfinished "lik".
@@ -176,8 +178,10 @@ class _Hypothesis:
     ids: list[int]
     text: str
     logprob: float
-    past: dict[str, Any]
+    past: dict[str, Any]  # the cache of a whole run: the hypotheses of a batched step share one
     top: list[tuple[int, float]]
+    row: int = 0  # this hypothesis' row in ``past``
+    rows: int = 1  # rows in ``past``
     shared: bool = False  # its past belongs to the prompt cache, not to this search
 
 
@@ -208,6 +212,8 @@ class AutocompleteModel(Model):
         self._past_names = [f"past_key_values.{i}.{part}" for i, part in kv]
         self._present_names = [f"present.{i}.{part}" for i, part in kv]
         self._empty_past = Tensor.zeros("float32", (1, c["n_head"], 0, c["head_dim"]))
+        # Bundles converted before batched decoding (or from an export with batch fixed to 1) lack the key.
+        self.dynamic_batch: bool = c.get("dynamic_batch", False)
         self._ticket = 0  # bumped by every complete(); an older call that sees a newer ticket cancels itself
         self._prompt_cache: _Prompt | None = None
         self._pieces: dict[int, str] = {}  # token id -> its text, for cheap candidate texts
@@ -238,10 +244,7 @@ class AutocompleteModel(Model):
                 candidates = self._prune(expanded, finished, k)
                 if not candidates:
                     break
-                for h, token, logprob, decoded in candidates:
-                    top, past = await self._advance([token], h.past)
-                    next_live.append(_Hypothesis([*h.ids, token], decoded, logprob, past, top))
-                    self._check(ticket)
+                await self._step(candidates, next_live, ticket)
                 self._release(live)
                 live, next_live = next_live, []
                 await asyncio.sleep(0)  # let a newer request (the user typing on) start and cancel this one
@@ -308,17 +311,57 @@ class AutocompleteModel(Model):
         prompt = ids[max(0, keep - (self.max_positions - max_steps)) : keep]
         return (prompt or [self.eos_id]), healed, max_steps
 
+    async def _step(
+        self, candidates: list[tuple[_Hypothesis, int, float, str]], into: list[_Hypothesis], ticket: int
+    ) -> None:
+        """Advance every candidate by its token, appending the new hypotheses to ``into`` as they come (the
+        caller releases them, also when this raises).
+
+        With a ``dynamic_batch`` graph this is one run for all of them. That needs one cache holding every
+        parent as a row of the same length, and the beam gives exactly that: the candidates of a step extend
+        hypotheses that were all made by the previous step's single run (or are the prompt's one row), so
+        each parent has the same number of tokens after the same prompt. Token healing does not change this:
+        it only restricts which tokens a hypothesis may pick, never how many it feeds. The run continues the
+        parents' rows, gathered engine-side; no padding or attention mask is needed. Other graphs have
+        batch 1: one run per candidate.
+        """
+        groups = [candidates] if self.dynamic_batch else [[c] for c in candidates]
+        for group in groups:
+            parents = [h for h, _, _, _ in group]
+            rows = [h.row for h in parents]
+            past = parents[0].past  # the same for every parent (see above)
+            gather = rows != list(range(parents[0].rows))
+            tops, new_past = await self._run([[t] for _, t, _, _ in group], past, rows if gather else None)
+            into += [
+                _Hypothesis([*h.ids, token], decoded, logprob, new_past, top, row, len(group))
+                for row, ((h, token, logprob, decoded), top) in enumerate(zip(group, tops, strict=True))
+            ]
+            self._check(ticket)
+
     async def _advance(
         self, ids: list[int], past: dict[str, Any]
     ) -> tuple[list[tuple[int, float]], dict[str, Any]]:
-        """Feed ``ids`` after ``past``: the next token's top-k as (id, log-probability), and the new past."""
-        feeds = {"input_ids": Tensor.int64([ids]), **past}
-        out = await self.session.run(feeds, keep=self._present_names)
-        logits = out["top_logits"].data.tolist()
-        top = max(logits)
-        norm = top + math.log(sum(math.exp(v - top) for v in logits))
-        ranked = [(int(i), v - norm) for i, v in zip(out["top_ids"].data, logits, strict=True)]
-        return ranked, dict(zip(self._past_names, (out[n] for n in self._present_names), strict=True))
+        """Feed ``ids`` after a one-row ``past``: the next token's top-k as (id, log-probability), and the new
+        past."""
+        tops, new_past = await self._run([ids], past)
+        return tops[0], new_past
+
+    async def _run(
+        self, ids: list[list[int]], past: dict[str, Any], rows: list[int] | None = None
+    ) -> tuple[list[list[tuple[int, float]]], dict[str, Any]]:
+        """Feed token rows ``ids`` (equal lengths) after rows ``rows`` of ``past`` (None: all its rows, in
+        order). Per row of ``ids``: the next token's top-k as (id, log-probability); and the new past, whose
+        row b continues row b of ``ids``."""
+        taken: dict[str, Any] = {}
+        try:
+            if rows is not None:
+                taken = {name: self.session.take_rows(value, rows) for name, value in past.items()}
+            feeds = {"input_ids": Tensor.int64(ids), **past, **taken}
+            out = await self.session.run(feeds, keep=self._present_names)
+        finally:
+            self._free(taken)
+        tops = [_ranked(i, v) for i, v in zip(out["top_ids"].rows(), out["top_logits"].rows(), strict=True)]
+        return tops, dict(zip(self._past_names, (out[n] for n in self._present_names), strict=True))
 
     def _expand(
         self,
@@ -389,12 +432,22 @@ class AutocompleteModel(Model):
         return [c for c in list(unique.values())[: k + 2] if c[2] > floor]
 
     def _release(self, hypotheses: list[_Hypothesis]) -> None:
+        owned = {id(h.past): h.past for h in hypotheses if not h.shared}  # a batched step's share one
+        for past in owned.values():
+            self._free(past)
         for h in hypotheses:
-            if not h.shared:
-                self._free(h.past)
             h.past = {}
 
     def _free(self, past: dict[str, Any]) -> None:
         for value in past.values():
             if not isinstance(value, Tensor):  # the empty first past is ours, not the engine's
                 self.session.release(value)
+
+
+def _ranked(ids: list[int], logits: list[float]) -> list[tuple[int, float]]:
+    """A top-k row as (id, log-probability normalised over the k); a token whose logit is -inf is ruled out
+    (a row of a batch can have fewer real candidates than the others, padded with -inf)."""
+    scored = [(int(i), v) for i, v in zip(ids, logits, strict=True) if v > -math.inf]
+    top = max(v for _, v in scored)
+    norm = top + math.log(sum(math.exp(v - top) for _, v in scored))
+    return [(i, v - norm) for i, v in scored]

@@ -139,10 +139,14 @@ def test_onnx_source_with_token_type_ids(
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
+@pytest.mark.parametrize("dynamic_batch", [False, True])
 def test_onnx_decoder_with_position_ids_and_mask(
-    autocomplete_checkpoint: Path, autocomplete_bundle_fp32: Path, tmp_path: Path
+    autocomplete_checkpoint: Path, autocomplete_bundle_fp32: Path, tmp_path: Path, dynamic_batch: bool
 ) -> None:
-    """A decoder export that takes attention_mask and position_ids gets them computed in the graph."""
+    """A decoder export that takes attention_mask and position_ids gets them computed in the graph. With a
+    symbolic batch axis its hypotheses are decoded in batches; with batch fixed to 1, one per run."""
+    import slm_web
+
     dec, _ = build_module(load_checkpoint(autocomplete_checkpoint), "autocomplete")
     c = dec.config
 
@@ -155,7 +159,8 @@ def test_onnx_decoder_with_position_ids_and_mask(
             p, t = past[0].shape[2], input_ids.shape[1]
             x = dec.tok_emb(input_ids) + dec.pos_emb(position_ids)
             q_pos, k_pos = torch.arange(t) + p, torch.arange(p + t)
-            visible = (k_pos[None, :] <= q_pos[:, None]) & attention_mask[0, None, :].bool()
+            mask = attention_mask.view(input_ids.shape[0], -1)  # as in HF's GPT-2: one mask row per batch row
+            visible = (k_pos[None, :] <= q_pos[:, None]) & mask[:, None, None, :].bool()
             bias = torch.where(visible, 0.0, torch.finfo(x.dtype).min)
             presents = []
             for i, layer in enumerate(dec.layers):
@@ -164,15 +169,18 @@ def test_onnx_decoder_with_position_ids_and_mask(
             return (torch.matmul(dec.ln_f(x), dec.tok_emb.weight.t()), *presents)
 
     kv = [f"{i}.{kind}" for i in range(c.n_layer) for kind in ("key", "value")]
-    past = [torch.zeros(1, c.n_head, 2, c.hidden // c.n_head)] * len(kv)
-    ids = torch.tensor([[5, 6, 7]])
+    batch = 2 if dynamic_batch else 1
+    past = [torch.zeros(batch, c.n_head, 2, c.hidden // c.n_head)] * len(kv)
+    ids = torch.tensor([[5, 6, 7]] * batch)
     inputs = ["input_ids", "attention_mask", "position_ids", *(f"past_key_values.{n}" for n in kv)]
     outputs = ["logits", *(f"present.{n}" for n in kv)]
-    axes = {"input_ids": {1: "t"}, "attention_mask": {1: "a"}, "position_ids": {1: "t"}, "logits": {1: "t"}}
-    axes |= {n: {2: "p"} for n in inputs[3:]} | {n: {2: "a"} for n in outputs[1:]}
+    bx = {0: "b"} if dynamic_batch else {}  # the batch axis
+    axes = {"input_ids": bx | {1: "t"}, "attention_mask": bx | {1: "a"}, "position_ids": {1: "t"}}
+    axes |= {"logits": bx | {1: "t"}} | {n: bx | {2: "p"} for n in inputs[3:]}
+    axes |= {n: bx | {2: "a"} for n in outputs[1:]}
     _export(
         Foreign(),
-        (ids, torch.ones(1, 5, dtype=torch.long), torch.tensor([[2, 3, 4]]), *past),
+        (ids, torch.ones(batch, 5, dtype=torch.long), torch.tensor([[2, 3, 4]]), *past),
         tmp_path / "lm.onnx",
         inputs,
         outputs,
@@ -191,11 +199,21 @@ def test_onnx_decoder_with_position_ids_and_mask(
     ours, theirs = read_bundle(out).manifest, read_bundle(autocomplete_bundle_fp32).manifest
     assert ours["model"]["inputs"] == theirs["model"]["inputs"]
     assert ours["model"]["outputs"] == theirs["model"]["outputs"]
-    assert {k: ours["task_config"][k] for k in theirs["task_config"]} == theirs["task_config"]
+    assert ours["task_config"] == theirs["task_config"] | {"dynamic_batch": dynamic_batch}
     empty = {n: np.zeros((1, c.n_head, 0, c.hidden // c.n_head), np.float32) for n in inputs[3:]}
-    feeds = {"input_ids": np.array([[5, 80, 81, 200, 7]]), **empty}
-    for a, b in zip(_fp32_outputs(out, feeds), _fp32_outputs(autocomplete_bundle_fp32, feeds), strict=True):
-        np.testing.assert_allclose(a, b, atol=1e-5)
+    rows = [[5, 80, 81, 200, 7], [9, 10, 11, 12, 13]]
+    single = [_fp32_outputs(out, {"input_ids": np.array([row]), **empty}) for row in rows]
+    for row, got in zip(rows, single, strict=True):
+        want = _fp32_outputs(autocomplete_bundle_fp32, {"input_ids": np.array([row]), **empty})
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_allclose(a, b, atol=1e-5)
+    if dynamic_batch:  # the attention mask computed in the graph covers every row
+        feeds = {"input_ids": np.array(rows), **{n: np.concatenate([e, e]) for n, e in empty.items()}}
+        for got, first, second in zip(_fp32_outputs(out, feeds), *single, strict=True):
+            np.testing.assert_allclose(got, np.concatenate([first, second]), atol=1e-5)
+    with slm_web.load_sync(out, threads=1) as model:  # a batch of several rows fails on a fixed-batch graph
+        assert model.dynamic_batch == dynamic_batch
+        assert model.complete_sync("I would li", k=3)
 
 
 def test_keep_layers_shrinks_the_bundle(

@@ -14,7 +14,7 @@ from converter.checkpoint import load_checkpoint
 from converter.export import export_module
 from converter.postprocess import add_head
 from converter.quantize import quantize_int8
-from converter.validate import decode_steps, session
+from converter.validate import decode_steps, empty_past, session
 from slm_web.bundle import read_bundle
 
 ENCODER_CLASSES = {
@@ -97,26 +97,37 @@ def test_kv_cache_decoding_equals_full_sequence(autocomplete_checkpoint: Path, q
                 np.testing.assert_allclose(logits, full_logits, atol=1e-4)
 
 
-def test_autocomplete_bundle_cache_shapes(autocomplete_bundle: Path) -> None:
+def _decoder_run(sess, ids: list[list[int]], past: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    outputs = sess.run(None, {"input_ids": np.array(ids), **past})
+    return dict(zip([o.name for o in sess.get_outputs()], outputs, strict=True))
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_autocomplete_bundle_cache_shapes(autocomplete_bundle: Path, batch: int) -> None:
     bundle = read_bundle(autocomplete_bundle)
     c = bundle.manifest["task_config"]
+    assert c["dynamic_batch"] is True
     sess = session(bundle.model_bytes)
-    feeds = {
-        i.name: np.zeros((1, c["n_head"], 0, c["head_dim"]), np.float32)
-        for i in sess.get_inputs()
-        if i.name != "input_ids"
-    }
-    out = dict(
-        zip(
-            [o.name for o in sess.get_outputs()],
-            sess.run(None, {"input_ids": np.array([[5, 6, 7]]), **feeds}),
-            strict=True,
-        )
-    )
-    assert out["top_logits"].shape == out["top_ids"].shape == (1, c["top_k"])
-    assert (np.diff(out["top_logits"][0]) <= 0).all()
-    assert out["present.0.key"].shape == (1, c["n_head"], 3, c["head_dim"])
+    shape = (batch, c["n_head"], 0, c["head_dim"])
+    empty = {i.name: np.zeros(shape, np.float32) for i in sess.get_inputs()[1:]}
+    out = _decoder_run(sess, [[5, 6, 7]] * batch, empty)
+    assert out["top_logits"].shape == out["top_ids"].shape == (batch, c["top_k"])
+    assert (np.diff(out["top_logits"], axis=1) <= 0).all()
+    assert out["present.0.key"].shape == (batch, c["n_head"], 3, c["head_dim"])
     assert c["eos_id"] == bundle.manifest["tokenizer"]["special_ids"]["eos"] == 0
+
+
+def test_batched_rows_equal_single_rows(autocomplete_bundle_fp32: Path) -> None:
+    """Each row of a batch (one hypothesis of a decoding step) gets exactly the outputs it gets alone."""
+    bundle = read_bundle(autocomplete_bundle_fp32)
+    sess = session(bundle.model_bytes)
+    prompt = _decoder_run(sess, [[5, 80, 81, 200]], empty_past(sess, bundle.manifest["task_config"]))
+    past = {n.replace("present", "past_key_values"): v for n, v in prompt.items() if n.startswith("present")}
+    tokens = [7, 9, 300]
+    batched = _decoder_run(sess, [[t] for t in tokens], {n: np.repeat(v, 3, axis=0) for n, v in past.items()})
+    for row, token in enumerate(tokens):
+        for name, value in _decoder_run(sess, [[token]], past).items():
+            np.testing.assert_allclose(batched[name][row : row + 1], value, atol=1e-5, err_msg=name)
 
 
 def test_tied_lm_head_shares_one_int8_matrix(

@@ -1,13 +1,14 @@
 """A scripted tokenizer and language-model session for testing autocomplete decoding without any engine.
 
 Pure standard library (the stdlib-only test imports it with numpy/onnxruntime blocked). The "KV cache" the
-fake session keeps engine-side is the tuple of token ids seen so far, so the test can check that each step
-feeds one token after the right past, and that every kept value is released.
+fake session keeps engine-side is, per batch row, the tuple of token ids seen so far, so the test can check
+that each step feeds one token after the right past, and that every kept value is released.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import string
 from array import array
@@ -60,8 +61,9 @@ class FakeLM:
     """A session whose next-token scores depend on the end of the decoded context (``rules``).
 
     ``rules`` maps a context suffix to ``{token: logit}``; the longest matching suffix wins; tokens not listed
-    get no score (they are outside the graph's top-k). ``delay`` makes ``run`` yield to the event loop like
-    the browser backend does.
+    get no score (they are outside the graph's top-k; a batch row with fewer scores than another is padded
+    with -inf). ``delay`` makes ``run`` yield to the event loop like the browser backend does. Without
+    ``dynamic_batch`` the session refuses batches of more than one row, like a graph with batch fixed to 1.
     """
 
     def __init__(
@@ -71,36 +73,56 @@ class FakeLM:
         n_layer: int = 1,
         top_k: int = 8,
         delay: float = 0.0,
+        dynamic_batch: bool = True,
     ) -> None:
         self.tokenizer, self.rules, self.top_k, self.delay = tokenizer, rules, top_k, delay
+        self.dynamic_batch = dynamic_batch
         kv = [(i, p) for i in range(n_layer) for p in ("key", "value")]
         self.input_names = ("input_ids", *(f"past_key_values.{i}.{p}" for i, p in kv))
         self.output_names = ("top_logits", "top_ids", *(f"present.{i}.{p}" for i, p in kv))
         self.calls: list[tuple[int, int]] = []  # (past length, new tokens) per run
+        self.batches: list[int] = []  # rows per run
+        self.contexts: list[tuple[int, ...]] = []  # the token ids of every row scored
         self.live: set[int] = set()  # ids of kept values not yet released
         self.closed = False
 
     async def run(self, feeds, keep=()):
         if self.delay:
             await asyncio.sleep(self.delay)
-        new = list(feeds["input_ids"].data)
+        new = feeds["input_ids"].rows()
+        assert self.dynamic_batch or len(new) == 1, "a batch of several rows for a graph with batch 1"
         past = feeds["past_key_values.0.key"]
-        context = () if isinstance(past, Tensor) else past.ids
-        if not isinstance(past, Tensor):
+        if isinstance(past, Tensor):
+            contexts: tuple[tuple[int, ...], ...] = ((),) * past.shape[0]
+        else:
             assert id(past) in self.live, "fed a released past"
-        self.calls.append((len(context), len(new)))
-        ids = (*context, *new)
-        scores = self._scores(self.tokenizer.decode(list(ids)))
+            contexts = past.rows
+        assert len(contexts) == len(new), "past and input_ids disagree on the batch size"
+        assert len({len(c) for c in contexts}) == 1, "rows of one past must have the same length"
+        self.calls.append((len(contexts[0]), len(new[0])))
+        self.batches.append(len(new))
+        rows = tuple((*context, *ids) for context, ids in zip(contexts, new, strict=True))
+        self.contexts += rows
+        scores = [self._scores(self.tokenizer.decode(list(ids))) for ids in rows]
+        width = max(len(row) for row in scores)
+        padded = [row + [(EOS, -math.inf)] * (width - len(row)) for row in scores]
+        shape = (len(rows), width)
         out = {
-            "top_logits": Tensor("float32", (1, len(scores)), array("f", [s for _, s in scores])),
-            "top_ids": Tensor("int64", (1, len(scores)), array("q", [t for t, _ in scores])),
+            "top_logits": Tensor("float32", shape, array("f", [s for row in padded for _, s in row])),
+            "top_ids": Tensor("int64", shape, array("q", [t for row in padded for t, _ in row])),
         }
         for name in self.output_names[2:]:
-            value = _Cache(ids)
-            self.live.add(id(value))
-            out[name] = value
+            out[name] = self._keep(_Cache(rows))
         assert set(keep) == set(self.output_names[2:])
         return out
+
+    def take_rows(self, value, rows):
+        assert id(value) in self.live, "gathered from a released past"
+        return self._keep(_Cache(tuple(value.rows[r] for r in rows)))
+
+    def _keep(self, value: _Cache) -> _Cache:
+        self.live.add(id(value))
+        return value
 
     def _scores(self, context: str) -> list[tuple[int, float]]:
         # The empty key is the start of the text; otherwise the longest matching suffix decides.
@@ -118,7 +140,7 @@ class FakeLM:
 
 @dataclass(eq=False)
 class _Cache:
-    ids: tuple[int, ...]
+    rows: tuple[tuple[int, ...], ...]  # the token ids of each batch row
 
 
 def manifest(task_config: dict) -> dict:
@@ -170,11 +192,20 @@ RULES = {
 }
 
 
-def make_model(rules: dict | None = None, max_positions: int = 64, delay: float = 0.0, top_k: int = 8):
+def make_model(
+    rules: dict | None = None,
+    max_positions: int = 64,
+    delay: float = 0.0,
+    top_k: int = 8,
+    dynamic_batch: bool | None = True,
+):
+    """An autocomplete model on the fake LM; ``dynamic_batch=None`` leaves the key out of task_config, as in
+    a bundle converted before batched decoding."""
     from slm_web.tasks.autocomplete import AutocompleteModel
 
     tokenizer = FakeTokenizer(VOCAB)
-    session = FakeLM(tokenizer, RULES if rules is None else rules, top_k=top_k, delay=delay)
+    rules = RULES if rules is None else rules
+    session = FakeLM(tokenizer, rules, top_k=top_k, delay=delay, dynamic_batch=bool(dynamic_batch))
     config = {
         "top_k": top_k,
         "n_layer": 1,
@@ -183,6 +214,8 @@ def make_model(rules: dict | None = None, max_positions: int = 64, delay: float 
         "max_positions": max_positions,
         "eos_id": EOS,
     }
+    if dynamic_batch is not None:
+        config["dynamic_batch"] = dynamic_batch
     return AutocompleteModel(manifest(config), tokenizer, session)
 
 
@@ -226,7 +259,5 @@ class ScriptedEncoder:
 
 
 def _softmax(xs: list[float]) -> list[float]:
-    import math
-
     exps = [math.exp(x) for x in xs]
     return [e / sum(exps) for e in exps]

@@ -116,8 +116,9 @@ def test_long_prompts_keep_their_tail_within_max_positions() -> None:
     assert 1 < prompt <= 16
 
 
-def test_a_newer_request_cancels_the_older_one() -> None:
-    model = make_model(delay=0.001)
+@pytest.mark.parametrize("dynamic_batch", [True, False])
+def test_a_newer_request_cancels_the_older_one(dynamic_batch: bool) -> None:
+    model = make_model(delay=0.001, dynamic_batch=dynamic_batch)
 
     async def typing():
         first = asyncio.create_task(model.complete("I would ", k=3, max_words=3))
@@ -166,3 +167,35 @@ def test_no_new_word_after_an_unlikely_word_end() -> None:
     assert _texts(make_model(rules).complete_sync("I would li", k=3)) == [("like", "ke"), ("little", "ttle")]
     rules = {**RULES, " li": {"ke": 1.0, " the": 5.0}}  # the model is sure "li" is a whole word
     assert ("the", " the") in _texts(make_model(rules).complete_sync("I would li", k=3))
+
+
+BATCH_CASES = [
+    ("I would li", 3, 1),
+    ("I would ", 3, 1),
+    ("I would ", 5, 3),
+    ("", 2, 2),
+    ("I would like to ", 3, 2),
+    ("Thank you for your", 3, 1),
+]
+
+
+@pytest.mark.parametrize(("text", "k", "max_words"), BATCH_CASES)
+def test_batched_steps_equal_one_run_per_hypothesis(text: str, k: int, max_words: int) -> None:
+    """One run per decoding step gives exactly the suggestions and scores of one run per hypothesis, the
+    only way to decode a bundle converted before batched decoding (no ``dynamic_batch`` in its config)."""
+    rules = {**RULES, "your": {" help": 5.0, " time": 4.0, "s": 1.0}}
+    batched, old = make_model(rules), make_model(rules, dynamic_batch=None)
+    assert batched.dynamic_batch and not old.dynamic_batch
+    assert batched.complete_sync(text, k=k, max_words=max_words) == old.complete_sync(
+        text, k=k, max_words=max_words
+    )
+    assert set(old.session.batches) == {1}
+    assert sorted(batched.session.contexts) == sorted(old.session.contexts)  # each row continued its own past
+    # After the prompt, one run per step: each feeds one token per hypothesis after one more cached token.
+    pasts = [past for past, _ in batched.session.calls[1:]]
+    assert pasts == list(range(pasts[0], pasts[0] + len(pasts)))
+    assert len(batched.session.calls) < len(old.session.calls) and max(batched.session.batches) > 1
+    for model in (batched, old):
+        model.close()
+        assert not model.session.live  # gathered rows and shared batch caches are all released
+

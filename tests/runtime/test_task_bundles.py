@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 import pytest
+from fixtures.decoding import assert_same, assert_same_up_to_int8_noise, both_ways
 
 import slm_web
 from slm_web.backends.base import Tensor
@@ -193,11 +194,14 @@ class _Recording:
 
     async def run(self, feeds, keep=()):
         past = feeds["past_key_values.0.key"]
-        self.calls.append((past.shape[2], len(feeds["input_ids"].data)))
+        self.calls.append((past.shape[2], feeds["input_ids"].shape[1]))
         return await self.session.run(feeds, keep)
 
     def release(self, value) -> None:
         self.session.release(value)
+
+    def take_rows(self, value, rows):
+        return self.session.take_rows(value, rows)
 
     def close(self) -> None:
         self.session.close()
@@ -238,6 +242,16 @@ def test_kv_cache_decoding_matches_full_recomputation(autocomplete_bundle_fp32: 
         _stepwise_matches_full(fp32, tolerance=1e-4)
     # int8 quantizes activations per call, so cached and full runs differ slightly more.
     _stepwise_matches_full(autocomplete_model, tolerance=2e-2)
+
+
+def test_batched_decoding_equals_one_run_per_hypothesis(autocomplete_bundle_fp32: Path, autocomplete_model):
+    """One run per decoding step (all hypotheses in a batch) suggests what one run per hypothesis does, the
+    way a bundle converted before batched decoding is decoded."""
+    texts = ["I would li", "The weather is ", "See you tomor", "Thank you for your", "", "one two three"]
+    with slm_web.load_sync(autocomplete_bundle_fp32, threads=1) as fp32:
+        for text in texts:
+            assert_same(*both_ways(fp32, text, k=5, max_words=2))
+            assert_same_up_to_int8_noise(*both_ways(autocomplete_model, text, k=5, max_words=2))
 
 
 def test_newer_complete_cancels_the_older_one(autocomplete_model) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.decoding import assert_same_up_to_int8_noise, both_ways
 
 TASK = "autocomplete"  # conftest.py converts students/checkpoints/autocomplete into the `bundle` fixture
 MAX_BUNDLE_BYTES = 6_000_000
@@ -39,3 +40,11 @@ def test_fixed_cases(model: Any, typed: str, expected: set[str]) -> None:
     assert expected & set(words), (typed, words)
     for c in completions:  # what the runtime appends must turn the typed text into the suggestion
         assert (typed + c.insert).endswith(c.text.strip()), (typed, c)
+
+
+def test_batched_decoding_equals_one_run_per_hypothesis(model: Any) -> None:
+    """One batched run per decoding step suggests what one run per hypothesis (an old bundle) suggests, up to
+    the int8 activation quantization that a batch shares."""
+    for typed, _ in CASES:
+        assert_same_up_to_int8_noise(*both_ways(model, typed, k=3, max_words=1))
+        assert_same_up_to_int8_noise(*both_ways(model, typed, k=5, max_words=2))
