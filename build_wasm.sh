@@ -7,8 +7,8 @@
 # Env:   SLM_BUNDLES=DIR  take <task>.slm files from DIR instead of converting (tests, custom models)
 #        SLM_FULL_STDLIB=1  ship Pyodide's stock python_stdlib.zip (2.5 MB) instead of the trimmed one
 #                         (0.9 MB: only the stdlib a loaded worker imports, traced and then checked in
-#                         Pyodide under Node, which costs 10-25 s; code of your own that imports a dropped
-#                         module gets ModuleNotFoundError: see docs/hosting.md)
+#                         Pyodide under Node, about 25 s on 2 busy cores; code of your own that imports
+#                         a dropped module gets ModuleNotFoundError: see docs/hosting.md)
 #
 # Idempotent (re-running rebuilds only what changed) and loud: any missing piece stops the build.
 set -euo pipefail

@@ -314,14 +314,15 @@ def markdown(r: dict[str, Any]) -> str:
     ]
     out += _table(["bundle", "largest tensors in model.onnx"], rows)
     rows = [
-        [name, t.get("files", "all"), _mb(t["raw"]), _mb(t["gzip"])]
+        [name, t.get("files", "all"), _mb(t["raw"]), _mb(t["gzip"]), len(t["lacks"]) if "lacks" in t else "–"]
         for name, t in r["trimmed_stdlib"].items()
     ]
     out += [
-        "Profile for a bytes fix: python_stdlib.zip holding only the stdlib files a loaded worker has "
-        "imported (every slm_web module imported, one call made; Pyodide's own imports included).",
+        "python_stdlib.zip: Pyodide's stock one and the one the build ships, trimmed to what a loaded "
+        "worker imports (webbuild/stdlib.py). Lacking: stdlib files this run's loaded worker imported "
+        "(every slm_web module, one call made) that the zip does not hold; must be 0.",
         "",
-        *_table(["python_stdlib.zip", "files", "raw MB", "gzip MB"], rows),
+        *_table(["python_stdlib.zip", "files", "raw MB", "gzip MB", "lacking"], rows),
     ]
     out += _table(
         ["transformers.js typical model for the task", "MB"], [[k, _mb(v)] for k, v in TJS_TYPICAL.items()]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import io
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -53,23 +52,11 @@ def bundle_sizes(int8: Path, fp32: Path, tjs_models: Path) -> dict[str, Any]:
     return out
 
 
-def trimmed_stdlib(stdlib_zip: Path, used: list[str]) -> dict[str, int]:
-    """Size of a python_stdlib.zip holding only ``used`` files (plus their packages' ``__init__``)."""
-    wanted = set(used)
-    for name in used:
-        parts = name.split("/")[:-1]
-        wanted |= {"/".join(parts[: i + 1]) + "/__init__.py" for i in range(len(parts))}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(stdlib_zip) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            if info.filename in wanted:
-                dst.writestr(info, src.read(info))
-    data = buffer.getvalue()
-    return {
-        "files": len(wanted),
-        "raw": len(data),
-        "gzip": len(gzip.compress(data, compresslevel=9, mtime=0)),
-    }
+def stdlib_zip(path: Path, used: list[str]) -> dict[str, Any]:
+    """Size and file count of a python_stdlib.zip, and the ``used`` files (a loaded worker's) it lacks."""
+    with zipfile.ZipFile(path) as zf:
+        names = {name for name in zf.namelist() if not name.endswith("/")}
+    return raw_and_gzip(path) | {"files": len(names), "lacks": sorted(set(used) - names)}
 
 
 def largest_tensors(bundle: Path, top: int = 3) -> list[list[Any]]:
