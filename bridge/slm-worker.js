@@ -180,9 +180,9 @@ function saveSnapshot(cache, key, pyodide) {
 // after a restore site-packages is empty; that is fine because `import_all` imported every browser
 // module before the snapshot and slm_web reads no package files (unpacking again would cost 30-100 ms).
 const UNPACK_WHEEL = `
-import importlib, sysconfig, zipfile
+import importlib, sys, zipfile
 with zipfile.ZipFile("/tmp/slm_web.whl") as wheel:
-    wheel.extractall(sysconfig.get_paths()["purelib"])
+    wheel.extractall(next(p for p in sys.path if p.endswith("site-packages")))
 importlib.invalidate_caches()
 `;
 
