@@ -107,6 +107,30 @@ class Step:
 
 
 _INVALID, _EXTEND, _FINISH = Step(False, False), Step(True, False), Step(False, True)
+# What a token's text does after a hypothesis past the healed prefix: continue its word (or start one right
+# after healed whitespace), add a space and the next word, or end the word (whitespace only, punctuation,
+# a line break).
+WORD, NEXT_WORD, BOUNDARY = "word", "next word", "boundary"
+
+
+def piece_kind(piece: str) -> str:
+    """:data:`WORD`, :data:`NEXT_WORD` or :data:`BOUNDARY` for a non-empty piece of text.
+
+    >>> piece_kind("ke"), piece_kind(" to"), piece_kind(", to"), piece_kind(" ")
+    ('word', 'next word', 'boundary', 'boundary')
+    """
+    if is_word_char(piece[0]) or piece[0] == "\ufffd":
+        return WORD
+    if piece[0].isspace() and not piece.isspace() and "\n" not in piece and is_word_char(piece.lstrip()[0]):
+        return NEXT_WORD
+    return BOUNDARY
+
+
+def step_after(kind: str, words: int, max_words: int) -> Step:
+    """The step of a piece of ``kind`` after a hypothesis that suggests ``words`` words."""
+    if kind == WORD or (kind == NEXT_WORD and words < max_words):
+        return _EXTEND
+    return _FINISH if words else _INVALID  # a hypothesis ends only after a word of its own
 
 
 def classify_token(generated: str, candidate: str, prefix: str, max_words: int) -> Step:
@@ -132,15 +156,7 @@ def classify_token(generated: str, candidate: str, prefix: str, max_words: int) 
     piece = candidate[len(base) :]
     if not candidate.startswith(base) or not piece:
         return _INVALID
-    if is_word_char(piece[0]) or piece[0] == "\ufffd":
-        return _EXTEND  # continues the word, or starts one right after healed whitespace
-    words = suggested_words(base, prefix)
-    if piece.isspace():
-        return _FINISH if words else _INVALID
-    lead = piece.lstrip()[0]
-    if piece[0].isspace() and "\n" not in piece and is_word_char(lead) and words < max_words:
-        return _EXTEND  # a space and the next word
-    return _FINISH if words else _INVALID  # punctuation, a line break, or a word after max_words
+    return step_after(piece_kind(piece), suggested_words(base, prefix), max_words)
 
 
 @functools.lru_cache(maxsize=1024)  # called for every candidate token of a hypothesis with the same text
@@ -216,7 +232,7 @@ class AutocompleteModel(Model):
         self.dynamic_batch: bool = c.get("dynamic_batch", False)
         self._ticket = 0  # bumped by every complete(); an older call that sees a newer ticket cancels itself
         self._prompt_cache: _Prompt | None = None
-        self._pieces: dict[int, str] = {}  # token id -> its text, for cheap candidate texts
+        self._pieces: dict[int, tuple[str, str | None]] = {}  # token id -> its text and kind (see _piece)
 
     async def complete(self, text: str, k: int = 3, max_words: int = 1) -> list[Completion]:
         """Up to ``k`` distinct suggestions of ``max_words`` words for how ``text`` goes on, best first."""
@@ -238,9 +254,9 @@ class AutocompleteModel(Model):
             self._check(ticket)
             prefix_prob = 1.0  # P(the text goes on with the healed prefix), estimated at the first step
             for step in range(max_steps):
-                expanded = self._expand(live, healed, prefix, max_words, finished)
+                expanded, mass = self._expand(live, healed, prefix, max_words, finished, k + 2)
                 if step == 0 and prefix:
-                    prefix_prob = sum(math.exp(logprob) for _, _, logprob, _ in expanded)
+                    prefix_prob = mass
                 candidates = self._prune(expanded, finished, k)
                 if not candidates:
                     break
@@ -370,41 +386,90 @@ class AutocompleteModel(Model):
         prefix: str,
         max_words: int,
         finished: dict[str, Completion],
-    ) -> list[tuple[_Hypothesis, int, float, str]]:
-        """Score every continuation of every live hypothesis; record the hypotheses that end here."""
+        width: int,
+    ) -> tuple[list[tuple[_Hypothesis, int, float, str]], float]:
+        """Score the continuations of every live hypothesis; record the hypotheses that end here.
+
+        Returns the candidates for the next step (the best ``width`` of them are kept) and the probability of
+        all extensions.
+        """
         candidates = []
+        mass = 0.0
         for h in live:
-            end_prob = 0.0
             options = list(h.top)
             on_original_path = len(h.ids) < len(healed) and h.ids == healed[: len(h.ids)]
             if on_original_path and healed[len(h.ids)] not in {t for t, _ in options}:
                 # The graph's top-k may miss the token the user actually typed: keep that path open.
                 options.append((healed[len(h.ids)], min(lp for _, lp in options)))
-            extensions = []
-            for token, logprob in options:
-                if token == self.eos_id:
-                    end_prob += math.exp(logprob)
-                    continue
+            extensions, end_prob, extension_prob = self._continuations(h, options, prefix, max_words, width)
+            candidates += extensions
+            mass += math.exp(h.logprob) * extension_prob
+            self._finish(h, prefix, end_prob, finished)
+        return candidates, mass
+
+    def _continuations(
+        self, h: _Hypothesis, options: list[tuple[int, float]], prefix: str, max_words: int, width: int
+    ) -> tuple[list[tuple[_Hypothesis, int, float, str]], float, float]:
+        """``(extensions, P(h ends here), P(h is extended))`` given ``options``, (token, log-prob) sorted.
+
+        Only the extensions up to the ``width``-th distinct text are returned: any later one has ``width``
+        distinct texts at least as likely before it, so it cannot be among the best ``width`` of the step.
+        Every token still counts towards the probabilities, but past the healed prefix a token is judged by
+        its cached kind, without building its text.
+        """
+        # Tokens that start a new word after the typed word say it is finished: trust them only if likely.
+        typed = h.text == prefix and keeps_typed_word(h.text, prefix)
+        by_kind = len(h.text) >= len(prefix) and not h.text.endswith("\ufffd")
+        words = suggested_words(h.text, prefix) if by_kind else 0
+        end_prob = extension_prob = next_word_prob = 0.0
+        extensions: list[tuple[_Hypothesis, int, float, str]] = []
+        next_words: set[int] = set()
+        texts: set[str] = set()
+        for token, logprob in options:
+            prob = math.exp(logprob)
+            if token == self.eos_id:
+                end_prob += prob
+                continue
+            piece, kind = self._piece(token)
+            if by_kind and kind is not None:
+                decoded = None
+                step = step_after(kind, words, max_words)
+            else:
                 decoded = self._extend_text(h, token)
                 step = classify_token(h.text, decoded, prefix, max_words)
-                if step.finish:
-                    end_prob += math.exp(logprob)
-                elif step.extend:
-                    extensions.append((h, token, h.logprob + logprob, decoded))
-            if h.text == prefix and keeps_typed_word(h.text, prefix):
-                # Tokens that start a new word say the typed word is finished: trust them only if likely.
-                next_words = [c for c in extensions if c[3][len(h.text) :][:1].isspace()]
-                if end_prob + sum(math.exp(c[2] - h.logprob) for c in next_words) < MIN_TYPED_WORD_END:
-                    extensions = [c for c in extensions if c not in next_words]
-            candidates += extensions
-            self._finish(h, prefix, end_prob, finished)
-        return candidates
+            if step.finish:
+                end_prob += prob
+            if not step.extend:
+                continue
+            next_word = typed and (piece if decoded is None else decoded[len(h.text) :])[:1].isspace()
+            if next_word:
+                next_word_prob += prob
+            else:
+                extension_prob += prob
+            if len(texts) < width:
+                decoded = h.text + piece if decoded is None else decoded
+                extensions.append((h, token, h.logprob + logprob, decoded))
+                if next_word:
+                    next_words.add(token)
+                else:
+                    texts.add(decoded)
+        if typed and end_prob + next_word_prob < MIN_TYPED_WORD_END:
+            return [c for c in extensions if c[1] not in next_words], end_prob, extension_prob
+        return extensions, end_prob, extension_prob + next_word_prob
+
+    def _piece(self, token: int) -> tuple[str, str | None]:
+        """The text of ``token`` and its :func:`piece_kind`; no kind if the text is empty or holds part of a
+        UTF-8 sequence (the hypothesis' text must then be decoded whole)."""
+        entry = self._pieces.get(token)
+        if entry is None:
+            piece = self.tokenizer.decode([token])
+            kind = piece_kind(piece) if piece and "\ufffd" not in piece else None
+            entry = self._pieces[token] = (piece, kind)
+        return entry
 
     def _extend_text(self, h: _Hypothesis, token: int) -> str:
         """The text of ``h`` followed by ``token``: appended piecewise, unless UTF-8 bytes straddle tokens."""
-        piece = self._pieces.get(token)
-        if piece is None:
-            piece = self._pieces[token] = self.tokenizer.decode([token])
+        piece, _ = self._piece(token)
         if "\ufffd" in piece or h.text.endswith("\ufffd"):
             return self.tokenizer.decode([*h.ids, token])
         return h.text + piece
@@ -447,7 +512,6 @@ class AutocompleteModel(Model):
 def _ranked(ids: list[int], logits: list[float]) -> list[tuple[int, float]]:
     """A top-k row as (id, log-probability normalised over the k); a token whose logit is -inf is ruled out
     (a row of a batch can have fewer real candidates than the others, padded with -inf)."""
-    scored = [(int(i), v) for i, v in zip(ids, logits, strict=True) if v > -math.inf]
-    top = max(v for _, v in scored)
-    norm = top + math.log(sum(math.exp(v - top) for _, v in scored))
-    return [(i, v - norm) for i, v in scored]
+    top = max(logits)
+    norm = top + math.log(sum(math.exp(v - top) for v in logits))  # exp(-inf) adds 0
+    return [(i, v - norm) for i, v in zip(ids, logits, strict=True) if v > -math.inf]

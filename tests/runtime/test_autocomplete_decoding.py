@@ -14,7 +14,7 @@ from runtime_fakes import RULES, make_model
 
 import slm_web
 from slm_web.blocking import run_blocking
-from slm_web.tasks.autocomplete import classify_token, count_words, heal_start
+from slm_web.tasks.autocomplete import _Hypothesis, classify_token, count_words, heal_start
 
 
 @pytest.mark.parametrize(
@@ -199,3 +199,15 @@ def test_batched_steps_equal_one_run_per_hypothesis(text: str, k: int, max_words
         model.close()
         assert not model.session.live  # gathered rows and shared batch caches are all released
 
+
+
+def test_a_hypothesis_yields_its_likeliest_extensions_and_all_its_probability() -> None:
+    model = make_model()
+    ids = model.tokenizer.encode("I would").ids
+    probs = {" like": 0.4, " love": 0.2, " have": 0.15, " be": 0.1, ".": 0.1, " go": 0.05}
+    options = [(model.tokenizer.ids[t], math.log(p)) for t, p in probs.items()]
+    h = _Hypothesis(ids, "I would", math.log(0.5), {}, options)
+    extensions, end_prob, extension_prob = model._continuations(h, options, "", max_words=3, width=2)
+    assert [text for _, _, _, text in extensions] == ["I would like", "I would love"]  # the rest: unlikelier
+    assert all(math.isclose(math.exp(c[2]), 0.5 * probs[c[3][7:]]) for c in extensions)
+    assert math.isclose(end_prob, 0.1) and math.isclose(extension_prob, 0.9)
