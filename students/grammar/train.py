@@ -6,8 +6,9 @@ needed, picks the tag and WordPiece vocabularies, trains on CPU with one thread 
 checkpoint to ``runs/grammar/final``. ``students.grammar.export`` turns that into the committed, pruned
 fp16 checkpoint.
 
-The committed checkpoint came from three legs of one run (see its model card): steps 0-1765 at lr 1e-4
-with an unweighted loss, 1765-2302 with ``KEEP_WEIGHT``, then ``--new-schedule --lr 1.5e-4 --steps 4000``.
+The committed checkpoint came from four legs of one run (see its model card): steps 0-1765 at lr 1e-4
+with an unweighted loss, 1765-2302 with ``KEEP_WEIGHT``, then ``--new-schedule --lr 1.5e-4 --steps 4000``,
+then ``--new-schedule --lr 1.2e-4 --steps 9500``.
 """
 
 from __future__ import annotations
