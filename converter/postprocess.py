@@ -74,12 +74,29 @@ def tagger_head(graph: onnx.GraphProto, k: int) -> None:
     )
 
 
+def _broadcast_past(graph: onnx.GraphProto) -> None:
+    """Each past input is expanded to the batch of ``input_ids``, so a one-row past (the prompt's cache, at
+    a batch's first step) serves every row without the runtime copying it; a B-row past is left as it is."""
+    batch = helper.make_node("Shape", ["input_ids"], ["slm_past_batch"], start=0, end=1)
+    ones = _const(graph, "slm_past_ones", [1, 1, 1])
+    nodes = [batch, helper.make_node("Concat", ["slm_past_batch", ones], ["slm_past_shape"], axis=0)]
+    for past in [i.name for i in graph.input if i.name.startswith("past_key_values.")]:
+        for node in graph.node:
+            node.input[:] = [f"slm_rows.{past}" if name == past else name for name in node.input]
+        nodes.append(helper.make_node("Expand", [past, "slm_past_shape"], [f"slm_rows.{past}"]))
+    for node in reversed(nodes):
+        graph.node.insert(0, node)
+
+
 def lm_head(graph: onnx.GraphProto, k: int) -> None:
     """logits [B,T,V] -> top_logits, top_ids [B,k] of each row's last position; the presents stay outputs.
+
+    The past inputs may also have one row for all rows of ``input_ids`` (:func:`_broadcast_past`).
 
     When ``logits`` come straight from a MatMul (the LM head), the last position is taken *before* it, so
     a long prompt's first call projects one hidden state onto the vocabulary instead of T of them.
     """
+    _broadcast_past(graph)
     last = _const(graph, "slm_last", [-1], scalar=True)
     producer = next((n for n in graph.node if LOGITS in n.output), None)
     if producer is not None and producer.op_type == "MatMul":

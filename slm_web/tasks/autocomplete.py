@@ -338,15 +338,16 @@ class AutocompleteModel(Model):
         hypotheses that were all made by the previous step's single run (or are the prompt's one row), so
         each parent has the same number of tokens after the same prompt. Token healing does not change this:
         it only restricts which tokens a hypothesis may pick, never how many it feeds. The run continues the
-        parents' rows, gathered engine-side; no padding or attention mask is needed. Other graphs have
-        batch 1: one run per candidate.
+        parents' rows, gathered engine-side, except from a one-row past (the prompt's), which the graph
+        shares among all rows itself; no padding or attention mask is needed. Other graphs have batch 1:
+        one run per candidate.
         """
         groups = [candidates] if self.dynamic_batch else [[c] for c in candidates]
         for group in groups:
             parents = [h for h, _, _, _ in group]
             rows = [h.row for h in parents]
             past = parents[0].past  # the same for every parent (see above)
-            gather = rows != list(range(parents[0].rows))
+            gather = parents[0].rows > 1 and rows != list(range(parents[0].rows))
             tops, new_past = await self._run([[t] for _, t, _, _ in group], past, rows if gather else None)
             into += [
                 _Hypothesis([*h.ids, token], decoded, logprob, new_past, top, row, len(group))

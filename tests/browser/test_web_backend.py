@@ -88,6 +88,20 @@ json.dumps({"kept_is_tensor": isinstance(kept, Tensor), "y2": r2["y"].data.tolis
     assert out == {"kept_is_tensor": False, "y2": [2.0, 4.0, 8.0, -12.0, 17.0, pytest.approx(4e-3)]}
 
 
+def test_rows_of_a_kept_output_are_taken_engine_side(page):
+    out = run(page, """
+kept = (await session.run({"x": x, "ids": ids}, keep={"y", "ids_out"}))
+rows = {name: session.take_rows(value, [1, 0, 1]) for name, value in kept.items()}
+r = await session.run({"x": rows["y"], "ids": rows["ids_out"]})
+for value in [*kept.values(), *rows.values()]:
+    session.release(value)
+json.dumps({n: [list(t.shape), t.data.tolist()] for n, t in r.items()})
+""")
+    y_row0, y_row1 = [2.0, 4.0, 8.0], [-12.0, 17.0, pytest.approx(4e-3)]  # 2·2·x per row
+    assert out["y"] == [[3, 3], y_row1 + y_row0 + y_row1]
+    assert out["ids_out"] == [[3, 3], [2**40 + 2, -3, 2, 3, 4, 5, 2**40 + 2, -3, 2]]
+
+
 def test_bad_feed_raises_backend_error(page):
     out = run(page, """
 from slm_web.errors import BackendError

@@ -118,16 +118,19 @@ def test_autocomplete_bundle_cache_shapes(autocomplete_bundle: Path, batch: int)
 
 
 def test_batched_rows_equal_single_rows(autocomplete_bundle_fp32: Path) -> None:
-    """Each row of a batch (one hypothesis of a decoding step) gets exactly the outputs it gets alone."""
+    """Each row of a batch (one hypothesis of a decoding step) gets exactly the outputs it gets alone, after
+    a past with a row per row or with one row for all."""
     bundle = read_bundle(autocomplete_bundle_fp32)
     sess = session(bundle.model_bytes)
     prompt = _decoder_run(sess, [[5, 80, 81, 200]], empty_past(sess, bundle.manifest["task_config"]))
     past = {n.replace("present", "past_key_values"): v for n, v in prompt.items() if n.startswith("present")}
     tokens = [7, 9, 300]
-    batched = _decoder_run(sess, [[t] for t in tokens], {n: np.repeat(v, 3, axis=0) for n, v in past.items()})
-    for row, token in enumerate(tokens):
-        for name, value in _decoder_run(sess, [[token]], past).items():
-            np.testing.assert_allclose(batched[name][row : row + 1], value, atol=1e-5, err_msg=name)
+    single = [_decoder_run(sess, [[token]], past) for token in tokens]
+    for batch_past in ({n: np.repeat(v, 3, axis=0) for n, v in past.items()}, past):
+        batched = _decoder_run(sess, [[t] for t in tokens], batch_past)
+        for row, alone in enumerate(single):
+            for name, value in alone.items():
+                np.testing.assert_allclose(batched[name][row : row + 1], value, atol=1e-5, err_msg=name)
 
 
 def test_tied_lm_head_shares_one_int8_matrix(

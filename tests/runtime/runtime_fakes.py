@@ -63,7 +63,8 @@ class FakeLM:
     ``rules`` maps a context suffix to ``{token: logit}``; the longest matching suffix wins; tokens not listed
     get no score (they are outside the graph's top-k; a batch row with fewer scores than another is padded
     with -inf). ``delay`` makes ``run`` yield to the event loop like the browser backend does. Without
-    ``dynamic_batch`` the session refuses batches of more than one row, like a graph with batch fixed to 1.
+    ``dynamic_batch`` the session refuses batches of more than one row, like a graph with batch fixed to 1;
+    with it, a one-row past serves every row of ``input_ids``, like the converter's graphs.
     """
 
     def __init__(
@@ -97,6 +98,8 @@ class FakeLM:
         else:
             assert id(past) in self.live, "fed a released past"
             contexts = past.rows
+        if len(contexts) == 1 and self.dynamic_batch:  # one past row serves every row, as in the graph
+            contexts *= len(new)
         assert len(contexts) == len(new), "past and input_ids disagree on the batch size"
         assert len({len(c) for c in contexts}) == 1, "rows of one past must have the same length"
         self.calls.append((len(contexts[0]), len(new[0])))
