@@ -21,7 +21,6 @@ STEPS = """
 import js, json
 import slm_web.worker as w
 from slm_web.backends.base import Tensor
-from slm_web.backends.web import _to_js
 model = w._models["sentiment"]
 session = model.session
 text = TEXT
@@ -39,7 +38,7 @@ async def instrumented():
     feeds = {"input_ids": Tensor.int64([ids]), "attention_mask": Tensor.int64([[1] * len(ids)])}
     t = lap("tokenize (pure-Python WordPiece)", t)
     created = [session._ort_tensor(v) for v in feeds.values()]
-    js_feeds = _to_js(dict(zip(feeds, created, strict=True)))
+    js_feeds = session._builtins.to_js(dict(zip(feeds, created, strict=True)))
     t = lap("build ORT tensors (copy in)", t)
     results = await session._session.run(js_feeds)
     t = lap("session.run awaited from Python", t)
@@ -52,7 +51,7 @@ async def instrumented():
     return out
 
 ids = model._encode(text, "text")
-tensors = _to_js({"input_ids": session._ort_tensor(Tensor.int64([ids])),
+tensors = session._builtins.to_js({"input_ids": session._ort_tensor(Tensor.int64([ids])),
                   "attention_mask": session._ort_tensor(Tensor.int64([[1] * len(ids)]))})
 
 def run_sync_once():

@@ -255,7 +255,7 @@ async function init({ baseURL, tasks, threads }, progress) {
 
   step("python", { detail: "slm_web" });
   const py = pyodide.pyimport("slm_web.worker");
-  py.configure(ort);
+  py.configure(ort, globalThis); // its own globalThis: see _Builtins in slm_web/backends/web.py
   // Look each function up once: every attribute access on a PyProxy creates a new proxy. They are
   // borrowed from `py`, which lives as long as the worker.
   const python = { load: py.load, call: py.call, stats: py.stats };

@@ -56,12 +56,13 @@ def import_all() -> int:
     return len(names)
 
 
-def configure(ort: Any) -> None:
-    """Use onnxruntime-web module ``ort`` (a JsProxy) for every model loaded from now on."""
+def configure(ort: Any, scope: Any = None) -> None:
+    """Use onnxruntime-web module ``ort`` (a JsProxy) for every model loaded from now on; ``scope`` is the
+    worker's ``globalThis`` (see :class:`slm_web.backends.web.WebBackend`)."""
     global _backend
     from slm_web.backends.web import WebBackend
 
-    _backend = WebBackend(ort)
+    _backend = WebBackend(ort, scope)
 
 
 def _error(exc: BaseException) -> str:

@@ -31,7 +31,7 @@ async function init({ site, task, threads }) {
   await pyodide.loadPackage("slm-web", { messageCallback: () => {} });
   lap("wheel install");
   const worker = pyodide.pyimport("slm_web.worker");
-  worker.configure(ort);
+  worker.configure(ort, globalThis);
   lap("import slm_web.worker");
   const bytes = new Uint8Array(await (await fetch(new URL(`bundles/${task}.slm`, site))).arrayBuffer());
   lap("bundle fetch");
