@@ -19,8 +19,8 @@ def summary(ms: Sequence[float]) -> dict[str, float]:
 # downloads run in parallel), so they are not phases: :func:`downloads` reports them as windows.
 PHASE_NAMES = {
     "create": "worker start + manifest",
-    "runtime": "runtime fetch + Pyodide boot (onnxruntime-web in parallel)",
-    "python": "slm_web import (+ wait for bundles)",
+    "runtime": "runtime fetch + Pyodide boot or snapshot restore (onnxruntime-web in parallel)",
+    "python": "slm_web wheel install + import (+ wait for onnxruntime-web)",
     "ready": "first call",
     "start": "peer library import",
     "import": "peer setup (model/wasm fetch, compile, session)",
@@ -37,14 +37,9 @@ def _phase(event: dict[str, Any]) -> str:
 def phases(events: list[dict[str, Any]]) -> dict[str, float]:
     """Cut a cold-start timeline into named sequential phases (ms), navigation start → first result."""
     marks = [(0.0, "page load (HTML + scripts)")]
-    wheel_seen = False
     for e in events:
         if e["step"] not in FILE_STEPS:
             marks.append((e["t"], _phase(e)))
-        elif e.get("file", "").endswith(".whl") and not wheel_seen:
-            # Pyodide asks for the wheel once it has booted: this splits boot from wheel install.
-            wheel_seen = True
-            marks.append((e["t"], "wheel fetch + install"))
     end = next(e["t"] for e in events if e["step"] == "first-result")
     out: dict[str, float] = {}
     for (t, name), (t_next, _) in zip(marks, [*marks[1:], (end, "")], strict=True):

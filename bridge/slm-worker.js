@@ -211,6 +211,7 @@ async function startPyodide(baseURL, cachedFetch, { manifest, cache, step, wheel
     step("runtime", { detail: "pyodide (snapshot)" });
     try {
       const pyodide = await loadPyodide({ ...options(), _loadSnapshot: snapshot });
+      step("python", { detail: "slm_web (restored with Python)" });
       return { pyodide, saved: Promise.resolve() };
     } catch (error) {
       console.warn(`slm-web: unusable Pyodide snapshot, starting Python normally: ${error}`);
@@ -218,6 +219,7 @@ async function startPyodide(baseURL, cachedFetch, { manifest, cache, step, wheel
     }
   }
   const pyodide = await loadPyodide({ ...options(), _makeSnapshot: Boolean(cache) });
+  step("python", { detail: "slm_web install + import" });
   installWheel(pyodide, await wheel);
   pyodide.pyimport("slm_web.worker").import_all();
   // Before any JS object enters Python (configure(ort) comes next): what a snapshot may hold.
@@ -253,7 +255,6 @@ async function init({ baseURL, tasks, threads }, progress) {
   const { pyodide, saved } = await startPyodide(baseURL, cachedFetch, { manifest, cache, step, wheelPath, wheel });
   const ort = await ortReady;
 
-  step("python", { detail: "slm_web" });
   const py = pyodide.pyimport("slm_web.worker");
   py.configure(ort, globalThis); // its own globalThis: see _Builtins in slm_web/backends/web.py
   // Look each function up once: every attribute access on a PyProxy creates a new proxy. They are

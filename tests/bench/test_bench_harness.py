@@ -41,7 +41,7 @@ def test_phases_cut_a_bridge_timeline_and_add_up_to_the_first_result() -> None:
             "loaded": 9,
             "total": 9,
         },
-        {"t": 1400.0, "step": "python", "detail": "slm_web"},
+        {"t": 1400.0, "step": "python", "detail": "slm_web install + import"},
         {"t": 1550.0, "step": "model", "task": "sentiment"},
         {"t": 1800.0, "step": "ready"},
         {"t": 1830.0, "step": "first-result"},
@@ -49,9 +49,8 @@ def test_phases_cut_a_bridge_timeline_and_add_up_to_the_first_result() -> None:
     got = phases(events)
     assert got["page load (HTML + scripts)"] == 100.0
     assert got["worker start + manifest"] == 20.0
-    assert got["runtime fetch + Pyodide boot (onnxruntime-web in parallel)"] == 1080.0
-    assert got["wheel fetch + install"] == 200.0
-    assert got["slm_web import (+ wait for bundles)"] == 150.0
+    assert got["runtime fetch + Pyodide boot or snapshot restore (onnxruntime-web in parallel)"] == 1280.0
+    assert got["slm_web wheel install + import (+ wait for onnxruntime-web)"] == 150.0
     assert got["session create sentiment (verify, tokenizer, ORT)"] == 250.0
     assert got["first call"] == 30.0
     total = got.pop("total to first result")
