@@ -255,11 +255,12 @@ def markdown(r: dict[str, Any]) -> str:
     ]
     snap = r["snapshot"]
     out += [
-        "### Profile: Pyodide memory snapshot (prototype of a revisit fix)",
+        "### Profile: Pyodide memory snapshot (what the bridge restores on a revisit)",
         "",
         "Pyodide booted once, the wheel unpacked and slm_web imported, the heap snapshotted "
         "(`_makeSnapshot` / `makeMemorySnapshot`, private API); then a second boot from that snapshot. "
-        "Made on a first visit and kept in the Cache API, it would replace the boot on every revisit.",
+        "The bridge makes it on a first visit and keeps it in the Cache API; a revisit restores it "
+        "instead of booting (bridge/slm-worker.js).",
         "",
         *_table(["step", "value"], [[k, f"{v:.1f}"] for k, v in snap.items()]),
     ]
