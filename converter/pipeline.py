@@ -29,7 +29,7 @@ from .postprocess import add_head, normalize_inputs
 from .quantize import quantize_int8
 from .samples import SAMPLE_TEXTS
 from .tokenizer import clean_tokenizer, tokenizer_kind, tokenizer_section
-from .validate import Context, check_parity, compare, evaluate, read_eval
+from .validate import Context, check_parity, compare, evaluate, head_input_absmax, read_eval
 
 TASKS = ("sentiment", "grammar", "autocomplete")
 # --per-channel -> the int8 variants to build and validate (True: one scale per MatMul output channel).
@@ -125,19 +125,18 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
     task_config, max_length = build_task_config(source, opts)
     k = task_config.get("tag_top_k") or task_config.get("top_k") or 0
     fp32 = add_head(source.model, opts.task, k)
+    tokenizer_json = json.dumps(tokenizer, ensure_ascii=False)
+    ctx = Context(Tokenizer.from_str(tokenizer_json), max_length, task_config, opts.task == "autocomplete")
     stage("quantize")
-    variants = {
-        per_channel: quantize_int8(fp32, per_channel) for per_channel in PER_CHANNEL[opts.per_channel]
-    }
+    head_absmax = head_input_absmax(fp32, ctx)
+    variants = {pc: quantize_int8(fp32, pc, head_absmax) for pc in PER_CHANNEL[opts.per_channel]}
     stage("optimize")
     # Validation runs on exactly the graphs that ship.
     fp32_bytes = optimize(fp32.SerializeToString(), opts.optimize)
     int8 = {
         per_channel: optimize(m.SerializeToString(), opts.optimize) for per_channel, m in variants.items()
     }
-    tokenizer_json = json.dumps(tokenizer, ensure_ascii=False)
     stage("validate")
-    ctx = Context(Tokenizer.from_str(tokenizer_json), max_length, task_config, opts.task == "autocomplete")
     validation = validate(opts, ctx, fp32_bytes, int8, tokenizer_json, source.source_bytes)
     models = {"fp32": fp32_bytes, "int8": int8[validation["int8_per_channel"]]}
     stage("write")
@@ -290,8 +289,8 @@ def validate(
 ) -> dict[str, Any]:
     """The manifest's ``validation`` object; raises when int8 disagrees or the tokenizer lacks parity.
 
-    ``int8`` maps per-channel (True/False) to a candidate graph; the one that agrees best with fp32 (then the
-    smaller max abs diff) is chosen and reported as ``int8_per_channel``.
+    ``int8`` maps per-channel (True/False) to a candidate graph; the one that agrees best with fp32 (then
+    the better exact top-1 agreement, then the smaller max abs diff) is chosen (``int8_per_channel``).
     """
     parity = check_parity(tokenizer_json, [*SAMPLE_TEXTS, *_user_texts(opts)])
     if parity["status"] == "unsupported":
@@ -301,7 +300,8 @@ def validate(
             f"the runtime tokenizer differs from HF tokenizers on {parity['text']!r}: refusing to pack it"
         )
     candidates = {pc: compare(opts.task, fp32, model, ctx, opts.progress) for pc, model in int8.items()}
-    best = max(candidates, key=lambda pc: (candidates[pc]["top1_agreement"], -candidates[pc]["max_abs_diff"]))
+    best = max(candidates, key=lambda pc: (
+        candidates[pc]["agreement"], candidates[pc]["top1_agreement"], -candidates[pc]["max_abs_diff"]))
     report: dict[str, Any] = {
         "sizes": {
             "source_bytes": source_bytes,
@@ -319,10 +319,11 @@ def validate(
     if opts.eval_file:
         models = {"fp32": fp32, "int8": int8[best]}
         report["eval"] = evaluate(opts.task, models, ctx, opts.eval_file, opts.progress)
-    agreement = report["fp32_vs_int8"]["top1_agreement"]
-    if opts.quantize == "int8" and agreement < opts.min_agreement:
+    chosen = report["fp32_vs_int8"]
+    if opts.quantize == "int8" and chosen["agreement"] < opts.min_agreement:
         raise ConvertError(
-            f"int8 top-1 agreement with fp32 is {agreement:.3f}, below --min-agreement {opts.min_agreement}"
+            f"int8 agreement with fp32 ({chosen['agreement_rule']}) is {chosen['agreement']:.3f}, "
+            f"below --min-agreement {opts.min_agreement}"
         )
     return report
 

@@ -13,6 +13,7 @@ from onnx import TensorProto, helper, numpy_helper
 from .errors import ConvertError
 
 LOGITS = "logits"
+LAST_HIDDEN = "slm_last_hidden"  # the LM head's input: the last position's hidden state (see lm_head)
 
 
 def _const(graph: onnx.GraphProto, name: str, values: list[int], scalar: bool = False) -> str:
@@ -100,9 +101,9 @@ def lm_head(graph: onnx.GraphProto, k: int) -> None:
     last = _const(graph, "slm_last", [-1], scalar=True)
     producer = next((n for n in graph.node if LOGITS in n.output), None)
     if producer is not None and producer.op_type == "MatMul":
-        gather = helper.make_node("Gather", [producer.input[0], last], ["slm_last_hidden"], axis=1)
+        gather = helper.make_node("Gather", [producer.input[0], last], [LAST_HIDDEN], axis=1)
         graph.node.insert(list(graph.node).index(producer), gather)
-        producer.input[0], producer.output[0] = "slm_last_hidden", "slm_last_logits"
+        producer.input[0], producer.output[0] = LAST_HIDDEN, "slm_last_logits"
     else:
         graph.node.append(helper.make_node("Gather", [LOGITS, last], ["slm_last_logits"], axis=1))
     graph.node.append(

@@ -50,11 +50,12 @@ def format_report(report: dict[str, Any], out: str) -> str:
             f"int8 = {ratio:.0%} of fp32",
         ),
         (
-            "top-1 agreement",
+            "agreement",
             "",
-            f"{cmp['top1_agreement']:.1%}",
-            f"{cmp['predictions']} predictions on {cmp['texts']} texts",
+            f"{cmp['agreement']:.1%}",
+            f"{cmp['agreement_rule']}; {cmp['predictions']} predictions on {cmp['texts']} texts",
         ),
+        ("top-1 agreement", "", f"{cmp['top1_agreement']:.1%}", "exactly the same best candidate"),
         ("max abs diff", "", f"{cmp['max_abs_diff']:.4g}", "of the graph's float outputs"),
     ]
     if "eval" in v:
@@ -71,7 +72,7 @@ def format_report(report: dict[str, Any], out: str) -> str:
         + (f" on {parity['texts']} texts" if "texts" in parity else ""),
         f"int8 MatMul scales: {'per channel' if v['int8_per_channel'] else 'per tensor'}"
         + "".join(
-            f"; {name.replace('_', ' ')} agreement {c['top1_agreement']:.1%}"
+            f"; {name.replace('_', ' ')} agreement {c['agreement']:.1%}"
             for name, c in v.get("int8_candidates", {}).items()
         ),
     ]
@@ -104,7 +105,8 @@ def format_manifest(manifest: dict[str, Any], size: int) -> str:
     cmp = manifest.get("validation", {}).get("fp32_vs_int8")
     if cmp:
         lines.append(
-            f"  validation: int8 top-1 agreement {cmp['top1_agreement']:.1%}, "
+            f"  validation: int8 agreement {cmp.get('agreement', cmp['top1_agreement']):.1%} "
+            f"({cmp.get('agreement_rule', 'same top-1')}), top-1 agreement {cmp['top1_agreement']:.1%}, "
             f"max abs diff {cmp['max_abs_diff']:.4g}"
         )
     source = manifest.get("source", {})

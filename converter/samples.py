@@ -1,4 +1,8 @@
-"""Built-in sample texts for validation: everyday English plus text that stresses tokenizers."""
+"""Built-in sample texts for validation: everyday English plus text that stresses tokenizers.
+
+``CALIBRATION_TEXTS`` (quantization calibration) share no sentence with ``SAMPLE_TEXTS``, so the agreement
+that validation reports is not measured on the texts the int8 graph was tuned on.
+"""
 
 SAMPLE_TEXTS = (
     "I absolutely loved this movie, the acting was wonderful.",
@@ -26,6 +30,21 @@ SAMPLE_TEXTS = (
     "Numbers like 3.14159, 1,000,000 and 42% appear too.",
     "Weird   spacing\tand\nnew lines, plus UNUSUALLYLONGWORDSWITHOUTSPACES.",
     "e-mail me at someone@example.com or call +1 (555) 010-9999!!!",
+)
+
+CALIBRATION_TEXTS = (
+    "Hi Sam, just checking whether you got my message about the party on Saturday.",
+    "The hotel room was clean but the walls were so thin we barely slept.",
+    "Please let me know if you have any questions about the invoice.",
+    "I can't believe how quickly the summer went by this year.",
+    "The committee will publish its final report early next spring.",
+    "Our flight was delayed for three hours and nobody told us why.",
+    "It was the best of times, it was the worst of times.",
+    "Do you want to grab lunch together after the meeting?",
+    "The government must invest more in schools, roads and hospitals.",
+    "Great little camera, easy to use and the pictures look sharp.",
+    "She opened the letter slowly, afraid of what it might say.",
+    "Sorry for the late reply, I was travelling all week.",
 )
 
 

@@ -41,12 +41,13 @@ def test_bundle_manifest_and_graph_io(request: pytest.FixtureRequest, fixture: s
         ]
     validation = m["validation"]
     assert validation["fp32_vs_int8"]["top1_agreement"] >= 0.98
+    assert validation["fp32_vs_int8"]["agreement"] >= validation["fp32_vs_int8"]["top1_agreement"]
     # --per-channel auto (the default) tried both scale layouts and kept the better one.
     candidates = validation["int8_candidates"]
     assert set(candidates) == {"per_tensor", "per_channel"}
     chosen = candidates["per_channel" if validation["int8_per_channel"] else "per_tensor"]
     assert chosen == validation["fp32_vs_int8"]
-    assert chosen["top1_agreement"] == max(c["top1_agreement"] for c in candidates.values())
+    assert chosen["agreement"] == max(c["agreement"] for c in candidates.values())
 
 
 def test_sentiment_probs(sentiment_bundle: Path) -> None:

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import torch
 from fixtures.checkpoints import encoder_checkpoint
+from onnx import numpy_helper
 
 from converter.build import build_module
 from converter.checkpoint import load_checkpoint
 from converter.export import export_module
 from converter.postprocess import add_head
-from converter.quantize import quantize_int8
+from converter.quantize import MATMUL_QMAX, quantize_int8, smoothing_scales
 from converter.validate import decode_steps, empty_past, session
 from slm_web.bundle import read_bundle
 
@@ -147,3 +148,77 @@ def test_tied_lm_head_shares_one_int8_matrix(
 
     assert vocab_matrices(autocomplete_bundle) == [onnx.TensorProto.INT8]
     assert vocab_matrices(autocomplete_bundle_fp32) == [onnx.TensorProto.FLOAT] * 2
+
+
+def test_smoothing_scales_balance_activation_and_weight_ranges() -> None:
+    """SmoothQuant (alpha 0.5): after x/s and W*s, all channels: one activation/weight range ratio."""
+    rng = np.random.default_rng(0)
+    x_absmax = rng.uniform(0.5, 2.0, 16) * np.where(np.arange(16) < 3, 8.0, 1.0)
+    weights = rng.normal(size=(50, 16)).astype(np.float32)
+    s = smoothing_scales(x_absmax, weights)
+    ratio = (x_absmax / s) / (np.abs(weights).max(axis=0) * s)
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-4)
+    assert np.exp(np.log(s).mean()) == pytest.approx(1.0, rel=1e-5)
+
+
+def _tied_head_graph(weights: np.ndarray):
+    """The smallest tied GPT-2 head: emb = Gather(W, ids) and logits = x @ W.T (W.T folded, as exported)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    v, d = weights.shape
+    graph = helper.make_graph(
+        [
+            helper.make_node("Gather", ["W", "ids"], ["emb"]),
+            helper.make_node("MatMul", ["x", "Wt"], ["logits"]),
+        ],
+        "tied_head",
+        [
+            helper.make_tensor_value_info("ids", TensorProto.INT64, ["n"]),
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", d]),
+        ],
+        [
+            helper.make_tensor_value_info("emb", TensorProto.FLOAT, ["n", d]),
+            helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", v]),
+        ],
+        [numpy_helper.from_array(weights, "W"), numpy_helper.from_array(weights.T.copy(), "Wt")],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
+def test_smoothed_int8_head_is_closer_to_fp32_with_outlier_channels() -> None:
+    """A few head-input channels 20x wider than the rest (as after a trained GPT-2's final LayerNorm) coarsen
+    the input's one int8 scale; smoothing moves that range into the weights. The embedding lookup, which
+    shares the smoothed int8 table, still returns W's rows."""
+    rng = np.random.default_rng(0)
+    weights = rng.normal(0, 0.1, (300, 32)).astype(np.float32)
+    wide = np.where(np.arange(32) < 3, 20.0, 1.0).astype(np.float32)
+    x = (rng.normal(size=(64, 32)) * wide).astype(np.float32)
+    ids = np.arange(0, 300, 7, dtype=np.int64)
+    fp32 = _tied_head_graph(weights)
+
+    def run(model) -> tuple[np.ndarray, np.ndarray]:
+        emb, logits = session(model.SerializeToString()).run(["emb", "logits"], {"ids": ids, "x": x})
+        return emb, logits
+
+    _, reference = run(fp32)
+    plain_emb, plain = run(quantize_int8(fp32))
+    smooth_emb, smoothed = run(quantize_int8(fp32, head_input_absmax=np.abs(x).max(axis=0)))
+    assert np.abs(smoothed - reference).max() < 0.7 * np.abs(plain - reference).max()
+    # Smoothing only moves quantization error between channels; the rows stay W's within int8 precision.
+    row_step = np.abs(weights[ids]).max(axis=1, keepdims=True) / MATMUL_QMAX
+    assert np.all(np.abs(plain_emb - weights[ids]) <= row_step / 2 + 1e-6)
+    np.testing.assert_allclose(smooth_emb, weights[ids], atol=4 * row_step.max())
+
+
+@pytest.mark.parametrize("task", ["sentiment", "grammar", "autocomplete"])
+def test_int8_matmul_weights_cannot_saturate_avx2(task: str, request: pytest.FixtureRequest) -> None:
+    """Weights feeding an integer MatMul fit in 7 bits, so x86's u8 x s8 pair sums stay within int16."""
+    import onnx
+
+    graph = onnx.load_from_string(read_bundle(request.getfixturevalue(f"{task}_bundle")).model_bytes).graph
+    inits = {t.name: t for t in graph.initializer}
+    integer_matmuls = {"MatMulInteger", "DynamicQuantizeMatMul", "MatMulIntegerToFloat"}
+    weights = [
+        numpy_helper.to_array(inits[n.input[1]]) for n in graph.node if n.op_type in integer_matmuls
+    ]
+    assert weights and all(w.dtype == np.int8 and np.abs(w.astype(np.int32)).max() <= 64 for w in weights)
