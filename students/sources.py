@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -18,9 +19,10 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 
 
 def _unpack(archive: Path, dest: Path) -> Path:
-    tmp = dest.with_suffix(".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    # Unpack into a private folder and rename it into place, so that a reader never sees half a folder and
+    # two processes fetching the same package at once (e.g. two evaluations) both end up with one copy.
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{dest.name}.", suffix=".partial", dir=dest.parent))
     name = archive.name
     if name.endswith((".whl", ".zip")):
         with zipfile.ZipFile(archive) as zf:
@@ -32,7 +34,12 @@ def _unpack(archive: Path, dest: Path) -> Path:
         subprocess.run(["dpkg-deb", "-x", str(archive), str(tmp)], check=True)
     else:
         raise ValueError(f"do not know how to unpack {archive}")
-    tmp.rename(dest)
+    try:
+        tmp.rename(dest)
+    except OSError:
+        if not dest.exists():
+            raise
+        shutil.rmtree(tmp)  # another process finished first: keep its copy
     return dest
 
 

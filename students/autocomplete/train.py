@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import math
 import os
 import time
@@ -112,6 +113,19 @@ def window_loss(model: GPT2LMHeadModel, batch: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
 
 
+def init_from_checkpoint(model: GPT2LMHeadModel, src: Path) -> int:
+    """Load an exported checkpoint's weights (fp16 → fp32); return the step its metrics.json records."""
+    from safetensors.torch import load_file
+
+    state = {k: v.float() for k, v in load_file(src / "model.safetensors").items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or set(missing) - {"lm_head.weight"}:  # lm_head is tied to wte and stored once
+        raise ValueError(f"{src} does not fit the student: missing {missing}, unexpected {unexpected}")
+    model.tie_weights()
+    metrics = src / "metrics.json"
+    return json.loads(metrics.read_text())["training"]["steps"] if metrics.exists() else 0
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m students.train autocomplete")
     p.add_argument("--steps", type=int, default=1500, help="at most this many steps")
@@ -127,6 +141,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--new-schedule", action="store_true",
                    help="continue a finished run: keep weights and optimizer, warm up again to --lr "
                         "and decay over a fresh schedule (a warm restart)")
+    p.add_argument("--init-from", type=Path, metavar="DIR",
+                   help="no state.pt yet: start from this HF checkpoint (e.g. the committed one) with its "
+                        "tokenizer and a fresh optimizer, on a new schedule")
     return p.parse_args(argv)
 
 
@@ -135,6 +152,10 @@ def main(argv: list[str]) -> int:
     torch.set_num_threads(1)
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
     torch.manual_seed(args.seed)
+    if args.init_from and not STATE.exists():
+        # The checkpoint's token ids are only meaningful with its own tokenizer: never retrain one.
+        TOKENIZER.parent.mkdir(parents=True, exist_ok=True)
+        TOKENIZER.write_bytes((args.init_from / "tokenizer.json").read_bytes())
     tok = tokenizer.load_or_train(TOKENIZER, data.training_text())
     paths = data.build_streams(tok)
     model = GPT2LMHeadModel(model_config())
@@ -147,6 +168,10 @@ def main(argv: list[str]) -> int:
         step = saved["step"]
         progress = saved.get("progress", step / saved["args"]["steps"])
         print(f"resumed at step {step} (progress {progress:.3f})", flush=True)
+    elif args.init_from:
+        step = init_from_checkpoint(model, args.init_from)
+        args.new_schedule = True
+        print(f"initialised from {args.init_from} (step {step})", flush=True)
     warm_from = 0  # the step the current schedule's warm-up starts at
     if args.new_schedule:
         warm_from, progress = step, 0.0

@@ -148,6 +148,11 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--hours", type=float, default=0.0, help="stop (and write final/) after this wall time")
     ap.add_argument("--lr", type=float, default=LR)
     ap.add_argument("--new-schedule", action="store_true", help="resume with a fresh optimizer and schedule")
+    ap.add_argument("--init-from", type=Path, metavar="DIR",
+                    help="no state.pt yet: start from this exported (pruned, fp16) checkpoint, e.g. the "
+                         "committed one, on a new schedule")
+    ap.add_argument("--init-case-bias", type=float, default=0.0,
+                    help="the --case-bias that checkpoint was exported with (added back to the logit)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(data.SEED)
@@ -165,6 +170,10 @@ def main(argv: list[str]) -> int:
     if state:
         model.load_state_dict(state["model"])
         step = state["step"]
+    elif args.init_from:
+        unprune_into(model, args.init_from, tags, args.init_case_bias)
+        args.new_schedule = True
+        print(f"initialised from {args.init_from}", flush=True)
     # With --new-schedule a resumed run restarts warm-up and linear decay over the steps left, at --lr.
     first = step if args.new_schedule else 0
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.01)
@@ -210,6 +219,30 @@ def main(argv: list[str]) -> int:
         return 0
     save_hf(model, tokenizer, tags, RUNS / "final")
     return 0
+
+
+def unprune_into(model: BertForTokenClassification, src: Path, tags: list[str], case_bias: float) -> None:
+    """Load an exported checkpoint into the full-vocabulary training model.
+
+    Export pruned the word-piece table to the training vocabulary and lowered the ``$CASE_CAPITAL`` logit by
+    ``case_bias``; this puts each kept row back at its full-vocabulary id (the other rows are never used by
+    the restricted tokenizer) and undoes the bias, so training resumes where the exported model stood.
+    """
+    from safetensors.torch import load_file
+
+    exported = json.loads((src / "config.json").read_text())
+    if [exported["id2label"][str(i)] for i in range(len(tags))] != tags:
+        raise ValueError(f"{src} was trained with another tag vocabulary than runs/grammar/vocab.json")
+    pruned = json.loads((src / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    full = json.loads((sources.minilm() / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    state = {k: v.float() for k, v in load_file(src / "model.safetensors").items()}
+    key = "bert.embeddings.word_embeddings.weight"
+    table = model.state_dict()[key].clone()
+    for piece, row in pruned.items():
+        table[full[piece]] = state[key][row]
+    state[key] = table
+    state["classifier.bias"][tags.index("$CASE_CAPITAL")] += case_bias
+    model.load_state_dict(state)
 
 
 def save_hf(model, tokenizer, tags: list[str], out: Path) -> None:

@@ -12,8 +12,8 @@ TASK = "autocomplete"  # conftest.py converts students/checkpoints/autocomplete 
 MAX_BUNDLE_BYTES = 6_000_000
 
 CASES = [
-    # Next words. "Thank you for your " (the example) is not among them: the offline corpora hold 11
-    # "thank you for your X" in 3.9M words and the student suggests father/mother/own (see its model card).
+    # Next words.
+    ("Thank you for your ", {"help", "advice", "time", "support", "kindness"}),
     ("I don't ", {"know"}),
     ("What do you ", {"think"}),
     ("Thank you very ", {"much"}),
