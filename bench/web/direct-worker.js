@@ -59,13 +59,22 @@ async def backend_run():
   return { threads: ort.env.wasm.numThreads, boot };
 }
 
-async function loop(fn, warmup, runs) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const ms = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
+/**
+ * Time each variant `runs` times after `warmup` untimed rounds, interleaved: every round calls each variant
+ * once, in an order that rotates from round to round. Measured one block after another, the first block
+ * came out slower than the second although it does less work (warm-up drift, other processes): the
+ * overhead figures subtract one variant from another, so they must share the same conditions.
+ */
+async function interleaved(variants, warmup, runs) {
+  const names = Object.keys(variants);
+  const ms = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = 0; round < warmup + runs; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length];
+      const t0 = performance.now();
+      await variants[name]();
+      if (round >= warmup) ms[name].push(performance.now() - t0);
+    }
   }
   return ms;
 }
@@ -86,15 +95,15 @@ async function run({ text, warmup = 20, runs = 100 }) {
   const prebuilt = Object.fromEntries(Object.entries(raw).map(([n, t]) => [n, new ort.Tensor(t.dtype, t.data, t.dims)]));
   const disposeAll = (out) => Object.values(out).forEach((t) => t.dispose());
   const tokens = raw.input_ids.dims.at(-1);
-  const times = {
-    ort: await loop(async () => disposeAll(await session.run(prebuilt)), warmup, runs),
-    "ort+tensors": await loop(async () => {
+  const times = await interleaved({
+    ort: async () => disposeAll(await session.run(prebuilt)),
+    "ort+tensors": async () => {
       const feeds = Object.fromEntries(Object.entries(raw).map(([n, t]) => [n, new ort.Tensor(t.dtype, t.data.slice(), t.dims)]));
       disposeAll(await session.run(feeds));
-    }, warmup, runs),
-    backend: await loop(() => ns.get("backend_run")(), warmup, runs),
-    call: await loop(() => worker.call(METHODS[task], text, "{}"), warmup, runs),
-  };
+    },
+    backend: () => ns.get("backend_run")(),
+    call: () => worker.call(METHODS[task], text, "{}"),
+  }, warmup, runs);
   return { tokens, times };
 }
 
