@@ -422,19 +422,23 @@ class AutocompleteModel(Model):
         typed = h.text == prefix and keeps_typed_word(h.text, prefix)
         by_kind = len(h.text) >= len(prefix) and not h.text.endswith("\ufffd")
         words = suggested_words(h.text, prefix) if by_kind else 0
+        # This loop runs for every candidate of every hypothesis at every step (top_k of them): the per-kind
+        # steps are looked up once per hypothesis, and token pieces straight from their cache.
+        steps = {kind: step_after(kind, words, max_words) for kind in (WORD, NEXT_WORD, BOUNDARY)}
+        pieces, eos_id, exp = self._pieces, self.eos_id, math.exp
         end_prob = extension_prob = next_word_prob = 0.0
         extensions: list[tuple[_Hypothesis, int, float, str]] = []
         next_words: set[int] = set()
         texts: set[str] = set()
         for token, logprob in options:
-            prob = math.exp(logprob)
-            if token == self.eos_id:
+            prob = exp(logprob)
+            if token == eos_id:
                 end_prob += prob
                 continue
-            piece, kind = self._piece(token)
+            piece, kind = pieces.get(token) or self._piece(token)
             if by_kind and kind is not None:
                 decoded = None
-                step = step_after(kind, words, max_words)
+                step = steps[kind]
             else:
                 decoded = self._extend_text(h, token)
                 step = classify_token(h.text, decoded, prefix, max_words)
