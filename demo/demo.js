@@ -4,7 +4,7 @@ import { SLM } from "../bridge/slm.js";
 const SAMPLES = {
   review: "I absolutely loved this movie. The acting was wonderful and the story kept me",
   email: "Hi Sam,\n\nThank you for your help with the report yesterday. I would li",
-  mistakes: "She go to school every day. Their is a problem with the the car, and i dont know what to do.",
+  mistakes: "He don't like the new office. Their is a problem with the the car, and i dont know what to do.",
 };
 const STEP_TEXT = {
   manifest: "Reading the site manifest",
