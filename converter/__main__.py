@@ -63,6 +63,14 @@ def convert_parser() -> argparse.ArgumentParser:
         help="int8 MatMul weight scales per output channel; auto (default) builds both and keeps the one "
         "that agrees better with fp32",
     )
+    p.add_argument(
+        "--embedding-bits",
+        type=int,
+        choices=[4, 8],
+        default=4,
+        help="int8 bundles: bits of the vocabulary embedding table (default 4: half of 8's bytes, with a "
+        "scale per 16 values; a tied LM head stays 8)",
+    )
     p.add_argument("--keep-layers", type=int, metavar="N", help="keep only the lowest N transformer layers")
     p.add_argument(
         "--vocab-corpus",

@@ -60,6 +60,7 @@ class Options:
     top_k: int | None = None
     tag_top_k: int | None = None
     per_channel: str = "auto"  # MatMul weight scales: "on", "off", or "auto" (whichever agrees better)
+    embedding_bits: int = 4  # vocabulary tables: 4 (per-group scales) or 8 (per-row scales)
     eval_file: Path | None = None
     report: Path | None = None
     min_agreement: float = 0.98
@@ -129,7 +130,9 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
     ctx = Context(Tokenizer.from_str(tokenizer_json), max_length, task_config, opts.task == "autocomplete")
     stage("quantize")
     head_absmax = head_input_absmax(fp32, ctx)
-    variants = {pc: quantize_int8(fp32, pc, head_absmax) for pc in PER_CHANNEL[opts.per_channel]}
+    variants = {
+        pc: quantize_int8(fp32, pc, head_absmax, opts.embedding_bits) for pc in PER_CHANNEL[opts.per_channel]
+    }
     stage("optimize")
     # Validation runs on exactly the graphs that ship.
     fp32_bytes = optimize(fp32.SerializeToString(), opts.optimize)
@@ -324,6 +327,7 @@ def validate(
         raise ConvertError(
             f"int8 agreement with fp32 ({chosen['agreement_rule']}) is {chosen['agreement']:.3f}, "
             f"below --min-agreement {opts.min_agreement}"
+            + (" (try --embedding-bits 8)" if opts.embedding_bits == 4 else "")
         )
     return report
 

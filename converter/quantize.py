@@ -24,21 +24,30 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from . import int4
+
 # Largest |q| of a weight that feeds MatMulInteger (see the module docstring); gathered tables use 127.
 MATMUL_QMAX = 63
+# Tables this tall are vocabularies: at 4 bits they save megabytes. Position tables (128-512 rows) stay int8.
+INT4_MIN_ROWS = 2048
 
 
 def quantize_int8(
-    model: onnx.ModelProto, per_channel: bool = False, head_input_absmax: np.ndarray | None = None
+    model: onnx.ModelProto,
+    per_channel: bool = False,
+    head_input_absmax: np.ndarray | None = None,
+    embedding_bits: int = 8,
 ) -> onnx.ModelProto:
     """The int8 version of an fp32 graph (which is left untouched); I/O names and types are unchanged.
 
     ``head_input_absmax``: per-channel max |x| of a tied LM head's input on sample text (calibration, see
-    :func:`share_tied_head`); without it the head is quantized unsmoothed.
+    :func:`share_tied_head`); without it the head is quantized unsmoothed. ``embedding_bits``: see
+    :func:`quantize_embeddings` (a tied table is also the LM head's weight and stays int8).
     """
     copy = onnx.ModelProto()
     copy.CopyFrom(model)
-    return _quantize_matmuls(quantize_embeddings(share_tied_head(copy, head_input_absmax)), per_channel)
+    shared = share_tied_head(copy, head_input_absmax)
+    return _quantize_matmuls(quantize_embeddings(shared, embedding_bits), per_channel)
 
 
 def smoothing_scales(input_absmax: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -172,24 +181,32 @@ def _drop_unused_initializers(graph: onnx.GraphProto) -> None:
     graph.initializer.extend(kept)
 
 
-def quantize_embeddings(model: onnx.ModelProto) -> onnx.ModelProto:
-    """Replace every Gather from a 2-D float initializer by an int8 Gather with per-row scales."""
+def quantize_embeddings(model: onnx.ModelProto, bits: int = 8) -> onnx.ModelProto:
+    """Replace every Gather from a 2-D float initializer by a quantized Gather.
+
+    ``bits`` 8: an int8 table with one scale per row. 4: tables of at least ``INT4_MIN_ROWS`` rows (the
+    vocabulary, not the small position tables) become 4-bit with per-group scales (:mod:`converter.int4`).
+    """
     graph = model.graph
     tables = {t.name: t for t in graph.initializer if t.data_type == TensorProto.FLOAT and len(t.dims) == 2}
-    # float table -> (int8 table, scales); one table may feed several Gathers
+    # float table -> (quantized table, scales); one table may feed several Gathers
     done: dict[str, tuple[str, str]] = {}
     nodes: list[onnx.NodeProto] = []
     for node in graph.node:
-        nodes.append(node)
         if node.op_type != "Gather" or node.input[0] not in tables or _axis(node) != 0:
+            nodes.append(node)
             continue
-        table = node.input[0]
-        if table not in done:
-            done[table] = _quantize_rows(graph, tables[table])
-        q_table, scales = done[table]
+        table = tables[node.input[0]]
+        four_bit = bits == 4 and table.dims[0] >= INT4_MIN_ROWS and int4.fits(table)
+        if table.name not in done:
+            done[table.name] = int4.add_table(graph, table) if four_bit else _quantize_rows(graph, table)
+        if four_bit:
+            nodes += int4.gather_nodes(done[table.name], table.dims[1], node.input[1], node.output[0])
+            continue
+        q_table, scales = done[table.name]
         out, tag = node.output[0], node.output[0] + "_q"
         node.input[0], node.output[0] = q_table, tag + "_int8"
-        nodes += _dequantize_rows(graph, tag, scales, node.input[1], out)
+        nodes += [node, *_dequantize_rows(graph, tag, scales, node.input[1], out)]
     del graph.node[:]
     graph.node.extend(nodes)
     _drop_unused_initializers(graph)  # the float tables

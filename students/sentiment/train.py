@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 from students import sources
 from students.sentiment import data
+from students.sentiment.augment import augment
 from students.sentiment.export import prune
 from students.sentiment.fit import Schedule, fit
 from students.sentiment.model import accuracy, classifier_from, encode, load_tokenizer, predict_logits
@@ -92,8 +93,8 @@ def dev_accuracy(folder: Path) -> float:
     return accuracy(logits, labels_of(dev))
 
 
-def teacher_logits(teacher_dir: Path, seqs: list[list[int]]) -> torch.Tensor:
-    path = RUNS / f"{teacher_dir.name}_logits.pt"
+def teacher_logits(teacher_dir: Path, seqs: list[list[int]], tag: str) -> torch.Tensor:
+    path = RUNS / f"{teacher_dir.name}_logits{tag}.pt"
     if not path.exists() or len(torch.load(path)) != len(seqs):  # a stale cache has another row count
         log(f"computing teacher soft labels on {len(seqs)} texts")
         torch.save(predict_logits(classifier_from(teacher_dir), seqs), path)
@@ -124,6 +125,9 @@ def main(argv: list[str]) -> int:
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--layers", type=int, default=2, help="student depth (lower layers of the teacher)")
     ap.add_argument("--full-vocab", action="store_true", help="do not prune the student's vocabulary")
+    ap.add_argument("--augment", type=int, default=0, metavar="N",
+                    help="add N perturbed copies of each training text, labeled by the teacher "
+                    "(students.sentiment.augment)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     random.seed(0)
@@ -143,14 +147,20 @@ def main(argv: list[str]) -> int:
     log(f"polished teacher dev accuracy {dev_accuracy(polished):.4f}")
     teacher_dir = polished
 
-    # The student learns from the labeled training texts and the unlabeled transfer set.
+    # The student learns from the labeled training texts, the unlabeled transfer set and (--augment)
+    # perturbed copies of the training texts.
     examples = train + data.read_split("transfer")
+    held_out = {data.normalize(e.text) for name in ("dev", "test") for e in data.read_split(name)}
+    copies = augment([e.text for e in train], args.augment, held_out) if args.augment else []
+    examples += [data.Example(text, "", "augmented") for text in copies]
+    tag = f"_aug{args.augment}" if args.augment else ""
+    log(f"student data: {len(train)} labeled, {len(examples) - len(train)} teacher-labeled only")
     texts, labels = [e.text for e in examples], labels_of(examples)
-    soft = teacher_logits(teacher_dir, encode(load_tokenizer(base), texts))
+    soft = teacher_logits(teacher_dir, encode(load_tokenizer(base), texts), tag)
     log(f"teacher train accuracy {accuracy(soft[: len(train)], labels[: len(train)]):.4f}")
 
     init = student_init(teacher_dir, args.layers, pruned=not args.full_vocab)
-    student_dir = RUNS / init.name.replace("_init", "")
+    student_dir = RUNS / (init.name.replace("_init", "") + tag)
     torch.manual_seed(0)
     loss = DistillLoss(encode(load_tokenizer(init), texts), labels, soft)
     train_stage(classifier_from(init), init, student_dir, loss, STUDENT)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from converter.quantize import INT4_MIN_ROWS, quantize_embeddings
 from converter.validate import empty_past, session
 from slm_web.bundle import read_bundle
 
@@ -42,6 +43,36 @@ def test_bundles_run_in_onnxruntime_web(request: pytest.FixtureRequest, tmp_path
         )
         names = [o.name for o in sess.get_outputs()]
         expected.append(dict(zip(names, sess.run(None, feeds), strict=True)))
+    _assert_ort_web_matches(jobs, expected, tmp_path)
+
+
+def test_4_bit_embedding_lookup_runs_in_onnxruntime_web(tmp_path: Path) -> None:
+    """The default students' vocabulary tables are 4-bit; the fixtures' 1,000-row ones stay int8."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    table = np.random.default_rng(0).normal(0, 0.05, (INT4_MIN_ROWS, 64)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["W", "input_ids"], ["emb"])],
+        "lookup",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["b", "t"])],
+        [helper.make_tensor_value_info("emb", TensorProto.FLOAT, ["b", "t", 64])],
+        [numpy_helper.from_array(table, "W")],
+    )
+    model = quantize_embeddings(
+        helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), bits=4
+    )
+    assert any(t.data_type == TensorProto.UINT8 for t in model.graph.initializer)
+    path = tmp_path / "lookup.onnx"
+    onnx.save_model(model, path)
+    ids = np.array([[0, 5, 2047], [17, 1024, 3]], dtype=np.int64)
+    job = {"model": str(path), "feeds": {"input_ids": ["int64", [2, 3], ids.ravel().tolist()]}}
+    expected = {"emb": session(model.SerializeToString()).run(["emb"], {"input_ids": ids})[0]}
+    _assert_ort_web_matches([job], [expected], tmp_path)
+
+
+def _assert_ort_web_matches(jobs: list[dict], expected: list[dict], tmp_path: Path) -> None:
+    """Run each job's model on its feeds in onnxruntime-web (Node) and compare with native outputs."""
     (tmp_path / "jobs.json").write_text(json.dumps(jobs))
     script = Path(__file__).with_name("ort_web_run.mjs")
     run = subprocess.run(

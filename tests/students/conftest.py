@@ -1,5 +1,6 @@
 """Shared fixtures of the student tests: each module names its ``TASK``; the committed checkpoint of that
-task is converted once (int8, through the converter's CLI) and loaded with the native backend."""
+task is converted once (int8, through the converter's CLI, with the options the site's build uses) and
+loaded with the native backend."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from webbuild.bundles import student_cli_options
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +25,7 @@ def bundle(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     out = tmp_path_factory.mktemp(task) / f"{task}.slm"
     subprocess.run(
         [sys.executable, "-m", "converter", str(checkpoint), "--task", task, "--out", str(out),
-         "--report", str(out.with_suffix(".json"))],
+         "--report", str(out.with_suffix(".json")), *student_cli_options(task)],
         cwd=ROOT, check=True,
     )
     return out
