@@ -27,9 +27,14 @@ def labels_from_config(config: dict[str, Any]) -> list[str]:
 
 
 def build_module(
-    checkpoint: Checkpoint, task: str, keep_layers: int | None = None
+    checkpoint: Checkpoint, task: str, keep_layers: int | None = None, max_length: int | None = None
 ) -> tuple[Any, Architecture]:
-    """The eval-mode torch module for ``task`` with the checkpoint's weights, and its architecture rules."""
+    """The eval-mode torch module for ``task`` with the checkpoint's weights, and its architecture rules.
+
+    ``max_length``: the most tokens an encoder bundle is ever fed (the runtime truncates to it), so its
+    position table keeps only that many rows (BERT's 512 -> 128: 147k fewer weights at hidden 384). A
+    decoder keeps all of its positions: they bound the KV cache.
+    """
     from .models import Decoder, DecoderConfig, Encoder, EncoderConfig
 
     arch = architecture_for(checkpoint.config, task)
@@ -40,6 +45,9 @@ def build_module(
                 f"--keep-layers must be between 1 and {fields['n_layer']} (the model's layers)"
             )
         fields["n_layer"] = keep_layers
+    trim_positions = task in ENCODER_TASKS and max_length is not None and max_length < fields["max_positions"]
+    if trim_positions:
+        fields["max_positions"] = max_length
     if task in ENCODER_TASKS:
         labels = labels_from_config(checkpoint.config)
         module = Encoder(EncoderConfig(**fields, n_labels=len(labels), head=ENCODER_TASKS[task]))
@@ -50,6 +58,8 @@ def build_module(
         for name, tensor in rename_weights(arch, checkpoint.state_dict()).items()
         if not (m := _LAYER.match(name)) or int(m.group(1)) < fields["n_layer"]
     }
+    if trim_positions and "pos_emb.weight" in state:
+        state["pos_emb.weight"] = state["pos_emb.weight"][:max_length]
     _load(module, state, checkpoint)
     return module.eval(), arch
 

@@ -192,7 +192,7 @@ def load_source(src: Path, opts: Options) -> Source:
 
             prune_checkpoint(src, opts.vocab_corpus, Path(tmp) / "pruned")
             checkpoint = load_checkpoint(Path(tmp) / "pruned")
-        module, _ = build_module(checkpoint, opts.task, opts.keep_layers)
+        module, _ = build_module(checkpoint, opts.task, opts.keep_layers, opts.max_length)
         model = export_module(module)
     source_bytes = original.weights_file.stat().st_size
     return Source(model, checkpoint.tokenizer, checkpoint.config, checkpoint.task_meta, source_bytes)

@@ -57,6 +57,18 @@ def test_keep_layers_equals_a_shallower_transformers_model(tmp_path: Path) -> No
         torch.testing.assert_close(ours(ids, mask), reference(input_ids=ids, attention_mask=mask).logits)
 
 
+def test_encoder_keeps_only_the_positions_it_is_fed(tmp_path: Path, autocomplete_checkpoint: Path) -> None:
+    ckpt = load_checkpoint(encoder_checkpoint(tmp_path / "ckpt", "grammar", hidden=32, max_positions=128))
+    full, _ = build_module(ckpt, "grammar")
+    trimmed, _ = build_module(ckpt, "grammar", max_length=16)
+    assert (full.pos_emb.num_embeddings, trimmed.pos_emb.num_embeddings) == (128, 16)
+    ids, mask = _ids()
+    with torch.no_grad():
+        torch.testing.assert_close(trimmed(ids, mask), full(ids, mask))
+    decoder, _ = build_module(load_checkpoint(autocomplete_checkpoint), "autocomplete", max_length=16)
+    assert decoder.pos_emb.num_embeddings > 16  # a decoder's positions bound its KV cache: all kept
+
+
 def test_decoder_matches_transformers(autocomplete_checkpoint: Path) -> None:
     import transformers
 
