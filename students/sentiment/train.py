@@ -1,4 +1,4 @@
-"""``python -m students.train sentiment``: data → teacher → soft labels → distilled 2-layer student.
+"""``python -m students.train sentiment``: data → teacher → soft labels → distilled 3-layer student.
 
 Every stage writes its result under ``students/runs/sentiment/`` and is skipped when that result
 exists, and the training stages resume from their last checkpoint, so rerunning the command after
@@ -7,7 +7,8 @@ an interruption continues where it stopped. Stages:
 1. data (students.sentiment.data): labeled train/dev/test splits and an unlabeled transfer set;
 2. teacher: all-MiniLM-L6-v2 + classification head, fine-tuned on the hard labels; then one gentler
    pass over the same data at a lower learning rate (``teacher_polished``), which lifted dev accuracy;
-3. soft labels: the polished teacher's logits on the training and transfer texts (computed once);
+3. soft labels: the polished teacher's logits on the training texts, the transfer set and ``--augment``
+   perturbed copies of the training texts (students.sentiment.augment), computed once;
 4. student init: the teacher's lower ``--layers`` layers, its vocabulary pruned to the pieces of
    frequent training words (students.sentiment.export.prune) unless ``--full-vocab``; pruning before
    distillation lets the student learn with the tokenization it will ship with;
@@ -123,11 +124,11 @@ def student_init(teacher_dir: Path, layers: int, pruned: bool) -> Path:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m students.train sentiment",
                                  description=__doc__.split("\n")[0])
-    ap.add_argument("--layers", type=int, default=2, help="student depth (lower layers of the teacher)")
+    ap.add_argument("--layers", type=int, default=3, help="student depth (lower layers of the teacher)")
     ap.add_argument("--full-vocab", action="store_true", help="do not prune the student's vocabulary")
-    ap.add_argument("--augment", type=int, default=0, metavar="N",
+    ap.add_argument("--augment", type=int, default=3, metavar="N",
                     help="add N perturbed copies of each training text, labeled by the teacher "
-                    "(students.sentiment.augment)")
+                    "(students.sentiment.augment; 0: none)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     random.seed(0)
