@@ -5,8 +5,9 @@ A vocabulary-sized table is the largest tensor of a small encoder (8.7k x 384 in
 the fp16 scales add 1/8 of that back. Rows are looked up, never multiplied as a matrix, so unpacking
 costs a handful of elementwise ops on the gathered rows only. Measured on the 2-layer sentiment student
 and the grammar student of 2026-12-03: groups of 32 flipped 9 of the converter's 234 sentiment samples
-(0.962 agreement, under the 0.98 gate), groups of 16 flipped 4 (int8: 2), with held-out accuracy unchanged (0.8397 int8, 0.8402 4-bit) and grammar's
-ERRANT F0.5 0.786 -> 0.783 (synthetic), 0.667 -> 0.659 (hand-written: one fewer true edit of 120).
+(0.962 agreement, under the 0.98 gate), groups of 16 flipped 4 (int8: 2), with held-out accuracy
+unchanged (0.8397 int8, 0.8402 4-bit) and grammar's ERRANT F0.5 0.786 -> 0.783 (synthetic), 0.667 ->
+0.659 (hand-written: one fewer true edit of 120).
 
 Layout of a [V, D] table: ``packed`` uint8 [V, D/2] holds ``q + 8`` of the row's first half in its low
 nibbles and of its second half in its high nibbles (q in -7..7, symmetric), so unpacking is a Concat, not
