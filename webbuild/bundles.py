@@ -52,8 +52,14 @@ def _bundle_name(bundle: Path) -> str:
 
 
 def _newest_input(checkpoint: Path) -> float:
-    """Newest modification time among what a conversion reads: the checkpoint and the converter code."""
-    files = [*checkpoint.rglob("*"), *(ROOT / "converter").rglob("*.py"), ROOT / "slm_web" / "bundle.py"]
+    """Newest modification time among what a conversion reads: the checkpoint, the converter code and this
+    file (STUDENT_OPTIONS)."""
+    files = [
+        *checkpoint.rglob("*"),
+        *(ROOT / "converter").rglob("*.py"),
+        ROOT / "slm_web" / "bundle.py",
+        Path(__file__),
+    ]
     return max(p.stat().st_mtime for p in files if p.is_file())
 
 

@@ -151,9 +151,10 @@ def main(argv: list[str]) -> int:
     # The student learns from the labeled training texts, the unlabeled transfer set and (--augment)
     # perturbed copies of the training texts.
     examples = train + data.read_split("transfer")
-    held_out = {data.normalize(e.text) for name in ("dev", "test") for e in data.read_split(name)}
-    copies = augment([e.text for e in train], args.augment, held_out) if args.augment else []
-    examples += [data.Example(text, "", "augmented") for text in copies]
+    if args.augment:
+        held_out = {data.normalize(e.text) for name in ("dev", "test") for e in data.read_split(name)}
+        copies = augment([e.text for e in train], args.augment, held_out)
+        examples += [data.Example(text, "", "augmented") for text in copies]
     tag = f"_aug{args.augment}" if args.augment else ""
     log(f"student data: {len(train)} labeled, {len(examples) - len(train)} teacher-labeled only")
     texts, labels = [e.text for e in examples], labels_of(examples)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from fixtures.graphs import lookup_graph
+from onnx import TensorProto, numpy_helper
 
 from converter import int4
 from converter.quantize import INT4_MIN_ROWS, quantize_embeddings
@@ -19,18 +19,6 @@ def _table(rows: int, width: int, seed: int = 0) -> np.ndarray:
     table[1, 5] = 0.9  # an outlier that the group's clipping search must weigh
     table[2] *= 1e-6  # below what an fp16 scale of max/7 can hold
     return table
-
-
-def _gather_graph(table: np.ndarray, ids_rank: int) -> onnx.ModelProto:
-    dims = ["d" + str(i) for i in range(ids_rank)]
-    graph = helper.make_graph(
-        [helper.make_node("Gather", ["W", "ids"], ["emb"])],
-        "lookup",
-        [helper.make_tensor_value_info("ids", TensorProto.INT64, dims)],
-        [helper.make_tensor_value_info("emb", TensorProto.FLOAT, [*dims, table.shape[1]])],
-        [numpy_helper.from_array(table, "W")],
-    )
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
 
 
 def test_packing_round_trips_within_the_group_grid() -> None:
@@ -62,7 +50,7 @@ def test_clipping_search_beats_plain_absmax_scales() -> None:
 @pytest.mark.parametrize("ids_rank", [1, 2, 3])
 def test_graph_unpacks_exactly_what_was_packed(ids_rank: int) -> None:
     table = _table(INT4_MIN_ROWS, 64)
-    model = quantize_embeddings(_gather_graph(table, ids_rank), bits=4)
+    model = quantize_embeddings(lookup_graph(table, ids_rank), bits=4)
     inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
     assert set(inits) == {"W_int4", "W_group_scale"}  # the float table is gone
     ids = np.random.default_rng(2).integers(0, INT4_MIN_ROWS, (2, 3, 5)[:ids_rank]).astype(np.int64)
@@ -82,5 +70,5 @@ def test_graph_unpacks_exactly_what_was_packed(ids_rank: int) -> None:
     ],
 )
 def test_which_tables_become_4_bit(rows: int, width: int, bits: int, kept_as: int) -> None:
-    model = quantize_embeddings(_gather_graph(_table(rows, width), 2), bits=bits)
+    model = quantize_embeddings(lookup_graph(_table(rows, width), 2), bits=bits)
     assert next(t.data_type for t in model.graph.initializer if len(t.dims) == 2) == kept_as

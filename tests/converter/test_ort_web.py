@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures.graphs import lookup_graph
 
 from converter.quantize import INT4_MIN_ROWS, quantize_embeddings
 from converter.validate import empty_past, session
@@ -49,19 +50,10 @@ def test_bundles_run_in_onnxruntime_web(request: pytest.FixtureRequest, tmp_path
 def test_4_bit_embedding_lookup_runs_in_onnxruntime_web(tmp_path: Path) -> None:
     """The default students' vocabulary tables are 4-bit; the fixtures' 1,000-row ones stay int8."""
     import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto
 
     table = np.random.default_rng(0).normal(0, 0.05, (INT4_MIN_ROWS, 64)).astype(np.float32)
-    graph = helper.make_graph(
-        [helper.make_node("Gather", ["W", "input_ids"], ["emb"])],
-        "lookup",
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["b", "t"])],
-        [helper.make_tensor_value_info("emb", TensorProto.FLOAT, ["b", "t", 64])],
-        [numpy_helper.from_array(table, "W")],
-    )
-    model = quantize_embeddings(
-        helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), bits=4
-    )
+    model = quantize_embeddings(lookup_graph(table, 2, ids="input_ids"), bits=4)
     assert any(t.data_type == TensorProto.UINT8 for t in model.graph.initializer)
     path = tmp_path / "lookup.onnx"
     onnx.save_model(model, path)
