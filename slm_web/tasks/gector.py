@@ -16,6 +16,7 @@ pre-tokens, with their character spans); each word carries one tag, and a virtua
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 
@@ -29,6 +30,8 @@ _Change = tuple[int, int, str, str]
 KEEP = "$KEEP"
 # Longer words are never judged misspellings (and keep the edit-distance check cheap).
 MAX_SPELLING_CHARS = 40
+# A whole ASCII word: letters next to other letters, digits or accents are part of a longer word.
+_PLAIN_WORD = re.compile(r"\b[A-Za-z]+\b")
 
 
 def apply_tags(
@@ -47,7 +50,7 @@ def apply_tags(
     """
     if len(tags) != len(words):
         raise ValueError(f"{len(tags)} tags for {len(words)} words")
-    tags = _keep_one_of_doubled(words, tags)
+    tags = _finish_replaced_groups(words, _keep_one_of_doubled(words, tags))
     changes: list[_Change] = []
     for i, tag in [(-1, start_tag), *enumerate(tags)]:
         change = _change(text, words, i, tag, transforms or {})
@@ -68,6 +71,47 @@ def _keep_one_of_doubled(words: Sequence[Word], tags: Sequence[str]) -> list[str
     for i in range(1, len(words)):
         if kept[i] == kept[i - 1] == "$DELETE" and words[i][0].lower() == words[i - 1][0].lower():
             kept[i - 1] = KEEP
+    return kept
+
+
+def spelling_edits(text: str, spellings: Mapping[str, str]) -> list[Edit]:
+    """Edits replacing each listed word of ``text`` (``spellings``: lowercase word -> right spelling).
+
+    >>> table = {"recieved": "received", "friday": "Friday"}
+    >>> [(e.start, e.original, e.replacement, e.type) for e in spelling_edits("Recieved it friday", table)]
+    [(0, 'Recieved', 'Received', 'spelling'), (12, 'friday', 'Friday', 'capitalization')]
+    """
+    edits = []
+    for m in _PLAIN_WORD.finditer(text):
+        word = m.group()
+        new = spellings.get(word.lower())
+        if new is not None and _with_case_of(word, new) != word:
+            kind = "capitalization" if new.lower() == word.lower() else "spelling"
+            edits.append(Edit(m.start(), m.end(), word, _with_case_of(word, new), kind))
+    return edits
+
+
+def _finish_replaced_groups(words: Sequence[Word], tags: Sequence[str]) -> list[str]:
+    """A word written as several attached words that is replaced as a whole loses all its other parts.
+
+    Training labels "it's" -> "its" as ``$REPLACE_its`` on "it" and ``$DELETE`` on "'" and "s". When only
+    some of the deletions pass the threshold, applying them as they are gives "itss"; a deletion among the
+    parts shows the replacement means the whole group, so the other parts go too. A replacement without
+    any deletion ("don't" -> "doesn't": ``$REPLACE_doesn`` on "don") keeps its parts.
+
+    >>> ws = [("it", (0, 2)), ("'", (2, 3)), ("s", (3, 4)), ("tail", (5, 9))]
+    >>> _finish_replaced_groups(ws, ["$REPLACE_its", "$DELETE", "$KEEP", "$KEEP"])
+    ['$REPLACE_its', '$DELETE', '$DELETE', '$KEEP']
+    """
+    kept = list(tags)
+    i = 0
+    while i < len(words):
+        end = i + 1  # the group: words[i:end], each starting where the previous one ends
+        while end < len(words) and words[end][1][0] == words[end - 1][1][1]:
+            end += 1
+        if kept[i].startswith("$REPLACE_") and "$DELETE" in kept[i + 1 : end]:
+            kept[i + 1 : end] = ["$DELETE"] * (end - i - 1)
+        i = end
     return kept
 
 
@@ -244,12 +288,16 @@ def _transform(text: str, words: Sequence[Word], i: int, name: str, transforms: 
     new = transforms.get(name, {}).get(word.lower())
     if new is None:
         return None
-    if len(word) > 1 and word.isupper():
-        new = new.upper()
-    elif word[:1].isupper():
-        new = new[:1].upper() + new[1:]
+    new = _with_case_of(word, new)
     kind = next((k for p, k in _TRANSFORM_TYPES.items() if name.startswith(p)), "replace")
     return _substitute(text, start, end, new, kind)
+
+
+def _with_case_of(word: str, new: str) -> str:
+    """``new`` written like ``word``: all capitals, or a leading capital (a capital in ``new`` stays)."""
+    if len(word) > 1 and word.isupper():
+        return new.upper()
+    return new[:1].upper() + new[1:] if word[:1].isupper() else new
 
 
 def _substitute(text: str, start: int, end: int, new: str, kind: str) -> _Change | None:

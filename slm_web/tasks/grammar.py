@@ -10,8 +10,10 @@ True
 The text is split into sentences (:func:`slm_web.text.split_sentences`), which are tagged in padded
 batches. Each word is tagged at its first sub-token and ``[CLS]`` carries the tag of a virtual word before
 the sentence (docs/bundle-format.md); a tag other than ``$KEEP`` is applied only if its probability reaches
-``min_confidence``. Passes repeat on the sentences that changed, up to ``max_passes``. Edits carry offsets
-into the caller's text however many passes produced them (:func:`slm_web.tasks.gector.compose_edits`).
+``min_confidence``. Passes repeat on the sentences that changed, up to ``max_passes``. Words in the
+bundle's ``spellings`` table (known misspellings) are replaced before the first pass, whatever the
+threshold (``max_passes=0`` changes nothing). Edits carry offsets into the caller's text however many
+passes produced them (:func:`slm_web.tasks.gector.compose_edits`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .. import text as textlib
 from ..backends.base import Tensor
 from ..errors import InputTextError
 from .base import Model
-from .gector import KEEP, Word, apply_edits, apply_tags, compose_edits
+from .gector import KEEP, Word, apply_edits, apply_tags, compose_edits, spelling_edits
 from .results import Correction, Edit
 
 
@@ -73,6 +75,10 @@ class GrammarModel(Model):
         originals = [text[s:e] for s, e in spans]
         current = list(originals)
         edits: list[list[Edit]] = [[] for _ in spans]
+        spellings = self.config.get("spellings")
+        if passes and spellings:  # known misspellings first, so the tagger reads the corrected words
+            edits = [spelling_edits(s, spellings) for s in originals]
+            current = [apply_edits(s, e) for s, e in zip(originals, edits, strict=True)]
         active = list(range(len(spans)))
         for _ in range(passes):
             if not active:

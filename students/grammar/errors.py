@@ -7,6 +7,7 @@ weights them. The confusion tables below are data, not branching.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Callable
@@ -15,12 +16,42 @@ from dataclasses import dataclass
 from students.grammar import lexicon
 
 # --- confusion tables -------------------------------------------------------------------------------
+# Only swaps that leave the sentence wrong whatever the context: a swap that can also be correct English
+# ("She is" -> "She was", "the plan" -> "the plans", "a dog" -> "the dog") teaches the tagger to rewrite
+# correct sentences. Before these rules every change the student made to a correct hand-written sentence
+# was such a rewrite (is -> was, were -> are, plan -> plans).
 BE_CONFUSIONS = {
-    "is": ["are", "be", "was"], "are": ["is", "be", "were"], "am": ["is", "are"], "was": ["were", "is"],
-    "were": ["was", "are"], "been": ["be", "being"], "be": ["been", "is"], "being": ["been", "be"],
-    "has": ["have", "had"], "have": ["has"], "does": ["do", "did"], "do": ["does"], "did": ["does", "done"],
-    "doesn't": ["don't"], "don't": ["doesn't"], "isn't": ["aren't"], "aren't": ["isn't"],
-    "wasn't": ["weren't"], "weren't": ["wasn't"], "there's": ["there are"], "there are": ["there's"],
+    "is": ["are", "be"], "are": ["is", "be"], "am": ["is", "are"], "was": ["were"], "were": ["was"],
+    "been": ["be", "being"], "be": ["been", "is"], "being": ["been", "be"], "has": ["have"], "have": ["has"],
+    "does": ["do"], "do": ["does"], "did": ["done"], "doesn't": ["don't"], "don't": ["doesn't"],
+    "isn't": ["aren't"], "aren't": ["isn't"], "wasn't": ["weren't"], "weren't": ["wasn't"],
+    "there's": ["there are"], "there are": ["there's"],
+}
+# (from, to) Penn tags of a verb swap that is always wrong. Present <-> past of a finite verb is not here:
+# "went" -> "go" is correct after "I", and "He go" then reads as a tense error instead of agreement.
+WRONG_VERB_SWAPS = {
+    ("VBZ", "VB"), ("VB", "VBZ"),  # agreement: "he goes" -> "he go", "they go" -> "they goes"
+    ("VBD", "VBN"), ("VBN", "VBD"),  # "I saw" -> "I seen", "has written" -> "has wrote"
+    ("VBN", "VB"), ("VB", "VBN"), ("VBG", "VB"), ("VB", "VBG"),  # "has go", "to gone", "is go", "to going"
+    ("VBZ", "VBG"), ("VBZ", "VBN"), ("VBD", "VBG"), ("VBG", "VBD"), ("VBG", "VBZ"), ("VBN", "VBZ"),
+}
+# ... plus the past for a base form right after an auxiliary or "to": "did you finish" -> "did you finished"
+AFTER_AUXILIARY_SWAPS = {("VB", "VBD")}
+AUXILIARIES = {
+    "to", "do", "does", "did", "don't", "doesn't", "didn't", "will", "would", "can", "could", "should",
+    "must", "may", "might", "won't", "can't", "couldn't", "wouldn't", "shouldn't",
+}
+SUBJECT_PRONOUNS = {"i", "you", "he", "she", "it", "we", "they"}
+# Noun number is only wrong next to a word that fixes it: "a cats", "three book", "the cat are".
+SINGULAR_BEFORE = {"a", "an", "one", "this", "every", "each", "another"}
+PLURAL_BEFORE = {
+    "these", "those", "many", "several", "few", "both", "various", "two", "three", "four", "five", "six",
+    "seven", "eight", "nine", "ten", "twenty", "hundred",
+}
+SINGULAR_AFTER = {"is", "was", "has", "does", "isn't", "wasn't", "hasn't", "doesn't"}
+PLURAL_AFTER = {"are", "were", "have", "do", "aren't", "weren't", "haven't", "don't"}
+DETERMINERS = {
+    "my", "your", "his", "her", "our", "their", "its", "this", "that", "some", "any", "no", "every",
 }
 CONFUSABLES = {
     "their": ["there", "they're"], "there": ["their", "they're"], "they're": ["their", "there"],
@@ -40,7 +71,7 @@ PREPOSITIONS = {
     "with": ["by", "to"], "by": ["with", "from"], "from": ["of", "since"], "about": ["of", "on"],
     "into": ["in", "to"], "since": ["for", "from"], "during": ["while", "in"],
 }
-ARTICLE_SWAPS = {"a": ["the", "an"], "an": ["a", "the"], "the": ["a"]}
+ARTICLES = {"a", "an", "the"}
 CONTRACTIONS = {
     "don't": "dont", "doesn't": "doesnt", "didn't": "didnt", "can't": "cant", "won't": "wont",
     "isn't": "isnt", "wasn't": "wasnt", "aren't": "arent", "couldn't": "couldnt", "wouldn't": "wouldnt",
@@ -140,8 +171,31 @@ def _replace_from_table(toks: list[Tok], rng: random.Random, table: dict[str, li
 AGREEMENT_SHARE = 0.6  # of verb errors: a 3rd-person -s form (or be/have/do) loses its agreement
 
 
+def _near(toks: list[Tok], i: int, words: set[str], before: int = 2) -> bool:
+    """Is one of ``words`` among the ``before`` words ahead of position ``i``?"""
+    return any(_lower(toks, j) in words for j in range(max(0, i - before), i))
+
+
+def _next_in(toks: list[Tok], i: int, words: set[str]) -> bool:
+    return i + 1 < len(toks) and _lower(toks, i + 1) in words
+
+
+@functools.cache
+def wrong_verb_forms(after_auxiliary: bool) -> dict[str, list[str]]:
+    """word -> the other forms of its lemma that are wrong in its place whichever tag the word has there."""
+    tags = lexicon.verb_tags()
+    allowed = WRONG_VERB_SWAPS | (AFTER_AUXILIARY_SWAPS if after_auxiliary else set())
+    out = {}
+    for word, others in lexicon.inflections().items():
+        wrong = [o for o in others if word in tags and o in tags
+                 and all((a, b) in allowed for a in tags[word] for b in tags[o])]
+        if wrong:
+            out[word] = wrong
+    return out
+
+
 def verb_form(toks: list[Tok], rng: random.Random) -> bool:
-    """Agreement / tense / verb form: swap a verb for another form of its lemma ("goes" -> "go").
+    """Agreement / verb form: swap a verb for a form of its lemma that is wrong there ("goes" -> "go").
 
     Text has far more base forms than -s forms, so agreement errors are drawn on purpose.
     """
@@ -149,36 +203,74 @@ def verb_form(toks: list[Tok], rng: random.Random) -> bool:
         to_base = {k: [v] for k, v in lexicon.transforms()["VERB_VBZ_VB"].items()}
         if _replace_from_table(toks, rng, to_base | BE_CONFUSIONS):
             return True
-    return _replace_from_table(toks, rng, lexicon.inflections() | BE_CONFUSIONS)
+
+    tables = lexicon.transforms()
+    nouns = tables["AGREEMENT_PLURAL"].keys() | tables["AGREEMENT_SINGULAR"].keys()
+
+    def choices(i: int) -> list[str]:
+        word = _lower(toks, i)
+        if word in nouns and not _near(toks, i, SUBJECT_PRONOUNS | AUXILIARIES, before=1):
+            return BE_CONFUSIONS.get(word, [])  # "dog", "works": a verb only right after "he" or "to"
+        return wrong_verb_forms(_near(toks, i, AUXILIARIES)).get(word, []) + BE_CONFUSIONS.get(word, [])
+
+    spots = _where(toks, lambda i: bool(choices(i)))
+    if not spots:
+        return False
+    i = rng.choice(spots)
+    _set(toks, i, rng.choice(choices(i)))
+    return True
 
 
 def noun_number(toks: list[Tok], rng: random.Random) -> bool:
-    table = {k: [v] for name in ("AGREEMENT_PLURAL", "AGREEMENT_SINGULAR")
-             for k, v in lexicon.transforms()[name].items()}
-    return _replace_from_table(toks, rng, table)
+    """A singular noun made plural next to a singular cue ("a cats"), or the other way ("three book")."""
+    tables = lexicon.transforms()
+    to_plural, to_singular = tables["AGREEMENT_PLURAL"], tables["AGREEMENT_SINGULAR"]
+
+    def wrong_number(i: int) -> str | None:
+        word = _lower(toks, i)
+        if word in to_plural and (_near(toks, i, SINGULAR_BEFORE) or _next_in(toks, i, SINGULAR_AFTER)):
+            return to_plural[word]
+        if word in to_singular and (_near(toks, i, PLURAL_BEFORE) or _next_in(toks, i, PLURAL_AFTER)):
+            return to_singular[word]
+        return None
+
+    spots = _where(toks, lambda i: wrong_number(i) is not None)
+    if not spots:
+        return False
+    i = rng.choice(spots)
+    _set(toks, i, wrong_number(i))
+    return True
 
 
 def article(toks: list[Tok], rng: random.Random) -> bool:
-    """Missing, extra or wrong article."""
-    arts = _where(toks, lambda i: _lower(toks, i) in ARTICLE_SWAPS)
+    """A missing article before a singular noun, a/an mixed up, or an article where none can be."""
+    singular, plural = lexicon.transforms()["AGREEMENT_PLURAL"], lexicon.transforms()["AGREEMENT_SINGULAR"]
+
+    def before_singular(i: int) -> bool:  # the article's noun is singular: it cannot go ("I saw dog")
+        return any(_lower(toks, j) in singular for j in range(i + 1, min(i + 3, len(toks))))
+
     how = rng.random()
-    if arts and how < 0.5:
-        i = rng.choice(arts)
+    droppable = _where(toks, lambda i: _lower(toks, i) in ARTICLES and before_singular(i))
+    if droppable and how < 0.45:
+        i = rng.choice(droppable)
         if i == 0 and len(toks) > 1:
             toks[1].text = toks[1].text[:1].lower() + toks[1].text[1:]  # "The cat" -> "cat", not "Cat"
         _delete(toks, i)
         return True
-    if arts and how < 0.75:
-        i = rng.choice(arts)
-        _set(toks, i, rng.choice(ARTICLE_SWAPS[_lower(toks, i)]))
+    indefinite = _where(toks, lambda i: _lower(toks, i) in ("a", "an"))
+    if indefinite and how < 0.7:
+        i = rng.choice(indefinite)
+        _set(toks, i, "an" if _lower(toks, i) == "a" else "a")
         return True
-    nouns = lexicon.transforms()["AGREEMENT_PLURAL"]
-    spots = _where(toks, lambda i: i > 0 and _lower(toks, i) in nouns
-                   and _lower(toks, i - 1) not in ARTICLE_SWAPS)
+    # "a" before a plural noun ("a cats"), or any article after a determiner ("my the car")
+    spots = [(i, "a") for i in range(1, len(toks))
+             if _lower(toks, i) in plural and _lower(toks, i - 1) not in ARTICLES | DETERMINERS]
+    spots += [(i, rng.choice(["the", "a"])) for i in range(1, len(toks))
+              if _lower(toks, i) in singular and _lower(toks, i - 1) in DETERMINERS]
     if not spots:
         return False
-    i = rng.choice(spots)
-    _insert(toks, i, rng.choice(["the", "the", "a"]))
+    i, word = rng.choice(spots)
+    _insert(toks, i, word)
     return True
 
 

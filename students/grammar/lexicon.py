@@ -2,7 +2,9 @@
 
 * ``transforms()``: the bundle's ``transforms`` tables (``VERB_<from>_<to>``, ``AGREEMENT_PLURAL``,
   ``AGREEMENT_SINGULAR``), restricted to frequent verbs and nouns so they stay a few thousand entries;
+* ``verb_tags()``: word -> its Penn tags in those tables (which verb swaps are wrong wherever they happen);
 * ``misspellings()``: correct word -> plausible misspellings (codespell pairs whose misspelling is no word);
+* ``runtime_spellings()``: the bundle's known-misspelling table (misspellings people actually write);
 * ``zipf(word)``: wordfreq's Zipf frequency, for frequency-weighted sampling.
 """
 
@@ -97,6 +99,19 @@ def transform_index() -> dict[tuple[str, str], str]:
 
 
 @functools.cache
+def verb_tags() -> dict[str, set[str]]:
+    """word -> its Penn tags in the verb transform tables ("walked" -> {"VBD", "VBN"})."""
+    out: dict[str, set[str]] = {}
+    for name, table in transforms().items():
+        if name.startswith("VERB_"):
+            _, a, b = name.split("_")
+            for src, dst in table.items():
+                out.setdefault(src, set()).add(a)
+                out.setdefault(dst, set()).add(b)
+    return out
+
+
+@functools.cache
 def inflections() -> dict[str, list[str]]:
     """word -> the other forms of its lemma(s) in the transform tables (the error generator's choices)."""
     out: dict[str, set[str]] = {}
@@ -122,3 +137,29 @@ def misspellings() -> dict[str, list[str]]:
         if z <= MAX_MISSPELLING_ZIPF and z <= zipf(right) - MIN_MISSPELLING_GAP:
             out.setdefault(right, []).append(wrong)
     return out
+
+
+# The bundle's table of known misspellings (slm_web replaces them before tagging): only the ones people
+# actually write (wordfreq has seen them) of words common enough to matter. 3k entries, 18 KB gzipped;
+# without the floor it would be 41k entries and 145 KB.
+MIN_SEEN_MISSPELLING_ZIPF = 1.0
+MIN_CORRECTION_ZIPF = 3.0
+# Closed classes that are always capitalised, which an uncased encoder cannot see: weekdays, months (not
+# "may" and "march", also a verb) and language/nationality adjectives that are no other word ("polish").
+ALWAYS_CAPITALISED = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+    "april", "june", "july", "august", "september", "october", "november", "december", "english", "french",
+    "spanish", "german", "italian", "portuguese", "dutch", "greek", "russian", "chinese", "japanese",
+    "korean", "arabic", "hindi", "swedish", "danish", "norwegian", "finnish", "irish", "scottish", "welsh",
+    "british", "american", "canadian", "mexican", "brazilian", "african", "european", "asian", "australian",
+    "indian", "christian", "muslim", "jewish", "catholic", "protestant"
+)
+
+
+@functools.cache
+def runtime_spellings() -> dict[str, str]:
+    """Lowercase word -> its right spelling, for the grammar bundle's ``spellings`` (sorted)."""
+    table = {wrong: right for right, wrongs in misspellings().items() for wrong in wrongs
+             if zipf(right) >= MIN_CORRECTION_ZIPF and zipf(wrong) >= MIN_SEEN_MISSPELLING_ZIPF}
+    table |= {word: word.capitalize() for word in ALWAYS_CAPITALISED}
+    return dict(sorted(table.items()))

@@ -135,10 +135,11 @@ def prepare() -> tuple[list[str], dict, object]:
 
 
 def task_config(tags: list[str], min_confidence: float) -> dict:
-    """The checkpoint's slm_task.json: only the transform tables the tag vocabulary uses."""
+    """The checkpoint's slm_task.json: the transform tables the tag vocabulary uses, known misspellings."""
     used = {t.removeprefix("$TRANSFORM_") for t in tags if t.startswith("$TRANSFORM_")}
     tables = {k: v for k, v in lexicon.transforms().items() if k in used}
-    return {"transforms": tables, "min_confidence": min_confidence, "max_passes": 3}
+    return {"transforms": tables, "spellings": lexicon.runtime_spellings(), "min_confidence": min_confidence,
+            "max_passes": 3}
 
 
 def main(argv: list[str]) -> int:
@@ -153,6 +154,9 @@ def main(argv: list[str]) -> int:
                          "committed one, on a new schedule")
     ap.add_argument("--init-case-bias", type=float, default=0.0,
                     help="the --case-bias that checkpoint was exported with (added back to the logit)")
+    ap.add_argument("--int4-embeddings", action="store_true",
+                    help="snap the frozen word-piece table to the converter's 4-bit grid first (for bundles "
+                         "converted with --embedding-bits 4)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(data.SEED)
@@ -174,6 +178,8 @@ def main(argv: list[str]) -> int:
         unprune_into(model, args.init_from, tags, args.init_case_bias)
         args.new_schedule = True
         print(f"initialised from {args.init_from}", flush=True)
+    if args.int4_embeddings:
+        snap_to_int4(model)
     # With --new-schedule a resumed run restarts warm-up and linear decay over the steps left, at --lr.
     first = step if args.new_schedule else 0
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.01)
@@ -243,6 +249,18 @@ def unprune_into(model: BertForTokenClassification, src: Path, tags: list[str], 
     state[key] = table
     state["classifier.bias"][tags.index("$CASE_CAPITAL")] += case_bias
     model.load_state_dict(state)
+
+
+def snap_to_int4(model: BertForTokenClassification) -> None:
+    """Replace the word-piece table by its 4-bit round trip (``converter.int4``, what the bundle will hold).
+
+    The table is frozen, so the layers above then train against exactly those values, and converting with
+    ``--embedding-bits 4`` changes nothing the model has not seen (idempotent: snapped values stay put).
+    """
+    from converter import int4
+
+    table = model.bert.embeddings.word_embeddings.weight
+    table.data.copy_(torch.from_numpy(int4.dequantize(*int4.quantize(table.detach().numpy()))))
 
 
 def save_hf(model, tokenizer, tags: list[str], out: Path) -> None:

@@ -18,7 +18,7 @@ import slm_web
 from slm_web.backends.base import Tensor
 from slm_web.backends.native import NativeBackend
 from slm_web.blocking import run_blocking
-from slm_web.tasks import autocomplete, grammar, sentiment
+from slm_web.tasks import autocomplete, gector, grammar, sentiment
 from slm_web.tasks.gector import apply_edits
 from slm_web.text import MAX_CORRECT_CHARS, clean
 
@@ -132,6 +132,19 @@ def test_grammar_edits_point_into_the_original_across_passes(grammar_model, dead
     for bad in [{"min_confidence": "high"}, {"max_passes": -1}, {"max_passes": 1.5}]:
         with pytest.raises(slm_web.InputTextError):
             grammar_model.correct_sync(text, **bad)
+
+
+def test_grammar_fixes_known_misspellings_before_tagging(grammar_model) -> None:
+    # The fixture bundle's task_config lists "recieved", "becuase", "friday" (tests/fixtures/checkpoints.py).
+    text = "Recieved it on friday. I came becuase, \u00e9recieved and recieved2 are no words. Friday!"
+    result = grammar_model.correct_sync(text, min_confidence=1.01)  # the tagger itself changes nothing
+    assert [(e.original, e.replacement, e.type) for e in result.edits] == [
+        ("Recieved", "Received", "spelling"), ("friday", "Friday", "capitalization"),
+        ("becuase", "because", "spelling")]
+    assert result.text == ("Received it on Friday. I came because, \u00e9recieved and recieved2 are no words."
+                           " Friday!")
+    assert grammar_model.correct_sync(text, max_passes=0).edits == []
+    _check_correction(text, grammar_model.correct_sync(text, min_confidence=0.0))  # tagged on top
 
 
 def test_grammar_limit_is_processed_in_bounded_time(grammar_model, deadline) -> None:
@@ -299,7 +312,7 @@ def test_load_from_bytes_async_and_errors(sentiment_bundle: Path, tmp_path: Path
 
 
 @pytest.mark.parametrize("module, fixture", [(sentiment, "sentiment_model"), (grammar, "grammar_model"),
-                                             (autocomplete, "autocomplete_model")])
+                                             (gector, "grammar_model"), (autocomplete, "autocomplete_model")])
 def test_docstring_examples(module, fixture: str, request: pytest.FixtureRequest) -> None:
     model = request.getfixturevalue(fixture)
     finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
