@@ -32,6 +32,7 @@ KEEP = "$KEEP"
 MAX_SPELLING_CHARS = 40
 # A whole ASCII word: letters next to other letters, digits or accents are part of a longer word.
 _PLAIN_WORD = re.compile(r"\b[A-Za-z]+\b")
+_APOSTROPHES = frozenset("'\u2019")
 
 
 def apply_tags(
@@ -50,7 +51,7 @@ def apply_tags(
     """
     if len(tags) != len(words):
         raise ValueError(f"{len(tags)} tags for {len(words)} words")
-    tags = _finish_replaced_groups(words, _keep_one_of_doubled(words, tags))
+    tags = _whole_groups(words, _keep_one_of_doubled(words, tags))
     changes: list[_Change] = []
     for i, tag in [(-1, start_tag), *enumerate(tags)]:
         change = _change(text, words, i, tag, transforms or {})
@@ -91,17 +92,22 @@ def spelling_edits(text: str, spellings: Mapping[str, str]) -> list[Edit]:
     return edits
 
 
-def _finish_replaced_groups(words: Sequence[Word], tags: Sequence[str]) -> list[str]:
-    """A word written as several attached words that is replaced as a whole loses all its other parts.
+def _whole_groups(words: Sequence[Word], tags: Sequence[str]) -> list[str]:
+    """Edits of a word written as several attached words ("it's" = "it", "'", "s") change it as a whole.
 
-    Training labels "it's" -> "its" as ``$REPLACE_its`` on "it" and ``$DELETE`` on "'" and "s". When only
-    some of the deletions pass the threshold, applying them as they are gives "itss"; a deletion among the
-    parts shows the replacement means the whole group, so the other parts go too. A replacement without
-    any deletion ("don't" -> "doesn't": ``$REPLACE_doesn`` on "don") keeps its parts.
+    Training labels "it's" -> "its" as ``$REPLACE_its`` on "it" and ``$DELETE`` on "'" and "s", so a deletion
+    inside such a group belongs to a replacement. When only some of those tags pass the threshold:
+
+    - the first part is replaced: the other parts go too (not "itss");
+    - a contraction loses parts but nothing replaces them ("you're" -> "you", "who's" -> "whos"): it stays.
+
+    Groups without an apostrophe ("word," with a stray comma) keep their tags.
 
     >>> ws = [("it", (0, 2)), ("'", (2, 3)), ("s", (3, 4)), ("tail", (5, 9))]
-    >>> _finish_replaced_groups(ws, ["$REPLACE_its", "$DELETE", "$KEEP", "$KEEP"])
+    >>> _whole_groups(ws, ["$REPLACE_its", "$DELETE", "$KEEP", "$KEEP"])
     ['$REPLACE_its', '$DELETE', '$DELETE', '$KEEP']
+    >>> _whole_groups(ws, ["$KEEP", "$DELETE", "$DELETE", "$KEEP"])
+    ['$KEEP', '$KEEP', '$KEEP', '$KEEP']
     """
     kept = list(tags)
     i = 0
@@ -109,8 +115,12 @@ def _finish_replaced_groups(words: Sequence[Word], tags: Sequence[str]) -> list[
         end = i + 1  # the group: words[i:end], each starting where the previous one ends
         while end < len(words) and words[end][1][0] == words[end - 1][1][1]:
             end += 1
-        if kept[i].startswith("$REPLACE_") and "$DELETE" in kept[i + 1 : end]:
-            kept[i + 1 : end] = ["$DELETE"] * (end - i - 1)
+        rest = kept[i + 1 : end]
+        if kept[i].startswith("$REPLACE_") and "$DELETE" in rest:
+            kept[i + 1 : end] = ["$DELETE"] * len(rest)
+        elif (any(w in _APOSTROPHES for w, _ in words[i + 1 : end]) and "$DELETE" in rest
+              and kept[i] != "$DELETE" and set(rest) <= {KEEP, "$DELETE"}):
+            kept[i + 1 : end] = [KEEP] * len(rest)
         i = end
     return kept
 

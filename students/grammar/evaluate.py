@@ -1,6 +1,6 @@
 """Evaluate the grammar bundle (through ``slm_web``) against harper.js with ERRANT.
 
-``python -m students.evaluate grammar BUNDLE [--fp32 FP32_BUNDLE] [--tune] [--json OUT]``
+``python -m students.evaluate grammar BUNDLE [--fp32 FP32_BUNDLE] [--tune] [--json OUT] [--misses]``
 
 Sets: the held-out synthetic test set (``runs/grammar/test.jsonl``, a quarter of it correct sentences) and
 the hand-written set (``handwritten.tsv``: real-looking mistakes plus correct sentences, never trained on).
@@ -89,6 +89,16 @@ def tune(bundle: Path) -> tuple[dict, list[dict]]:
     return {"case_bias": best["case_bias"], "min_confidence": best["min_confidence"]}, grid
 
 
+def misses(system: Callable[[list[str]], list[str]], pairs: Pairs) -> str:
+    """One line per sentence the system gets wrong: missed (left as is), wrong fix, or false alarm."""
+    lines = []
+    for (src, ref), hyp in zip(pairs, system([s for s, _ in pairs]), strict=True):
+        if hyp != ref:
+            kind = "false alarm" if src == ref else "missed" if hyp == src else "wrong fix"
+            lines.append(f"{kind:<11}  {src}  ->  {hyp}" + ("" if src == ref else f"  (want: {ref})"))
+    return "\n".join(sorted(lines))
+
+
 def table(results: dict[str, dict[str, dict]]) -> str:
     lines = [f"{'set':<12} {'system':<14} " + " ".join(f"{c:>16}" for c in COLUMNS)]
     for set_name, systems in results.items():
@@ -107,6 +117,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--tune", action="store_true", help="pick min_confidence and case bias on dev first")
     ap.add_argument("--no-harper", action="store_true", help="skip the harper.js baseline")
     ap.add_argument("--json", type=Path, help="write the metrics here")
+    ap.add_argument("--misses", action="store_true",
+                    help="also list the hand-written sentences the int8 student does not get exactly right")
     args = ap.parse_args(argv)
     data.build()
     threshold, bias, grid = args.min_confidence, args.case_bias, None
@@ -125,6 +137,8 @@ def main(argv: list[str]) -> int:
     sets = {"synthetic": synthetic("test"), "handwritten": handwritten()}
     results = {s: {n: run(f, pairs) for n, f in systems.items()} for s, pairs in sets.items()}
     print(table(results))
+    if args.misses:
+        print(misses(systems["student_int8"], handwritten()))
     if args.json:
         report = {"bundle": args.bundle.name, "min_confidence": threshold, "extra_case_bias": bias,
                   "dev_tuning": grid, "results": results}
