@@ -130,11 +130,13 @@ function started(promise) {
   return promise;
 }
 
-async function startOrt(baseURL, threads, bytesOf) {
-  const wasm = started(bytesOf("ort/ort-wasm-simd-threaded.wasm"));
+// onnxruntime-web fetches its wasm itself (through `cachedFetch`, the worker's global fetch) and compiles
+// it while streaming, as Pyodide does with its own. Handing it the bytes instead (`env.wasm.wasmBinary`)
+// compiles them anew on every visit: a streamed compile of a Cache API response lets Chromium reuse the
+// compiled code on a revisit (bench/ANALYSIS.md: revisit −0.3 s, and a faster first session and call).
+async function startOrt(baseURL, threads) {
   const ort = await import(new URL("ort/ort.wasm.min.mjs", baseURL).href);
   ort.env.wasm.wasmPaths = new URL("ort/", baseURL).href;
-  ort.env.wasm.wasmBinary = await wasm;
   ort.env.wasm.numThreads = self.crossOriginIsolated ? threads : 1; // threads need SharedArrayBuffer
   ort.env.wasm.proxy = false; // we already are in a worker
   ort.env.logLevel = "error";
@@ -251,7 +253,7 @@ async function init({ baseURL, tasks, threads }, progress) {
   step("runtime", { detail: "pyodide + onnxruntime-web" });
   const wheel = started(bytesOf(wheelPath));
   const bundles = tasks.map((task) => started(bytesOf(manifest.bundles[task].path)));
-  const ortReady = started(startOrt(baseURL, threads, bytesOf));
+  const ortReady = started(startOrt(baseURL, threads));
   const { pyodide, saved } = await startPyodide(baseURL, cachedFetch, { manifest, cache, step, wheelPath, wheel });
   const ort = await ortReady;
 
