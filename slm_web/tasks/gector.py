@@ -279,6 +279,8 @@ def _replace(text: str, words: Sequence[Word], i: int, word: str, _: Transforms)
         return None
     start, end = words[i][1]
     kind = "spelling" if looks_misspelled(text[start:end], word) else "replace"
+    if word[:1] in _APOSTROPHES and i > 0 and text[words[i - 1][1][1] : start].isspace():
+        start = words[i - 1][1][1]  # a contraction's ending joins the word before: "There are" -> "There's"
     return _substitute(text, start, end, word, kind)
 
 

@@ -44,6 +44,10 @@ def tag(text: str, tags: dict[int, str], start_tag: str = "$KEEP") -> tuple[str,
         ("cat sat", {}, "$APPEND_The", "The cat sat", ["missing"]),
         ("I recieve it", {1: "$REPLACE_receive"}, "$KEEP", "I receive it", ["spelling"]),
         ("their is", {0: "$REPLACE_there"}, "$KEEP", "there is", ["replace"]),
+        ("There are a lot", {1: "$REPLACE_'s"}, "$KEEP", "There's a lot", ["replace"]),  # joins "There"
+        ("it's tail", {0: "$REPLACE_its", 1: "$DELETE"}, "$KEEP", "its tail", ["replace", "unnecessary",
+                                                                          "unnecessary"]),
+        ("you're late", {1: "$DELETE", 2: "$DELETE"}, "$KEEP", "you're late", []),  # no half contraction
         ("paris is nice", {0: "$CASE_CAPITAL"}, "$KEEP", "Paris is nice", ["capitalization"]),
         ("The Cat", {1: "$CASE_LOWER"}, "$KEEP", "The cat", ["capitalization"]),
         ("an nasa probe", {1: "$CASE_UPPER"}, "$KEEP", "an NASA probe", ["capitalization"]),
