@@ -36,6 +36,16 @@ def test_packing_round_trips_within_the_group_grid() -> None:
     assert np.all(np.abs(restored - table) <= bound)
 
 
+def test_a_snapped_table_converts_to_the_same_codes() -> None:
+    # students' `train --int4-embeddings` snaps a frozen table to this grid, and export stores it as fp16:
+    # converting it again must give the codes the layers above were trained against.
+    snapped = int4.dequantize(*int4.quantize(_table(128, 64, seed=2)))
+    assert np.array_equal(int4.dequantize(*int4.quantize(snapped)), snapped)
+    packed, scales = int4.quantize(snapped.astype(np.float16).astype(np.float32))
+    assert np.array_equal(packed, int4.quantize(snapped)[0])
+    assert np.abs(int4.dequantize(packed, scales) - snapped).max() < 1e-3
+
+
 def test_clipping_search_beats_plain_absmax_scales() -> None:
     table = _table(256, 64, seed=1)
     packed, scales = int4.quantize(table)
