@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import slm_web
+from slm_web import tokenizers
 from slm_web.errors import SLMError, TaskMismatchError
 
 # bridge method -> (task it needs, how to call the model with the text and the JSON options)
@@ -39,7 +40,7 @@ _calls = 0
 
 
 def import_all() -> int:
-    """Import every browser-side slm_web module now; returns how many (a number crosses to JS as is).
+    """Import every browser-side slm_web module and build the tokenizers' tables; returns the module count.
 
     The bridge takes a Pyodide memory snapshot right after this, so a revisit starts with slm_web (and
     the stdlib modules it uses) already imported instead of importing them again. Imports that touch JS
@@ -53,6 +54,7 @@ def import_all() -> int:
     ]
     for name in names:
         importlib.import_module(name)
+    tokenizers.build_tables()  # into the snapshot too: a revisit's first call does not build them
     return len(names)
 
 

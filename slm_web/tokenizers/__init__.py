@@ -24,7 +24,22 @@ decomposed on its own (identical unless a run mixes spacing and non-spacing comb
 canonical order).
 """
 
+from . import byte_level, charclass, pre_tokenizers, unicode_data
 from .encoding import Encoding
 from .tokenizer import Tokenizer, from_json
 
-__all__ = ["Encoding", "Tokenizer", "from_json"]
+__all__ = ["Encoding", "Tokenizer", "build_tables", "from_json"]
+_MAPPINGS = ("NFD", "LOWERCASE")
+
+
+def build_tables() -> None:
+    """Build now the character tables and split patterns every tokenizer otherwise builds on first use.
+
+    ``slm_web.worker.import_all`` calls it before the bridge's memory snapshot, so that after a restore no
+    first call pays for them (about 30 ms in CPython, several times that in wasm).
+    """
+    for name in dir(unicode_data):
+        if name.isupper():
+            (charclass.mapping if name in _MAPPINGS else charclass.ranges)(name)
+    pre_tokenizers.bert_pattern()
+    byte_level.split_pattern()

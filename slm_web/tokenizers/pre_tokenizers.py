@@ -36,7 +36,7 @@ def _isolate(piece: Piece, pattern: re.Pattern[str]) -> Iterator[Piece]:
 
 
 @cache
-def _bert_pattern() -> re.Pattern[str]:
+def bert_pattern() -> re.Pattern[str]:
     punct = ranges("BERT_PUNCTUATION").regex_body()
     space = ranges("BERT_WHITESPACE").regex_body()
     return re.compile(f"[{punct}]|[^{space}{punct}]+")
@@ -46,7 +46,7 @@ class BertPreTokenizer:
     """Split on whitespace (dropped) and on every punctuation character (kept as a word of its own)."""
 
     def split(self, piece: Piece) -> Iterator[Piece]:
-        return (piece.sub(m.start(), m.end()) for m in _bert_pattern().finditer(piece.text))
+        return (piece.sub(m.start(), m.end()) for m in bert_pattern().finditer(piece.text))
 
 
 class ByteLevel:

@@ -60,15 +60,20 @@ def test_stats_count_calls(loaded: Path):
 
 
 def test_import_all_loads_every_browser_module_and_nothing_desktop_only():
-    """What the bridge imports before its memory snapshot: all of slm_web but the desktop-only parts."""
+    """What the bridge imports before its memory snapshot: all of slm_web but the desktop-only parts, and the
+    tokenizers' lazily built tables (two character maps, the range tables, two split patterns)."""
     code = (
         "import sys, slm_web.worker as w; n = w.import_all(); "
-        "print(n, sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('numpy', 'onnxruntime', 'http', 'slm_web')))"
+        "from slm_web.tokenizers import byte_level as b, charclass as c, pre_tokenizers as p; "
+        "print(n, ','.join(str(f.cache_info().currsize) for f in (c.mapping, c.ranges, p.bert_pattern, "
+        "b.split_pattern)), "
+        "sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'onnxruntime', 'http', 'slm_web')))"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
-    count, modules = out.split(" ", 1)
+    count, tables, modules = out.split(" ", 2)
     assert int(count) >= 25
+    mappings, range_tables, bert, byte_level = map(int, tables.split(","))
+    assert (mappings, range_tables >= 10, bert, byte_level) == (2, True, 1, 1)
     for name in ("slm_web.tasks.autocomplete", "slm_web.tasks.grammar", "slm_web.backends.web"):
         assert f"'{name}'" in modules
     for name in ("numpy", "onnxruntime", "http", "slm_web.serve", "slm_web.backends.native"):
