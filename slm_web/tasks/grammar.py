@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import text as textlib
 from ..backends.base import Tensor
-from ..errors import InputTextError
+from ..errors import BundleError, InputTextError
 from .base import Model
 from .gector import KEEP, Word, apply_edits, apply_tags, compose_edits, spelling_edits
 from .results import Correction, Edit
@@ -58,6 +58,10 @@ class GrammarModel(Model):
     task = "grammar"
     required_inputs = ("input_ids", "attention_mask")
     required_outputs = ("tag_probs", "tag_ids")
+
+    def __init__(self, manifest: dict[str, Any], tokenizer: Any, session: Any) -> None:
+        super().__init__(manifest, tokenizer, session)
+        _check_tables(self.config)
 
     async def correct(
         self, text: str, *, min_confidence: float | None = None, max_passes: int | None = None
@@ -123,6 +127,22 @@ class GrammarModel(Model):
             return [_tag(vocabulary, int(tag_ids.data[i]), probs.data[i], threshold) for i in top]
 
         return await self.run_encoder(rows, read)
+
+
+def _check_tables(config: Mapping[str, Any]) -> None:
+    """Refuse at load time a task_config whose tables the tag application would trip over later."""
+    tags, transforms = config.get("tags"), config.get("transforms", {})
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise BundleError("grammar task_config 'tags' must be a list of strings")
+    if not isinstance(transforms, dict) or not all(_word_map(t) for t in transforms.values()):
+        raise BundleError("grammar task_config 'transforms' must map names to {word: word} tables")
+    if not _word_map(config.get("spellings", {})):
+        raise BundleError("grammar task_config 'spellings' must be a {word: word} table")
+
+
+def _word_map(table: Any) -> bool:
+    return isinstance(table, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                           for k, v in table.items())
 
 
 def _tag(vocabulary: list[str], tag_id: int, prob: float, threshold: float) -> str:

@@ -18,6 +18,7 @@ import slm_web
 from slm_web.backends.base import Tensor
 from slm_web.backends.native import NativeBackend
 from slm_web.blocking import run_blocking
+from slm_web.bundle import read_bundle, write_bundle
 from slm_web.tasks import autocomplete, gector, grammar, sentiment
 from slm_web.tasks.gector import apply_edits
 from slm_web.text import MAX_CORRECT_CHARS, clean
@@ -145,6 +146,19 @@ def test_grammar_fixes_known_misspellings_before_tagging(grammar_model) -> None:
                            " Friday!")
     assert grammar_model.correct_sync(text, max_passes=0).edits == []
     _check_correction(text, grammar_model.correct_sync(text, min_confidence=0.0))  # tagged on top
+
+
+@pytest.mark.parametrize("change", [
+    {"tags": "$KEEP $DELETE"}, {"transforms": ["VERB_VB_VBZ"]}, {"transforms": {"VERB_VB_VBZ": {"go": 1}}},
+    {"spellings": [["recieved", "received"]]}, {"spellings": {"recieved": None}},
+])
+def test_grammar_tables_of_the_wrong_shape_are_refused_at_load(grammar_bundle: Path, tmp_path: Path,
+                                                               change: dict) -> None:
+    bundle = read_bundle(grammar_bundle)
+    manifest = {**bundle.manifest, "task_config": {**bundle.manifest["task_config"], **change}}
+    write_bundle(tmp_path / "odd.slm", manifest, bundle.members)
+    with pytest.raises(slm_web.BundleError, match="grammar task_config"):
+        slm_web.load_sync(tmp_path / "odd.slm")
 
 
 def test_grammar_limit_is_processed_in_bounded_time(grammar_model, deadline) -> None:
