@@ -11,23 +11,26 @@ TASK = "grammar"  # conftest.py converts students/checkpoints/grammar into the `
 MAX_BUNDLE_BYTES = 10_000_000
 
 FIXES = [
+    ("He go to school.", "He goes to school."),
+    ("She have a cat.", "She has a cat."),
     ("I has finished my homework.", "I have finished my homework."),
     ("I didn't knew that.", "I didn't know that."),
     ("He gave me some good advices.", "He gave me some good advice."),
     ("Its raining again.", "It's raining again."),
+    ("The dog wagged it's tail.", "The dog wagged its tail."),
     ("i dont know.", "I don't know."),
     ("This is is a good product.", "This is a good product."),
     ("my sister lives in London.", "My sister lives in London."),
     ("He don't like it.", "He doesn't like it."),
     ("They was late.", "They were late."),
     ("It make me happy.", "It makes me happy."),
+    ("I recieved your message.", "I received your message."),  # the bundle's table of known spellings
+    ("See you on friday.", "See you on Friday."),
 ]
-# Fixed only below the tuned default (0.9, chosen on dev for <= 5 % false alarms); checked at 0.7 so a
-# regression shows. The "He go to school." is not here: the student reads "go" as a tense error
-# ("He went to school.", below 0.7) and leaves it at the default (students/checkpoints/grammar/README.md).
-LOW_CONFIDENCE_FIXES = [("She have a cat.", "She has a cat.")]
 CORRECT = [
     "The weather is lovely today.",
+    "She was happy with her new job.",  # a tense the student must not "fix"
+    "We walked home after the game.",
     "Could you send me the file by Friday?",
     "They didn't know what to say.",
 ]
@@ -42,11 +45,6 @@ def test_fixes(model: Any, text: str, fixed: str) -> None:
     result = model.correct_sync(text)
     assert result.text == fixed, (text, result)
     assert result.edits and all(text[e.start:e.end] == e.original for e in result.edits)
-
-
-@pytest.mark.parametrize(("text", "fixed"), LOW_CONFIDENCE_FIXES)
-def test_fixes_at_lower_threshold(model: Any, text: str, fixed: str) -> None:
-    assert model.correct_sync(text, min_confidence=0.7).text == fixed
 
 
 @pytest.mark.parametrize("text", CORRECT)
