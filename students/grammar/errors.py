@@ -42,6 +42,7 @@ AUXILIARIES = {
     "must", "may", "might", "won't", "can't", "couldn't", "wouldn't", "shouldn't",
 }
 SUBJECT_PRONOUNS = {"i", "you", "he", "she", "it", "we", "they"}
+VERB_CUES = SUBJECT_PRONOUNS | AUXILIARIES  # a noun/verb homograph ("works") is a verb right after one
 # Noun number is only wrong next to a word that fixes it: "a cats", "three book", "the cat are".
 SINGULAR_BEFORE = {"a", "an", "one", "this", "every", "each", "another"}
 PLURAL_BEFORE = {
@@ -187,11 +188,20 @@ def wrong_verb_forms(after_auxiliary: bool) -> dict[str, list[str]]:
     allowed = WRONG_VERB_SWAPS | (AFTER_AUXILIARY_SWAPS if after_auxiliary else set())
     out = {}
     for word, others in lexicon.inflections().items():
-        wrong = [o for o in others if word in tags and o in tags
-                 and all((a, b) in allowed for a in tags[word] for b in tags[o])]
+        if word not in tags:
+            continue
+        own = tags[word]
+        wrong = [o for o in others if o in tags and all((a, b) in allowed for a in own for b in tags[o])]
         if wrong:
             out[word] = wrong
     return out
+
+
+@functools.cache
+def _nouns() -> frozenset[str]:
+    """Every noun of the number tables, singular or plural."""
+    tables = lexicon.transforms()
+    return frozenset(tables["AGREEMENT_PLURAL"].keys() | tables["AGREEMENT_SINGULAR"].keys())
 
 
 def verb_form(toks: list[Tok], rng: random.Random) -> bool:
@@ -204,12 +214,9 @@ def verb_form(toks: list[Tok], rng: random.Random) -> bool:
         if _replace_from_table(toks, rng, to_base | BE_CONFUSIONS):
             return True
 
-    tables = lexicon.transforms()
-    nouns = tables["AGREEMENT_PLURAL"].keys() | tables["AGREEMENT_SINGULAR"].keys()
-
     def choices(i: int) -> list[str]:
         word = _lower(toks, i)
-        if word in nouns and not _near(toks, i, SUBJECT_PRONOUNS | AUXILIARIES, before=1):
+        if word in _nouns() and not _near(toks, i, VERB_CUES, before=1):
             return BE_CONFUSIONS.get(word, [])  # "dog", "works": a verb only right after "he" or "to"
         return wrong_verb_forms(_near(toks, i, AUXILIARIES)).get(word, []) + BE_CONFUSIONS.get(word, [])
 
