@@ -85,10 +85,10 @@ def spelling_edits(text: str, spellings: Mapping[str, str]) -> list[Edit]:
     edits = []
     for m in _PLAIN_WORD.finditer(text):
         word = m.group()
-        new = spellings.get(word.lower())
-        if new is not None and _with_case_of(word, new) != word:
+        new = _with_case_of(word, spellings.get(word.lower(), word))
+        if new != word:
             kind = "capitalization" if new.lower() == word.lower() else "spelling"
-            edits.append(Edit(m.start(), m.end(), word, _with_case_of(word, new), kind))
+            edits.append(Edit(m.start(), m.end(), word, new, kind))
     return edits
 
 
@@ -279,8 +279,8 @@ def _replace(text: str, words: Sequence[Word], i: int, word: str, _: Transforms)
         return None
     start, end = words[i][1]
     kind = "spelling" if looks_misspelled(text[start:end], word) else "replace"
-    if word[:1] in _APOSTROPHES and i > 0 and text[words[i - 1][1][1] : start].isspace():
-        start = words[i - 1][1][1]  # a contraction's ending joins the word before: "There are" -> "There's"
+    if _attaches(word) and i > 0 and text[words[i - 1][1][1] : start].isspace():
+        start = words[i - 1][1][1]  # as appended punctuation does: "There are" -> "There's", "a and" -> "a,"
     return _substitute(text, start, end, word, kind)
 
 

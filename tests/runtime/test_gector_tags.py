@@ -45,6 +45,7 @@ def tag(text: str, tags: dict[int, str], start_tag: str = "$KEEP") -> tuple[str,
         ("I recieve it", {1: "$REPLACE_receive"}, "$KEEP", "I receive it", ["spelling"]),
         ("their is", {0: "$REPLACE_there"}, "$KEEP", "there is", ["replace"]),
         ("There are a lot", {1: "$REPLACE_'s"}, "$KEEP", "There's a lot", ["replace"]),  # joins "There"
+        ("I came and I saw", {2: "$REPLACE_,"}, "$KEEP", "I came, I saw", ["replace"]),  # as $APPEND_, does
         ("it's tail", {0: "$REPLACE_its", 1: "$DELETE"}, "$KEEP", "its tail", ["replace", "unnecessary",
                                                                           "unnecessary"]),
         ("you're late", {1: "$DELETE", 2: "$DELETE"}, "$KEEP", "you're late", []),  # no half contraction
