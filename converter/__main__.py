@@ -71,6 +71,15 @@ def convert_parser() -> argparse.ArgumentParser:
         help="int8 bundles: bits of the vocabulary embedding table (default 4: half of 8's bytes, with a "
         "scale per 16 values; a tied LM head stays 8)",
     )
+    p.add_argument(
+        "--matmul-bits",
+        type=int,
+        choices=[4, 8],
+        default=4,
+        help="int8 bundles: bits of the MatMul weights in the file (default 4: a signed nibble times an "
+        "integer multiplier per 16 values, 9/16 of 8's bytes; onnxruntime rebuilds the int8 weights when it "
+        "creates the session, so the int8 kernels run either way)",
+    )
     p.add_argument("--keep-layers", type=int, metavar="N", help="keep only the lowest N transformer layers")
     p.add_argument(
         "--vocab-corpus",

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from slm_web.bundle import MODEL, TOKENIZER, write_bundle
 from slm_web.errors import BundleError
 
-from . import __version__
+from . import __version__, matmul4
 from .build import build_module, labels_from_config
 from .checkpoint import load_checkpoint, read_json
 from .errors import ConvertError
@@ -61,6 +61,7 @@ class Options:
     tag_top_k: int | None = None
     per_channel: str = "auto"  # MatMul weight scales: "on", "off", or "auto" (whichever agrees better)
     embedding_bits: int = 4  # vocabulary tables: 4 (per-group scales) or 8 (per-row scales)
+    matmul_bits: int = 4  # MatMul weights on the wire: 4 (nibble x group multiplier, see matmul4) or 8
     eval_file: Path | None = None
     report: Path | None = None
     min_agreement: float = 0.98
@@ -131,13 +132,16 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
     stage("quantize")
     head_absmax = head_input_absmax(fp32, ctx)
     variants = {
-        pc: quantize_int8(fp32, pc, head_absmax, opts.embedding_bits) for pc in PER_CHANNEL[opts.per_channel]
+        pc: quantize_int8(fp32, pc, head_absmax, opts.embedding_bits, opts.matmul_bits)
+        for pc in PER_CHANNEL[opts.per_channel]
     }
     stage("optimize")
-    # Validation runs on exactly the graphs that ship.
+    # Validation runs on exactly the graphs that ship. Packing comes after the optimization, which would
+    # constant-fold the 4-bit weights back to int8.
     fp32_bytes = optimize(fp32.SerializeToString(), opts.optimize)
     int8 = {
-        per_channel: optimize(m.SerializeToString(), opts.optimize) for per_channel, m in variants.items()
+        per_channel: _packed(optimize(m.SerializeToString(), opts.optimize), opts.matmul_bits)
+        for per_channel, m in variants.items()
     }
     stage("validate")
     validation = validate(opts, ctx, fp32_bytes, int8, tokenizer_json, source.source_bytes)
@@ -153,6 +157,8 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
             "opset": OPSET,
             "quantization": opts.quantize,
             "optimization": opts.optimize,
+            **({"weight_bits": {"matmul": opts.matmul_bits, "embedding": opts.embedding_bits}}
+               if opts.quantize == "int8" else {}),
             "inputs": inputs,
             "outputs": outputs,
         },
@@ -171,6 +177,15 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
         raise ConvertError(str(e)) from None
     except OSError as e:
         raise ConvertError(f"cannot write {opts.out}: {e.strerror or e}") from None
+
+
+def _packed(model_bytes: bytes, matmul_bits: int) -> bytes:
+    """The optimized int8 graph, its snapped MatMul weights stored at 4 bits (:mod:`converter.matmul4`)."""
+    if matmul_bits == 8:
+        return model_bytes
+    model = onnx.load_from_string(model_bytes)
+    matmul4.pack(model)
+    return model.SerializeToString()
 
 
 def io_names(model_bytes: bytes) -> tuple[list[str], list[str]]:
@@ -327,9 +342,14 @@ def validate(
         raise ConvertError(
             f"int8 agreement with fp32 ({chosen['agreement_rule']}) is {chosen['agreement']:.3f}, "
             f"below --min-agreement {opts.min_agreement}"
-            + (" (try --embedding-bits 8)" if opts.embedding_bits == 4 else "")
+            + _fewer_bits_hint(opts)
         )
     return report
+
+
+def _fewer_bits_hint(opts: Options) -> str:
+    flags = [f"--{name}-bits 8" for name in ("matmul", "embedding") if getattr(opts, f"{name}_bits") == 4]
+    return f" (try {' or '.join(flags)})" if flags else ""
 
 
 def _user_texts(opts: Options, limit: int = 500) -> list[str]:

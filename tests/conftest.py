@@ -35,10 +35,11 @@ def _bundle(factory: pytest.TempPathFactory, checkpoint: Path, task: str, quanti
     from converter.pipeline import Options, convert
 
     out = factory.mktemp(f"{task}-{quantize}") / f"{task}-{quantize}.slm"
-    # Random models have near-tied outputs, so int8 may flip a few top-1s; the converter tests check the
-    # agreement these seeded models reach, while the fixtures must not block other suites.
+    # Random models have near-tied outputs, so int8 (4-bit weights on the wire, the default) flips some
+    # top-1s: the random grammar tagger agrees on 0.89-0.95 of its tokens. The converter tests check the
+    # agreement 8-bit weights reach; the fixtures must not block other suites.
     convert(
-        checkpoint, Options(task=task, out=out, quantize=quantize, name=f"test-{task}", min_agreement=0.9)
+        checkpoint, Options(task=task, out=out, quantize=quantize, name=f"test-{task}", min_agreement=0.8)
     )
     return out
 

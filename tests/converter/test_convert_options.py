@@ -26,7 +26,7 @@ def test_int8_bundles_are_a_fraction_of_fp32_for_a_vocab_dominated_model(tmp_pat
     for name, bits in (("fp32", 8), ("int8", 8), ("int4", 4)):
         out = tmp_path / f"{name}.slm"
         opts = Options(task="sentiment", out=out, quantize="fp32" if name == "fp32" else "int8",
-                       embedding_bits=bits, min_agreement=0.0)
+                       embedding_bits=bits, matmul_bits=8, min_agreement=0.0)
         reports[name] = convert(ckpt, opts)["validation"]["fp32_vs_int8"]
         sizes[name] = out.stat().st_size
     assert read_bundle(tmp_path / "int8.slm").manifest["tokenizer"]["vocab_size"] > 3000

@@ -40,7 +40,8 @@ def test_bundle_manifest_and_graph_io(request: pytest.FixtureRequest, fixture: s
             f"present.{i}.{kv}" for i in range(n) for kv in ("key", "value")
         ]
     validation = m["validation"]
-    assert validation["fp32_vs_int8"]["top1_agreement"] >= 0.98
+    # 0.98 with 8-bit weights (test_convert_options); 4-bit ones flip more of a random model's near-ties.
+    assert validation["fp32_vs_int8"]["top1_agreement"] >= 0.85
     assert validation["fp32_vs_int8"]["agreement"] >= validation["fp32_vs_int8"]["top1_agreement"]
     # --per-channel auto (the default) tried both scale layouts and kept the better one.
     candidates = validation["int8_candidates"]

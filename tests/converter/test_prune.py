@@ -80,8 +80,9 @@ def test_convert_with_vocab_corpus(big_checkpoint: Path, tmp_path: Path, capsys)
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("\n".join(CORPUS))
     full, pruned = tmp_path / "full.slm", tmp_path / "pruned.slm"
-    convert(big_checkpoint, Options(task="grammar", out=full, min_agreement=0.9))
-    convert(big_checkpoint, Options(task="grammar", out=pruned, vocab_corpus=[corpus], min_agreement=0.9))
+    # A random tagger's near-tied tags: see tests/conftest.py for the agreement such models reach.
+    convert(big_checkpoint, Options(task="grammar", out=full, min_agreement=0.8))
+    convert(big_checkpoint, Options(task="grammar", out=pruned, vocab_corpus=[corpus], min_agreement=0.8))
     assert pruned.stat().st_size < 0.6 * full.stat().st_size
     assert (
         read_bundle(pruned).manifest["tokenizer"]["vocab_size"]
