@@ -11,9 +11,14 @@ without giving up the int8 kernels (in onnxruntime-web, 4-bit MatMulNBits ran th
    int8 graph, its fusions and the fp32 agreement check are unchanged.
 2. :func:`pack`, after the offline optimization (which would fold it back): an int8 weight whose every
    group is exactly ``q * m`` is replaced by ``packed`` (two nibbles per byte) and ``multipliers`` (one
-   byte per group), and a few integer ops that rebuild it. onnxruntime constant-folds those ops when it
-   creates the session (its default optimization level, and what slm_web asks for), so the graph that
-   runs is the int8 graph; folding the sentiment student costs about 30 ms in onnxruntime-web.
+   byte per group), and a few ops that rebuild it: one Gather from a shared table of byte pairs times
+   each multiplier. onnxruntime constant-folds those ops when it creates the session (its default
+   optimization level, and what slm_web asks for), so the graph that runs is the int8 graph.
+
+The price is that folding, at every session creation. For the sentiment student: native onnxruntime
+10 -> 60-100 ms, onnxruntime-web under Node (2 threads, a fresh process, so on wasm code not yet
+optimized, as in a page) 470-560 -> 700-810 ms including its start-up. An earlier chain of elementwise
+nibble arithmetic (Div, Mul, Sub, Concat, Mul) cost twice as much natively and 850-1150 ms under Node.
 
 |q * m| stays within the 7-bit range of the int8 weights (MATMUL_QMAX, see :mod:`converter.quantize`).
 Bytes: 9/16 of int8's. Measured on the default students (gzip, metric through slm_web):
@@ -35,6 +40,7 @@ GROUP = 16
 MULTIPLIERS = np.arange(1, 10)
 QMAX_INT8 = 63  # converter.quantize.MATMUL_QMAX (imported there from here would be circular)
 # The int8 weight inputs (index) of the ops that hold a MatMul's weights after quantization and fusion.
+LOOKUP = "matmul4_lookup"  # the shared table of unpacked byte pairs
 WEIGHT_INPUTS = {"MatMulInteger": 1, "DynamicQuantizeMatMul": 1, "MatMulIntegerToFloat": 1}
 
 
@@ -67,8 +73,8 @@ def snap(target: np.ndarray, axis: int = 0) -> np.ndarray:
 
 def split(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """int8 [K, N] -> (packed uint8 [K/2, N], multipliers uint8 [K/GROUP, N]) if every group along K is
-    exactly ``q * m``; else None. ``packed`` holds ``q + 8`` of rows 0..K/2-1 in its low nibbles and of
-    the rows after in its high ones, so unpacking is a Concat, not an interleave."""
+    exactly ``q * m``; else None. Byte ``i`` of a column holds ``q + 8`` of rows ``2i`` (low nibble) and
+    ``2i + 1`` (high nibble), which are in the same group and so share its multiplier."""
     k, n = weights.shape
     groups = weights.astype(np.int32).reshape(k // GROUP, GROUP, n)
     chosen = np.zeros((k // GROUP, 1, n), np.int32)
@@ -78,15 +84,24 @@ def split(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         chosen = np.where((chosen == 0) & exact, m, chosen)
     if (chosen == 0).any():
         return None
-    q = (groups // chosen + 8).astype(np.uint8).reshape(k, n)
-    return q[: k // 2] | (q[k // 2 :] << 4), chosen[:, 0, :].astype(np.uint8)
+    q = (groups // chosen + 8).astype(np.uint8).reshape(k // 2, 2, n)
+    return q[:, 0] | (q[:, 1] << 4), chosen[:, 0, :].astype(np.uint8)
+
+
+def lookup_table() -> np.ndarray:
+    """int8 [9 * 256, 2]: row ``256 * (m - 1) + byte`` holds the byte's two values times ``m``."""
+    byte = np.arange(256)
+    pairs = np.stack([(byte & 15) - 8, (byte >> 4) - 8], axis=1)
+    return np.concatenate([np.clip(pairs * m, -128, 127) for m in MULTIPLIERS]).astype(np.int8)
 
 
 def unpack(packed: np.ndarray, multipliers: np.ndarray) -> np.ndarray:
     """What the graph's unpacking computes."""
-    q = np.concatenate([packed & 15, packed >> 4]).astype(np.int32) - 8
-    k, n = q.shape
-    return (q.reshape(k // GROUP, GROUP, n) * multipliers[:, None, :]).reshape(k, n).astype(np.int8)
+    half, n = packed.shape
+    offsets = 256 * (multipliers[:, None, :].astype(np.int32) - 1)
+    index = packed.astype(np.int32).reshape(-1, GROUP // 2, n) + offsets
+    pairs = lookup_table()[index]  # [K/GROUP, GROUP/2, N, 2]
+    return pairs.transpose(0, 1, 3, 2).reshape(2 * half, n)
 
 
 def initializers(model: onnx.ModelProto) -> dict[str, np.ndarray]:
@@ -98,7 +113,7 @@ def initializers(model: onnx.ModelProto) -> dict[str, np.ndarray]:
         for name in arrays
         if name.endswith("_4bit") and name.removesuffix("_4bit") + "_mul" in arrays
     }
-    parts = {n + suffix for n in rebuilt for suffix in ("_4bit", "_mul")}
+    parts = {n + suffix for n in rebuilt for suffix in ("_4bit", "_mul")} | {LOOKUP}
     return {**{n: a for n, a in arrays.items() if n not in parts}, **rebuilt}
 
 
@@ -130,6 +145,8 @@ def pack(model: onnx.ModelProto) -> int:
         graph.initializer.append(numpy_helper.from_array(multipliers, name + "_mul"))
         nodes += _unpack_nodes(name, list(t.dims))
         packed += 1
+    if packed:
+        graph.initializer.append(numpy_helper.from_array(lookup_table(), LOOKUP))
     # Constant subgraphs first: the graph stays topologically sorted.
     rest = list(graph.node)
     del graph.node[:]
@@ -138,29 +155,29 @@ def pack(model: onnx.ModelProto) -> int:
 
 
 def _unpack_nodes(name: str, dims: list[int]) -> list[onnx.NodeProto]:
-    """packed + multipliers -> the int8 tensor ``name`` [K, N], with opset-13 integer ops only."""
+    """packed + multipliers -> the int8 tensor ``name`` [K, N]: one Gather from :func:`lookup_table`,
+    indexed by each byte plus its group's table offset (few passes over the weights, which matters: the
+    folding runs when the session is created, often on wasm code not yet optimized)."""
     k, n = dims
     t = name + "_4bit"
     consts = {
-        "_16": np.array(16, np.int32),
-        "_8": np.array(8, np.int32),
-        "_groups": np.array([k // GROUP, GROUP, n], np.int64),
-        "_shape": np.array([k, n], np.int64),
+        "_256": np.array(256, np.int32),
+        "_1": np.array(1, np.int32),
+        "_groups": np.array([k // GROUP, GROUP // 2, n], np.int64),
         "_axis": np.array([1], np.int64),
+        "_shape": np.array([k, n], np.int64),
     }
     return [
         *(helper.make_node("Constant", [], [t + c], value=numpy_helper.from_array(v, t + c))
           for c, v in consts.items()),
-        helper.make_node("Cast", [t], [t + "_i32"], to=TensorProto.INT32),
-        helper.make_node("Div", [t + "_i32", t + "_16"], [t + "_hi"]),
-        helper.make_node("Mul", [t + "_hi", t + "_16"], [t + "_hi16"]),
-        helper.make_node("Sub", [t + "_i32", t + "_hi16"], [t + "_lo"]),
-        helper.make_node("Concat", [t + "_lo", t + "_hi"], [t + "_biased"], axis=0),
-        helper.make_node("Sub", [t + "_biased", t + "_8"], [t + "_q"]),
-        helper.make_node("Reshape", [t + "_q", t + "_groups"], [t + "_qg"]),
         helper.make_node("Cast", [name + "_mul"], [t + "_m"], to=TensorProto.INT32),
-        helper.make_node("Unsqueeze", [t + "_m", t + "_axis"], [t + "_m3"]),
-        helper.make_node("Mul", [t + "_qg", t + "_m3"], [t + "_wg"]),
-        helper.make_node("Reshape", [t + "_wg", t + "_shape"], [t + "_w"]),
-        helper.make_node("Cast", [t + "_w"], [name], to=TensorProto.INT8),
+        helper.make_node("Sub", [t + "_m", t + "_1"], [t + "_m1"]),
+        helper.make_node("Mul", [t + "_m1", t + "_256"], [t + "_offset"]),
+        helper.make_node("Unsqueeze", [t + "_offset", t + "_axis"], [t + "_offset3"]),
+        helper.make_node("Cast", [t], [t + "_i32"], to=TensorProto.INT32),
+        helper.make_node("Reshape", [t + "_i32", t + "_groups"], [t + "_bytes"]),
+        helper.make_node("Add", [t + "_bytes", t + "_offset3"], [t + "_index"]),
+        helper.make_node("Gather", [LOOKUP, t + "_index"], [t + "_pairs"], axis=0),
+        helper.make_node("Transpose", [t + "_pairs"], [t + "_rows"], perm=[0, 1, 3, 2]),
+        helper.make_node("Reshape", [t + "_rows", t + "_shape"], [name]),
     ]

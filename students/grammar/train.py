@@ -157,6 +157,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--int4-embeddings", action="store_true",
                     help="snap the frozen word-piece table to the converter's 4-bit grid first (for bundles "
                          "converted with --embedding-bits 4)")
+    ap.add_argument("--int4-matmuls", action="store_true",
+                    help="train against the converter's 4-bit MatMul weights (students.fake_quant; for "
+                         "bundles converted with --matmul-bits 4)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(data.SEED)
@@ -180,6 +183,10 @@ def main(argv: list[str]) -> int:
         print(f"initialised from {args.init_from}", flush=True)
     if args.int4_embeddings:
         snap_to_int4(model)
+    if args.int4_matmuls:
+        from students.fake_quant import fake_quantize_linears
+
+        print(f"{fake_quantize_linears(model)} Linear layers train on 4-bit weights", flush=True)
     # With --new-schedule a resumed run restarts warm-up and linear decay over the steps left, at --lr.
     first = step if args.new_schedule else 0
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.01)

@@ -64,16 +64,18 @@ def _int_matmul_graph(weights: np.ndarray) -> onnx.ModelProto:
 
 def test_packed_graph_computes_exactly_what_the_int8_graph_does(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
-    weights = matmul4.snap(rng.normal(0, 20, (256, 64)).clip(-63, 63))
+    weights = matmul4.snap(rng.normal(0, 20, (512, 128)).clip(-63, 63))
     plain = _int_matmul_graph(weights)
     packed = _int_matmul_graph(weights)
     assert matmul4.pack(packed) == 1
-    assert {t.data_type for t in packed.graph.initializer} == {TensorProto.UINT8}
+    # The weight's nibbles and multipliers, and the shared table of unpacked byte pairs.
+    types = sorted(t.data_type for t in packed.graph.initializer)
+    assert types == [TensorProto.UINT8, TensorProto.UINT8, TensorProto.INT8]
     assert packed.ByteSize() < 0.65 * plain.ByteSize()
     np.testing.assert_array_equal(matmul4.initializers(packed)["W"], weights)
     onnx.checker.check_model(packed)
 
-    x = rng.normal(size=(3, 256)).astype(np.float32)
+    x = rng.normal(size=(3, 512)).astype(np.float32)
     run = [ort.InferenceSession(m.SerializeToString()).run(None, {"x": x})[0] for m in (plain, packed)]
     np.testing.assert_array_equal(run[0], run[1])
 
@@ -96,3 +98,23 @@ def test_converted_bundles_store_matmul_weights_at_4_bits(task: str, request: py
     four_bit = [t.name for t in model.graph.initializer if t.name.endswith("_4bit")]
     assert four_bit and all(not name.endswith("_quantized") for name in int8)
     assert bundle.manifest["model"]["weight_bits"] == {"matmul": 4, "embedding": 4}
+
+
+def test_fake_quantized_training_sees_the_weights_the_converter_ships() -> None:
+    """students.fake_quant (torch, per-output scales like ORT's per-channel int8) == matmul4.snap."""
+    import torch
+
+    from students.fake_quant import SCALE_DIVISOR, fake_quantize_linears, snap_int4
+
+    weight = torch.from_numpy(np.random.default_rng(3).normal(0, 0.05, (24, 64)).astype(np.float32))
+    scale = weight.abs().amax(dim=1, keepdim=True).numpy().astype(np.float64) / SCALE_DIVISOR
+    expected = matmul4.snap((weight.numpy().astype(np.float64) / scale).T).T * scale
+    np.testing.assert_allclose(snap_int4(weight).numpy(), expected, rtol=1e-5, atol=1e-7)
+
+    linear = torch.nn.Linear(64, 24)
+    assert fake_quantize_linears(torch.nn.Sequential(linear, torch.nn.Linear(24, 2))) == 1  # 24: no groups
+    x = torch.randn(3, 64)
+    y = linear(x)
+    torch.testing.assert_close(y, x @ snap_int4(linear.weight.detach()).T + linear.bias)
+    y.sum().backward()  # straight through: the float weight gets the gradient of the snapped one
+    torch.testing.assert_close(linear.weight.grad, torch.ones(3, 24).T @ x)
