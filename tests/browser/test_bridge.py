@@ -34,6 +34,11 @@ TEXTS = {
 }
 METHODS = {"sentiment": "classify", "autocomplete": "complete", "grammar": "correct"}
 TOLERANCE = 1e-3
+# An autocomplete score multiplies the probabilities of 1-3 decoding steps. On the same int8 graph native
+# onnxruntime and onnxruntime-web agree exactly with 8-bit weights, but with the snapped 4-bit weights
+# (converter/matmul4.py) some prefixes' top logits differ by up to 0.04 (both equally far from fp32), so a
+# score of 0.045 can move by 0.0011.
+AUTOCOMPLETE_SCORE_TOLERANCE = 5e-3
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +87,7 @@ def test_autocomplete_matches_cpython(page, bundles):
             (s["text"], s["insert"]) for s in expected["suggestions"]
         ], text
         for g, e in zip(got, expected["suggestions"], strict=True):
-            assert abs(g["score"] - e["score"]) <= TOLERANCE, text
+            assert abs(g["score"] - e["score"]) <= AUTOCOMPLETE_SCORE_TOLERANCE, text
 
 
 def test_grammar_matches_cpython(page, bundles):
