@@ -26,8 +26,9 @@ Bytes: 9/16 of int8's. Measured on the default students (gzip, metric through sl
 - sentiment: 6.37 -> 4.87 MB, held-out accuracy 0.8587 -> 0.8571;
 - autocomplete (its tied embedding/LM head stays 8-bit): 4.36 -> 3.38 MB, next-word top-3 0.350 / 0.263
   -> 0.360 / 0.273 (prose / everyday), keystroke savings 0.459 / 0.339 -> 0.461 / 0.333;
-- grammar: 6.59 -> 5.04 MB, but hand-written ERRANT F0.5 0.896 -> 0.878 (three fewer true edits of 120,
-  groups of 8 did no better), so its bundle keeps 8-bit weights (webbuild/bundles.py).
+- grammar: 6.59 -> 5.04 MB, but hand-written ERRANT F0.5 0.896 -> 0.878 (three fewer true edits of 120;
+  groups of 8 did no better, nor a fine-tune against the 4-bit weights: its model card), so its bundle
+  keeps 8-bit weights (webbuild/bundles.py).
 """
 
 from __future__ import annotations
