@@ -282,12 +282,14 @@ def markdown(r: dict[str, Any]) -> str:
     )
     rows = []
     for task, b in r["bundles"].items():
-        fp32 = b["fp32"]
+        fp32, wire = b["fp32"], b.get("wire")
         rows.append(
             [
                 task,
                 _mb(b["int8"]["raw"]),
                 _mb(b["int8"]["gzip"]),
+                _mb(wire["raw"]) if wire else "–",
+                _mb(wire["gzip"]) if wire else "–",
                 _mb(fp32["raw"]) if fp32 else "–",
                 _mb(fp32["gzip"]) if fp32 else "–",
                 _mb(b["transformers.js export"]["raw"]),
@@ -299,6 +301,8 @@ def markdown(r: dict[str, Any]) -> str:
             "bundle",
             "int8 raw MB",
             "int8 gzip MB",
+            "as fetched (.slm4) raw MB",
+            "its gzip MB",
             "fp32 raw MB",
             "fp32 gzip MB",
             "transformers.js export raw MB",

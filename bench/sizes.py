@@ -38,13 +38,15 @@ def bundle_sizes(int8: Path, fp32: Path, tjs_models: Path) -> dict[str, Any]:
     """Per task: the int8 and fp32 bundles (raw, gzip, model member) and the transformers.js export."""
     out = {}
     for bundle in sorted(int8.glob("*.slm")):
-        task = bundle.stem
+        task, wire = bundle.stem, bundle.with_suffix(".slm4")
         with zipfile.ZipFile(bundle) as zf:
             model = zf.getinfo("model.onnx").file_size
         tjs_files = [p for p in (tjs_models / task).rglob("*") if p.is_file() and p.suffix != ".gz"]
         tjs = [raw_and_gzip(p) for p in tjs_files]
         out[task] = {
             "int8": raw_and_gzip(bundle) | {"model.onnx": model},
+            # What the bridge fetches when the site has it: the .slm4 wire form (webbuild/wire.py).
+            "wire": raw_and_gzip(wire) if wire.is_file() else None,
             "largest tensors": largest_tensors(bundle),
             "fp32": raw_and_gzip(fp32 / bundle.name) if (fp32 / bundle.name).is_file() else None,
             "transformers.js export": {k: sum(t[k] for t in tjs) for k in ("raw", "gzip")},

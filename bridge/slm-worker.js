@@ -10,6 +10,8 @@
 // against its sha256 and stored. Pyodide looks up `fetch` at call time, so installing the wrapper as the
 // worker's global fetch covers its own downloads too.
 
+import { decodeWire, isWire } from "./slm-wire.js";
+
 const CACHE_NAME = "slm-web-v1";
 const PROGRESS_EVERY_BYTES = 256 * 1024;
 
@@ -252,7 +254,12 @@ async function init({ baseURL, tasks, threads }, progress) {
   // Everything downloads at once; Python starts as soon as its own files are in.
   step("runtime", { detail: "pyodide + onnxruntime-web" });
   const wheel = started(bytesOf(wheelPath));
-  const bundles = tasks.map((task) => started(bytesOf(manifest.bundles[task].path)));
+  // A `.slm4` bundle (4-bit-representable weights at 4 bits on the wire) is rebuilt into its exact `.slm`.
+  const bundleOf = async (path) => {
+    const bytes = await bytesOf(path);
+    return isWire(bytes) ? decodeWire(bytes) : bytes;
+  };
+  const bundles = tasks.map((task) => started(bundleOf(manifest.bundles[task].path)));
   const ortReady = started(startOrt(baseURL, threads));
   const { pyodide, saved } = await startPyodide(baseURL, cachedFetch, { manifest, cache, step, wheelPath, wheel });
   const ort = await ortReady;

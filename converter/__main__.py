@@ -76,9 +76,9 @@ def convert_parser() -> argparse.ArgumentParser:
         type=int,
         choices=[4, 8],
         default=4,
-        help="int8 bundles: bits of the MatMul weights in the file (default 4: a signed nibble times an "
-        "integer multiplier per 16 values, 9/16 of 8's bytes; onnxruntime rebuilds the int8 weights when it "
-        "creates the session, so the int8 kernels run either way)",
+        help="int8 bundles: MatMul weights rounded to int8 values that 4 bits carry (default 4: a signed "
+        "nibble times an integer multiplier per 16 values; the site ships them in 9/16 of the bytes and the "
+        "int8 kernels run as before) or plain int8 (8)",
     )
     p.add_argument("--keep-layers", type=int, metavar="N", help="keep only the lowest N transformer layers")
     p.add_argument(

@@ -1,27 +1,24 @@
-"""int8 MatMul weights shipped at 4 bits: a signed nibble times a small integer multiplier per group.
+"""int8 MatMul weights that 4 bits can carry: a signed nibble times a small integer multiplier per group.
 
 The transformer layers' int8 weights are most of a bundle once the vocabulary table is 4-bit (5.5 of
-7.8 MB in the sentiment student), and int8 bytes barely compress. Two steps make them 4-bit on the wire
-without giving up the int8 kernels (in onnxruntime-web, 4-bit MatMulNBits ran the sentiment student in
-23 ms against 5.5 ms, and fp32 weights in 10 ms):
+7.8 MB in the sentiment student), and int8 bytes barely compress. 4-bit kernels were measured and
+rejected: in onnxruntime-web ``MatMulNBits`` ran the sentiment student in 23 ms against 5.5 ms, fp32
+weights in 10 ms. So the graph keeps its int8 kernels and only the bytes on the wire shrink:
 
 1. :func:`snap`, at quantization: every group of ``GROUP`` consecutive values along K (a column's rows)
    is rounded, from the float weights, to ``q * m`` with ``q`` a signed nibble and ``m`` in 1..9 chosen
-   per group for the least squared error. The result is still an int8 tensor on the same scales, so the
-   int8 graph, its fusions and the fp32 agreement check are unchanged.
-2. :func:`pack`, after the offline optimization (which would fold it back): an int8 weight whose every
-   group is exactly ``q * m`` is replaced by ``packed`` (two nibbles per byte) and ``multipliers`` (one
-   byte per group), and a few ops that rebuild it: one Gather from a shared table of byte pairs times
-   each multiplier. onnxruntime constant-folds those ops when it creates the session (its default
-   optimization level, and what slm_web asks for), so the graph that runs is the int8 graph.
+   per group for the least squared error. The result is an ordinary int8 tensor on the same scales, so
+   the bundle, its fusions and the fp32 agreement check are unchanged.
+2. :func:`split` / :func:`unpack`: such a tensor is exactly two nibbles per byte plus one multiplier byte
+   per group (9/16 of its bytes). The site's build ships bundles in that form (``webbuild/wire.py``) and
+   the JS bridge restores the exact bundle before Python verifies it.
 
-The price is that folding, at every session creation. For the sentiment student: native onnxruntime
-10 -> 60-100 ms, onnxruntime-web under Node (2 threads, a fresh process, so on wasm code not yet
-optimized, as in a page) 470-560 -> 700-810 ms including its start-up. An earlier chain of elementwise
-nibble arithmetic (Div, Mul, Sub, Concat, Mul) cost twice as much natively and 850-1150 ms under Node.
+An earlier version stored the nibbles inside the ONNX graph and let onnxruntime constant-fold them back
+at session creation: that cost 250-300 ms per sentiment-sized bundle in Chromium (wasm code not yet
+optimized), against 10-20 ms for the bridge's decoder.
 
 |q * m| stays within the 7-bit range of the int8 weights (MATMUL_QMAX, see :mod:`converter.quantize`).
-Bytes: 9/16 of int8's. Measured on the default students (gzip, metric through slm_web):
+Measured on the default students (gzip, metric through slm_web):
 
 - sentiment: 6.37 -> 4.87 MB, held-out accuracy 0.8587 -> 0.8571;
 - autocomplete (its tied embedding/LM head stays 8-bit): 4.36 -> 3.38 MB, next-word top-3 0.350 / 0.263
@@ -34,15 +31,10 @@ Bytes: 9/16 of int8's. Measured on the default students (gzip, metric through sl
 from __future__ import annotations
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
 
 GROUP = 16
 MULTIPLIERS = np.arange(1, 10)
 QMAX_INT8 = 63  # converter.quantize.MATMUL_QMAX (imported there from here would be circular)
-# The int8 weight inputs (index) of the ops that hold a MatMul's weights after quantization and fusion.
-LOOKUP = "matmul4_lookup"  # the shared table of unpacked byte pairs
-WEIGHT_INPUTS = {"MatMulInteger": 1, "DynamicQuantizeMatMul": 1, "MatMulIntegerToFloat": 1}
 
 
 def fits(shape: tuple[int, ...] | list[int], axis: int = 0) -> bool:
@@ -89,96 +81,8 @@ def split(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return q[:, 0] | (q[:, 1] << 4), chosen[:, 0, :].astype(np.uint8)
 
 
-def lookup_table() -> np.ndarray:
-    """int8 [9 * 256, 2]: row ``256 * (m - 1) + byte`` holds the byte's two values times ``m``."""
-    byte = np.arange(256)
-    pairs = np.stack([(byte & 15) - 8, (byte >> 4) - 8], axis=1)
-    return np.concatenate([np.clip(pairs * m, -128, 127) for m in MULTIPLIERS]).astype(np.int8)
-
-
 def unpack(packed: np.ndarray, multipliers: np.ndarray) -> np.ndarray:
-    """What the graph's unpacking computes."""
+    """The int8 [K, N] weight :func:`split` took apart (what the JS bridge's decoder computes)."""
     half, n = packed.shape
-    offsets = 256 * (multipliers[:, None, :].astype(np.int32) - 1)
-    index = packed.astype(np.int32).reshape(-1, GROUP // 2, n) + offsets
-    pairs = lookup_table()[index]  # [K/GROUP, GROUP/2, N, 2]
-    return pairs.transpose(0, 1, 3, 2).reshape(2 * half, n)
-
-
-def initializers(model: onnx.ModelProto) -> dict[str, np.ndarray]:
-    """Every initializer by name, 4-bit weights rebuilt as the int8 tensors the session folds them into
-    (and their two parts left out): for inspecting a graph's weights whichever way they are stored."""
-    arrays = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
-    rebuilt = {
-        name.removesuffix("_4bit"): unpack(arrays[name], arrays[name.removesuffix("_4bit") + "_mul"])
-        for name in arrays
-        if name.endswith("_4bit") and name.removesuffix("_4bit") + "_mul" in arrays
-    }
-    parts = {n + suffix for n in rebuilt for suffix in ("_4bit", "_mul")} | {LOOKUP}
-    return {**{n: a for n, a in arrays.items() if n not in parts}, **rebuilt}
-
-
-def pack(model: onnx.ModelProto) -> int:
-    """Store every exactly snapped int8 MatMul weight of ``model`` at 4 bits, in place; returns how many.
-
-    A weight shared by several nodes (the autocomplete student's tied table) is packed once and rebuilt
-    under its own name, so its other users (a Gather) need no change.
-    """
-    graph = model.graph
-    inits = {t.name: t for t in graph.initializer}
-    names = {
-        node.input[i]
-        for node in graph.node
-        if (i := WEIGHT_INPUTS.get(node.op_type)) is not None and len(node.input) > i
-    }
-    nodes: list[onnx.NodeProto] = []
-    packed = 0
-    for name in sorted(names):
-        t = inits.get(name)
-        if t is None or t.data_type != TensorProto.INT8 or not fits(t.dims):
-            continue
-        parts = split(numpy_helper.to_array(t))
-        if parts is None:
-            continue
-        graph.initializer.remove(t)
-        nibbles, multipliers = parts
-        graph.initializer.append(numpy_helper.from_array(nibbles, name + "_4bit"))
-        graph.initializer.append(numpy_helper.from_array(multipliers, name + "_mul"))
-        nodes += _unpack_nodes(name, list(t.dims))
-        packed += 1
-    if packed:
-        graph.initializer.append(numpy_helper.from_array(lookup_table(), LOOKUP))
-    # Constant subgraphs first: the graph stays topologically sorted.
-    rest = list(graph.node)
-    del graph.node[:]
-    graph.node.extend(nodes + rest)
-    return packed
-
-
-def _unpack_nodes(name: str, dims: list[int]) -> list[onnx.NodeProto]:
-    """packed + multipliers -> the int8 tensor ``name`` [K, N]: one Gather from :func:`lookup_table`,
-    indexed by each byte plus its group's table offset (few passes over the weights, which matters: the
-    folding runs when the session is created, often on wasm code not yet optimized)."""
-    k, n = dims
-    t = name + "_4bit"
-    consts = {
-        "_256": np.array(256, np.int32),
-        "_1": np.array(1, np.int32),
-        "_groups": np.array([k // GROUP, GROUP // 2, n], np.int64),
-        "_axis": np.array([1], np.int64),
-        "_shape": np.array([k, n], np.int64),
-    }
-    return [
-        *(helper.make_node("Constant", [], [t + c], value=numpy_helper.from_array(v, t + c))
-          for c, v in consts.items()),
-        helper.make_node("Cast", [name + "_mul"], [t + "_m"], to=TensorProto.INT32),
-        helper.make_node("Sub", [t + "_m", t + "_1"], [t + "_m1"]),
-        helper.make_node("Mul", [t + "_m1", t + "_256"], [t + "_offset"]),
-        helper.make_node("Unsqueeze", [t + "_offset", t + "_axis"], [t + "_offset3"]),
-        helper.make_node("Cast", [t], [t + "_i32"], to=TensorProto.INT32),
-        helper.make_node("Reshape", [t + "_i32", t + "_groups"], [t + "_bytes"]),
-        helper.make_node("Add", [t + "_bytes", t + "_offset3"], [t + "_index"]),
-        helper.make_node("Gather", [LOOKUP, t + "_index"], [t + "_pairs"], axis=0),
-        helper.make_node("Transpose", [t + "_pairs"], [t + "_rows"], perm=[0, 1, 3, 2]),
-        helper.make_node("Reshape", [t + "_rows", t + "_shape"], [name]),
-    ]
+    q = np.stack([packed & 15, packed >> 4], axis=1).astype(np.int32).reshape(2 * half, n) - 8
+    return (q.reshape(-1, GROUP, n) * multipliers[:, None, :]).reshape(2 * half, n).astype(np.int8)

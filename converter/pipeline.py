@@ -19,7 +19,7 @@ from tqdm import tqdm
 from slm_web.bundle import MODEL, TOKENIZER, write_bundle
 from slm_web.errors import BundleError
 
-from . import __version__, matmul4
+from . import __version__
 from .build import build_module, labels_from_config
 from .checkpoint import load_checkpoint, read_json
 from .errors import ConvertError
@@ -61,7 +61,7 @@ class Options:
     tag_top_k: int | None = None
     per_channel: str = "auto"  # MatMul weight scales: "on", "off", or "auto" (whichever agrees better)
     embedding_bits: int = 4  # vocabulary tables: 4 (per-group scales) or 8 (per-row scales)
-    matmul_bits: int = 4  # MatMul weights on the wire: 4 (nibble x group multiplier, see matmul4) or 8
+    matmul_bits: int = 4  # MatMul weights: 4 (int8 values that 4 bits can carry, see matmul4) or 8
     eval_file: Path | None = None
     report: Path | None = None
     min_agreement: float = 0.98
@@ -136,12 +136,10 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
         for pc in PER_CHANNEL[opts.per_channel]
     }
     stage("optimize")
-    # Validation runs on exactly the graphs that ship. Packing comes after the optimization, which would
-    # constant-fold the 4-bit weights back to int8.
+    # Validation runs on exactly the graphs that ship.
     fp32_bytes = optimize(fp32.SerializeToString(), opts.optimize)
     int8 = {
-        per_channel: _packed(optimize(m.SerializeToString(), opts.optimize), opts.matmul_bits)
-        for per_channel, m in variants.items()
+        per_channel: optimize(m.SerializeToString(), opts.optimize) for per_channel, m in variants.items()
     }
     stage("validate")
     validation = validate(opts, ctx, fp32_bytes, int8, tokenizer_json, source.source_bytes)
@@ -177,15 +175,6 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
         raise ConvertError(str(e)) from None
     except OSError as e:
         raise ConvertError(f"cannot write {opts.out}: {e.strerror or e}") from None
-
-
-def _packed(model_bytes: bytes, matmul_bits: int) -> bytes:
-    """The optimized int8 graph, its snapped MatMul weights stored at 4 bits (:mod:`converter.matmul4`)."""
-    if matmul_bits == 8:
-        return model_bytes
-    model = onnx.load_from_string(model_bytes)
-    matmul4.pack(model)
-    return model.SerializeToString()
 
 
 def io_names(model_bytes: bytes) -> tuple[list[str], list[str]]:

@@ -42,6 +42,7 @@ MIME_TYPES = {
     ".zip": "application/zip",
     ".whl": "application/zip",
     ".slm": "application/octet-stream",
+    ".slm4": "application/octet-stream",
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".css": "text/css",

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from webbuild.bundles import build_bundle
-from webbuild.site import INDEX_HTML, precompress, write_manifest
+from webbuild.site import INDEX_HTML, precompress, write_manifest, write_wire_bundles
 from webbuild.stdlib import TrimError, trim
 from webbuild.wheel import build_wheel, project_version, write_lock
 
@@ -41,6 +41,8 @@ def _bundle(args: argparse.Namespace) -> None:
 
 def _finish(args: argparse.Namespace) -> None:
     (args.site / "index.html").write_text(INDEX_HTML)
+    wire = write_wire_bundles(args.site)
+    print(f"    {len(wire)} bundles also as .slm4 (4-bit weights on the wire)")
     gz = precompress(args.site)
     print(f"    {len(gz)} precompressed .gz files")
     manifest = write_manifest(args.site)

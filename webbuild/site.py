@@ -24,7 +24,7 @@ INDEX_HTML = """<!doctype html>
 <a href="demo/">slm-web demo</a>
 """
 # Files worth precompressing: large and not already compressed (wheels and python_stdlib.zip are zips).
-GZIP_SUFFIXES = {".wasm", ".mjs", ".js", ".json", ".slm"}
+GZIP_SUFFIXES = {".wasm", ".mjs", ".js", ".json", ".slm", ".slm4"}
 GZIP_MIN_BYTES = 64 * 1024
 GZIP_MIN_SAVING = 0.10  # keep a .gz only if it saves at least this fraction
 
@@ -67,6 +67,25 @@ def precompress(site: Path) -> list[Path]:
     return written
 
 
+def write_wire_bundles(site: Path, bundles_dir: str = "bundles") -> list[Path]:
+    """Write ``NAME.slm4`` (:mod:`webbuild.wire`) next to each bundle that has 4-bit-representable
+    weights, and remove stale ones; returns those written."""
+    from webbuild import wire
+
+    written = []
+    for path in sorted((site / bundles_dir).glob("*.slm")):
+        target = path.with_suffix(wire.SUFFIX)
+        encoded = wire.encode(path.read_bytes())
+        if encoded is None:
+            target.unlink(missing_ok=True)
+            continue
+        if not target.is_file() or target.read_bytes() != encoded:
+            target.write_bytes(encoded)
+            target.chmod(0o644)
+        written.append(target)
+    return written
+
+
 def _bundle_entry(path: Path) -> dict:
     with zipfile.ZipFile(path) as zf:
         manifest = json.loads(zf.read("manifest.json"))
@@ -92,7 +111,9 @@ def write_manifest(site: Path, bundles_dir: str = "bundles") -> dict:
         task = entry.pop("task")
         if task in bundles:
             raise ValueError(f"two bundles for task {task!r} in {site / bundles_dir}")
-        bundles[task] = {"path": path.relative_to(site).as_posix(), **entry}
+        # The bridge fetches the .slm4 form when there is one (webbuild.wire) and rebuilds this bundle.
+        served = path.with_suffix(".slm4") if path.with_suffix(".slm4").is_file() else path
+        bundles[task] = {"path": served.relative_to(site).as_posix(), **entry}
     manifest = {"format": "slm-site", "format_version": 1, "files": files, "bundles": bundles}
     (site / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest

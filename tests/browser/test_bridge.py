@@ -49,7 +49,8 @@ def page(module_browser):
 @pytest.fixture(scope="module")
 def bundles(built_site: Path) -> dict[str, Path]:
     manifest = json.loads((built_site / "build-manifest.json").read_text())
-    return {task: built_site / entry["path"] for task, entry in manifest["bundles"].items()}
+    # The bridge fetches the .slm4 wire form and rebuilds this .slm from it (webbuild/wire.py).
+    return {task: (built_site / e["path"]).with_suffix(".slm") for task, e in manifest["bundles"].items()}
 
 
 def test_info_threads_and_isolation(page):
@@ -257,7 +258,8 @@ def test_a_tampered_file_is_refused_not_run(site: Path, playwright_instance):
         if entry.name != "bundles" and not (tampered / entry.name).exists():
             (tampered / entry.name).symlink_to(entry.resolve())
     (tampered / "bundles").mkdir(exist_ok=True)
-    for bundle in (site / "bundles").glob("*.slm"):  # no .gz copies: the tampered files are what is served
+    # No .gz copies: the tampered files are what is served; the bridge fetches the .slm4 wire forms.
+    for bundle in [*(site / "bundles").glob("*.slm"), *(site / "bundles").glob("*.slm4")]:
         data = bundle.read_bytes()
         (tampered / "bundles" / bundle.name).write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
     server = serve_in_thread(tampered)
@@ -265,7 +267,7 @@ def test_a_tampered_file_is_refused_not_run(site: Path, playwright_instance):
         with launched(playwright_instance, f"http://127.0.0.1:{server.server_port}/") as browser:
             page = browser.new_page("tests/bridge.html?tasks=sentiment")
             page.wait_for_function("() => document.title !== 'loading'", timeout=120_000)
-            expected = "bundles/sentiment.slm does not match build-manifest.json (stale or corrupt download)"
+            expected = "bundles/sentiment.slm4 does not match build-manifest.json (stale or corrupt download)"
             assert page.title() == f"failed: Error: {expected}"
     finally:
         server.shutdown()

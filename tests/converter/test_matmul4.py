@@ -1,18 +1,23 @@
-"""4-bit MatMul weights on the wire (converter/matmul4.py): snapping, exact packing, folding at load."""
+"""4-bit MatMul weights (converter/matmul4.py): snapping, exact splitting, the site's wire form
+(webbuild/wire.py and its JS decoder bridge/slm-wire.js), training against them (students/fake_quant.py)."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, numpy_helper
 
 from converter import matmul4
 from converter.quantize import MATMUL_QMAX
 from slm_web.bundle import read_bundle
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_snapped_values_are_a_nibble_times_a_multiplier_within_7_bits() -> None:
@@ -43,61 +48,68 @@ def test_weights_that_are_not_snapped_are_left_int8() -> None:
     assert not matmul4.fits((48, 4)) and matmul4.fits((64, 4))
 
 
-def _int_matmul_graph(weights: np.ndarray) -> onnx.ModelProto:
-    """x -> DynamicQuantizeLinear -> MatMulInteger(x_q, W) -> float, the int8 pattern the converter emits."""
-    k, n = weights.shape
-    nodes = [
-        helper.make_node("DynamicQuantizeLinear", ["x"], ["xq", "xs", "xzp"]),
-        helper.make_node("MatMulInteger", ["xq", "W", "xzp"], ["acc"]),
-        helper.make_node("Cast", ["acc"], ["accf"], to=TensorProto.FLOAT),
-        helper.make_node("Mul", ["accf", "xs"], ["y"]),
-    ]
-    graph = helper.make_graph(
-        nodes,
-        "int8",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, k])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, n])],
-        [numpy_helper.from_array(weights, "W")],
-    )
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-
-
-def test_packed_graph_computes_exactly_what_the_int8_graph_does(tmp_path: Path) -> None:
-    rng = np.random.default_rng(2)
-    weights = matmul4.snap(rng.normal(0, 20, (512, 128)).clip(-63, 63))
-    plain = _int_matmul_graph(weights)
-    packed = _int_matmul_graph(weights)
-    assert matmul4.pack(packed) == 1
-    # The weight's nibbles and multipliers, and the shared table of unpacked byte pairs.
-    types = sorted(t.data_type for t in packed.graph.initializer)
-    assert types == [TensorProto.UINT8, TensorProto.UINT8, TensorProto.INT8]
-    assert packed.ByteSize() < 0.65 * plain.ByteSize()
-    np.testing.assert_array_equal(matmul4.initializers(packed)["W"], weights)
-    onnx.checker.check_model(packed)
-
-    x = rng.normal(size=(3, 512)).astype(np.float32)
-    run = [ort.InferenceSession(m.SerializeToString()).run(None, {"x": x})[0] for m in (plain, packed)]
-    np.testing.assert_array_equal(run[0], run[1])
-
-    # onnxruntime folds the unpacking when it creates the session: the graph that runs is the int8 one.
-    options = ort.SessionOptions()
-    options.optimized_model_filepath = str(tmp_path / "folded.onnx")
-    ort.InferenceSession(packed.SerializeToString(), options)
-    folded = onnx.load(options.optimized_model_filepath)
-    assert [t.data_type for t in folded.graph.initializer if t.name == "W"] == [TensorProto.INT8]
-    assert not [n for n in folded.graph.node if n.op_type in ("Div", "Concat", "Reshape")]
-
-
-@pytest.mark.parametrize("task", ["sentiment", "grammar", "autocomplete"])
-def test_converted_bundles_store_matmul_weights_at_4_bits(task: str, request: pytest.FixtureRequest) -> None:
-    """The fixtures are converted with the defaults, so every suite that runs them (onnxruntime-web in
-    test_ort_web.py, the browser tests) runs 4-bit weights."""
+@pytest.mark.parametrize("task", ["sentiment", "autocomplete"])
+def test_converted_weights_are_4_bit_representable(task: str, request: pytest.FixtureRequest) -> None:
+    """The fixtures are converted with the defaults: their MatMul weights split exactly (the tied
+    autocomplete table, also a Gather source, stays plain int8)."""
     bundle = read_bundle(request.getfixturevalue(f"{task}_bundle"))
     model = onnx.load_from_string(bundle.model_bytes)
-    int8 = [t.name for t in model.graph.initializer if t.data_type == TensorProto.INT8 and len(t.dims) == 2]
-    four_bit = [t.name for t in model.graph.initializer if t.name.endswith("_4bit")]
-    assert four_bit and all(not name.endswith("_quantized") for name in int8)
+    weights = [numpy_helper.to_array(t) for t in model.graph.initializer if t.name.endswith("_quantized")]
+    assert weights and all(matmul4.split(w) is not None for w in weights)
     assert bundle.manifest["model"]["weight_bits"] == {"matmul": 4, "embedding": 4}
+
+
+def test_wire_form_restores_the_exact_bundle(sentiment_bundle: Path, tmp_path: Path) -> None:
+    from webbuild import wire
+
+    bundle = sentiment_bundle.read_bytes()
+    encoded = wire.encode(bundle)
+    assert encoded is not None and encoded[:4] == wire.MAGIC
+    assert len(encoded) < len(bundle) and wire.decode(encoded) == bundle
+    header = json.loads(encoded[8 : 8 + int.from_bytes(encoded[4:8], "little")])
+    assert len(header["runs"]) >= 12  # 6 weights per layer of the 2-layer fixture
+    # A bundle with nothing 4 bits can carry has no wire form.
+    assert wire.encode(_off_grid_bundle(sentiment_bundle, tmp_path / "off-grid.slm")) is None
+
+
+def _off_grid_bundle(bundle: Path, out: Path) -> bytes:
+    """``bundle`` with the first value of every group of its MatMul weights moved off the 4-bit grid."""
+    from slm_web.bundle import write_bundle
+
+    b = read_bundle(bundle)
+    model = onnx.load_from_string(b.model_bytes)
+    for t in model.graph.initializer:
+        if t.data_type == TensorProto.INT8 and t.name.endswith("_quantized"):
+            w = numpy_helper.to_array(t).copy()
+            w[:: matmul4.GROUP] = 61  # prime and above 7 x 8: no nibble times 1..9 gives it
+            t.CopyFrom(numpy_helper.from_array(w, t.name))
+    manifest = {k: v for k, v in b.manifest.items() if k not in ("members", "bundle_sha256")}
+    members = {"model.onnx": model.SerializeToString(), "tokenizer.json": b.tokenizer_json.encode()}
+    write_bundle(out, manifest, members)
+    return out.read_bytes()
+
+
+def test_bridge_decoder_matches_the_python_one(sentiment_bundle: Path, tmp_path: Path) -> None:
+    """bridge/slm-wire.js (what the browser runs) rebuilds the same bytes as webbuild.wire.decode."""
+    from webbuild import wire
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs node")
+    encoded = tmp_path / "b.slm4"
+    encoded.write_bytes(wire.encode(sentiment_bundle.read_bytes()))
+    decoder = json.dumps((ROOT / "bridge" / "slm-wire.js").as_uri())
+    script = tmp_path / "decode.mjs"
+    script.write_text(
+        f"import fs from 'fs';\nimport {{ decodeWire }} from {decoder};\n"
+        "fs.writeFileSync(process.argv[3], decodeWire(new Uint8Array(fs.readFileSync(process.argv[2]))));\n"
+    )
+    subprocess.run([node, str(script), str(encoded), str(tmp_path / "out.slm")], check=True)
+    assert (tmp_path / "out.slm").read_bytes() == sentiment_bundle.read_bytes()
+    truncated = tmp_path / "t.slm4"
+    truncated.write_bytes(encoded.read_bytes()[:-10])
+    failed = subprocess.run([node, str(script), str(truncated), str(tmp_path / "t.slm")], capture_output=True)
+    assert failed.returncode != 0 and b"truncated or malformed" in failed.stderr
 
 
 def test_fake_quantized_training_sees_the_weights_the_converter_ships() -> None:

@@ -10,7 +10,6 @@ import torch
 from fixtures.checkpoints import encoder_checkpoint
 from onnx import numpy_helper
 
-from converter import matmul4
 from converter.build import build_module
 from converter.checkpoint import load_checkpoint
 from converter.export import export_module
@@ -155,12 +154,12 @@ def test_tied_lm_head_shares_one_int8_matrix(
 
     vocab = read_bundle(autocomplete_bundle).manifest["tokenizer"]["vocab_size"]
 
-    def vocab_matrices(path: Path) -> list[str]:
-        weights = matmul4.initializers(onnx.load_from_string(read_bundle(path).model_bytes))
-        return sorted(str(w.dtype) for w in weights.values() if w.ndim == 2 and vocab in w.shape)
+    def vocab_matrices(path: Path) -> list[int]:
+        graph = onnx.load_from_string(read_bundle(path).model_bytes).graph
+        return sorted(t.data_type for t in graph.initializer if len(t.dims) == 2 and vocab in t.dims)
 
-    assert vocab_matrices(autocomplete_bundle) == ["int8"]
-    assert vocab_matrices(autocomplete_bundle_fp32) == ["float32"] * 2
+    assert vocab_matrices(autocomplete_bundle) == [onnx.TensorProto.INT8]
+    assert vocab_matrices(autocomplete_bundle_fp32) == [onnx.TensorProto.FLOAT] * 2
 
 
 def test_smoothing_scales_balance_activation_and_weight_ranges() -> None:
@@ -176,7 +175,7 @@ def test_smoothing_scales_balance_activation_and_weight_ranges() -> None:
 
 def _tied_head_graph(weights: np.ndarray):
     """The smallest tied GPT-2 head: emb = Gather(W, ids) and logits = x @ W.T (W.T folded, as exported)."""
-    from onnx import TensorProto, helper
+    from onnx import TensorProto, helper, numpy_helper
 
     v, d = weights.shape
     graph = helper.make_graph(
@@ -228,8 +227,10 @@ def test_int8_matmul_weights_cannot_saturate_avx2(task: str, request: pytest.Fix
     """Weights feeding an integer MatMul fit in 7 bits, so x86's u8 x s8 pair sums stay within int16."""
     import onnx
 
-    model = onnx.load_from_string(read_bundle(request.getfixturevalue(f"{task}_bundle")).model_bytes)
-    inits = matmul4.initializers(model)  # 4-bit weights as the int8 tensors the session runs
+    graph = onnx.load_from_string(read_bundle(request.getfixturevalue(f"{task}_bundle")).model_bytes).graph
+    inits = {t.name: t for t in graph.initializer}
     integer_matmuls = {"MatMulInteger", "DynamicQuantizeMatMul", "MatMulIntegerToFloat"}
-    weights = [inits[n.input[1]] for n in model.graph.node if n.op_type in integer_matmuls]
+    weights = [
+        numpy_helper.to_array(inits[n.input[1]]) for n in graph.node if n.op_type in integer_matmuls
+    ]
     assert weights and all(w.dtype == np.int8 and np.abs(w.astype(np.int32)).max() <= 64 for w in weights)
