@@ -44,9 +44,9 @@ def quantize_int8(
     ``head_input_absmax``: per-channel max |x| of a tied LM head's input on sample text (calibration, see
     :func:`share_tied_head`); without it the head is quantized unsmoothed. ``embedding_bits``: see
     :func:`quantize_embeddings` (a tied table is also the LM head's weight and stays int8).
-    ``matmul_bits`` 4: MatMul weights are snapped to values :func:`converter.matmul4.pack` can store at 4
-    bits once the graph is optimized. A tied table stays 8-bit: snapped, it cost the autocomplete student
-    1.5 points of keystroke savings, its layers' weights nothing.
+    ``matmul_bits`` 4: MatMul weights are snapped to int8 values that 4 bits carry
+    (:func:`converter.matmul4.snap`; the site ships them at 4 bits). A tied table stays 8-bit: snapped,
+    it cost the autocomplete student 1.5 points of keystroke savings, its layers' weights nothing.
     """
     copy = onnx.ModelProto()
     copy.CopyFrom(model)
@@ -273,7 +273,7 @@ def _quantize_matmuls(model: onnx.ModelProto, per_channel: bool, snap4: bool = F
 
 def _snap_quantized(quantized: onnx.ModelProto, source: onnx.ModelProto) -> None:
     """Snap the weights ORT's quantizer wrote (``W_quantized``, scales ``W_scale``) from their float source
-    so that :func:`converter.matmul4.pack` can store them at 4 bits; weights with no known source stay."""
+    so that 4 bits carry them (:mod:`converter.matmul4`); weights with no known source stay."""
     floats = {t.name: t for t in source.graph.initializer if t.data_type == TensorProto.FLOAT}
     inits = {t.name: t for t in quantized.graph.initializer}
     for name, tensor in inits.items():
