@@ -89,3 +89,27 @@ def test_two_bundles_for_one_task_are_refused(tmp_path: Path):
         assert "grammar" in str(exc)
     else:
         raise AssertionError("two grammar bundles were accepted")
+
+
+def test_bundles_with_4_bit_weights_are_served_in_their_wire_form(
+    tmp_path: Path, sentiment_bundle: Path, grammar_bundle: Path
+):
+    """The site lists the .slm4 of a bundle whose weights 4 bits carry; a plain int8 bundle keeps its .slm."""
+    from fixtures.bundles import off_grid_copy
+
+    from webbuild import wire
+    from webbuild.site import write_wire_bundles
+
+    bundles = tmp_path / "bundles"
+    bundles.mkdir()
+    (bundles / "sentiment.slm").write_bytes(sentiment_bundle.read_bytes())
+    off_grid_copy(grammar_bundle, bundles / "grammar.slm")
+    (bundles / "grammar.slm4").write_bytes(b"stale")
+    assert write_wire_bundles(tmp_path) == [bundles / "sentiment.slm4"]
+    assert not (bundles / "grammar.slm4").exists()
+    assert wire.decode((bundles / "sentiment.slm4").read_bytes()) == sentiment_bundle.read_bytes()
+    manifest = write_manifest(tmp_path)
+    assert manifest["bundles"]["sentiment"]["path"] == "bundles/sentiment.slm4"
+    assert manifest["bundles"]["grammar"]["path"] == "bundles/grammar.slm"
+    assert {"bundles/sentiment.slm", "bundles/sentiment.slm4"} <= set(manifest["files"])
+

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, numpy_helper
+from onnx import numpy_helper
 
 from converter import matmul4
 from converter.quantize import MATMUL_QMAX
@@ -60,6 +60,8 @@ def test_converted_weights_are_4_bit_representable(task: str, request: pytest.Fi
 
 
 def test_wire_form_restores_the_exact_bundle(sentiment_bundle: Path, tmp_path: Path) -> None:
+    from fixtures.bundles import off_grid_copy
+
     from webbuild import wire
 
     bundle = sentiment_bundle.read_bytes()
@@ -69,24 +71,7 @@ def test_wire_form_restores_the_exact_bundle(sentiment_bundle: Path, tmp_path: P
     header = json.loads(encoded[8 : 8 + int.from_bytes(encoded[4:8], "little")])
     assert len(header["runs"]) >= 12  # 6 weights per layer of the 2-layer fixture
     # A bundle with nothing 4 bits can carry has no wire form.
-    assert wire.encode(_off_grid_bundle(sentiment_bundle, tmp_path / "off-grid.slm")) is None
-
-
-def _off_grid_bundle(bundle: Path, out: Path) -> bytes:
-    """``bundle`` with the first value of every group of its MatMul weights moved off the 4-bit grid."""
-    from slm_web.bundle import write_bundle
-
-    b = read_bundle(bundle)
-    model = onnx.load_from_string(b.model_bytes)
-    for t in model.graph.initializer:
-        if t.data_type == TensorProto.INT8 and t.name.endswith("_quantized"):
-            w = numpy_helper.to_array(t).copy()
-            w[:: matmul4.GROUP] = 61  # prime and above 7 x 8: no nibble times 1..9 gives it
-            t.CopyFrom(numpy_helper.from_array(w, t.name))
-    manifest = {k: v for k, v in b.manifest.items() if k not in ("members", "bundle_sha256")}
-    members = {"model.onnx": model.SerializeToString(), "tokenizer.json": b.tokenizer_json.encode()}
-    write_bundle(out, manifest, members)
-    return out.read_bytes()
+    assert wire.encode(off_grid_copy(sentiment_bundle, tmp_path / "off-grid.slm").read_bytes()) is None
 
 
 def test_bridge_decoder_matches_the_python_one(sentiment_bundle: Path, tmp_path: Path) -> None:
