@@ -47,6 +47,7 @@ copy node_modules/pyodide/{pyodide.mjs,pyodide.asm.mjs,pyodide.asm.wasm,python_s
 
 step "onnxruntime-web $ORT_VERSION wasm backend -> $OUT/ort/"
 copy node_modules/onnxruntime-web/dist/{ort.wasm.min.mjs,ort-wasm-simd-threaded.mjs,ort-wasm-simd-threaded.wasm} "$OUT/ort"
+"$PYTHON" -m webbuild warmup --out "$OUT/ort/warmup.onnx"
 
 step "slm_web wheel and pyodide-lock.json -> $OUT/pyodide/"
 "$PYTHON" -m webbuild wheel slm_web --pyproject pyproject.toml \

@@ -111,15 +111,20 @@ async function openCache() {
 }
 
 // Files fetched through the cache at start-up besides the bundles (the wheel is found by its suffix).
+// The site's warm-up model (webbuild/bundles.py build_warmup_model): a tiny int8 encoder with the
+// students' ops, run once while Pyodide starts so the first real run does not pay for cold kernels.
+const WARMUP_PATH = "ort/warmup.onnx";
 const RUNTIME_FILES = [
   "ort/ort-wasm-simd-threaded.wasm",
+  WARMUP_PATH,
   "pyodide/pyodide.asm.wasm",
   "pyodide/python_stdlib.zip",
   "pyodide/pyodide-lock.json",
 ];
 
-// A 67-byte ONNX model (y = Identity(x)). Creating a session from it makes onnxruntime-web compile and
-// start its wasm (about a second) while Pyodide boots, instead of on the first real model afterwards.
+// A 67-byte ONNX model (y = Identity(x)), the warm-up of a site without WARMUP_PATH. Creating a session
+// makes onnxruntime-web compile and start its wasm (about a second) while Pyodide boots, instead of on the
+// first real model afterwards.
 const WARMUP_MODEL = new Uint8Array([
   8, 8, 18, 0, 58, 55, 10, 16, 10, 1, 120, 18, 1, 121, 34, 8, 73, 100, 101, 110, 116, 105, 116, 121, 18, 1,
   119, 90, 15, 10, 1, 120, 18, 10, 10, 8, 8, 1, 18, 4, 10, 2, 8, 1, 98, 15, 10, 1, 121, 18, 10, 10, 8, 8, 1,
@@ -136,13 +141,19 @@ function started(promise) {
 // it while streaming, as Pyodide does with its own. Handing it the bytes instead (`env.wasm.wasmBinary`)
 // compiles them anew on every visit; a streamed compile of a Cache API response lets Chromium reuse the
 // compiled code on a revisit (bench/ANALYSIS.md: −0.3 s when the cores are busy, little on an idle machine).
-async function startOrt(baseURL, threads) {
+async function startOrt(baseURL, threads, warmupModel) {
   const ort = await import(new URL("ort/ort.wasm.min.mjs", baseURL).href);
   ort.env.wasm.wasmPaths = new URL("ort/", baseURL).href;
   ort.env.wasm.numThreads = self.crossOriginIsolated ? threads : 1; // threads need SharedArrayBuffer
   ort.env.wasm.proxy = false; // we already are in a worker
   ort.env.logLevel = "error";
-  const warmup = await ort.InferenceSession.create(WARMUP_MODEL);
+  const warmup = await ort.InferenceSession.create(await warmupModel);
+  if (warmup.inputNames.includes("input_ids")) {
+    // Under Node, this run took the sentiment student's first run from 125-233 ms to 21-35 ms.
+    const ids = new ort.Tensor("int64", BigInt64Array.from([2n, 10n, 11n, 12n, 13n, 14n, 15n, 3n]), [1, 8]);
+    const mask = new ort.Tensor("int64", new BigInt64Array(8).fill(1n), [1, 8]);
+    await warmup.run({ input_ids: ids, attention_mask: mask });
+  }
   await warmup.release();
   return ort;
 }
@@ -260,7 +271,8 @@ async function init({ baseURL, tasks, threads }, progress) {
     return isWire(bytes) ? decodeWire(bytes) : bytes;
   };
   const bundles = tasks.map((task) => started(bundleOf(manifest.bundles[task].path)));
-  const ortReady = started(startOrt(baseURL, threads));
+  const warmupModel = manifest.files[WARMUP_PATH] ? bytesOf(WARMUP_PATH) : Promise.resolve(WARMUP_MODEL);
+  const ortReady = started(startOrt(baseURL, threads, warmupModel));
   const { pyodide, saved } = await startPyodide(baseURL, cachedFetch, { manifest, cache, step, wheelPath, wheel });
   const ort = await ortReady;
 

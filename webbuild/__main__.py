@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from webbuild.bundles import build_bundle
+from webbuild.bundles import build_bundle, build_warmup_model
 from webbuild.site import INDEX_HTML, precompress, write_manifest, write_wire_bundles
 from webbuild.stdlib import TrimError, trim
 from webbuild.wheel import build_wheel, project_version, write_lock
@@ -39,6 +39,10 @@ def _bundle(args: argparse.Namespace) -> None:
     print(f"    {build_bundle(args.task, args.out)}")
 
 
+def _warmup(args: argparse.Namespace) -> None:
+    print(f"    {build_warmup_model(args.out)}")
+
+
 def _finish(args: argparse.Namespace) -> None:
     (args.site / "index.html").write_text(INDEX_HTML)
     wire = write_wire_bundles(args.site)
@@ -69,6 +73,9 @@ def main(argv: list[str] | None = None) -> None:
     bundle.add_argument("task", choices=["sentiment", "autocomplete", "grammar"])
     bundle.add_argument("--out", type=Path, required=True)
     bundle.set_defaults(run=_bundle)
+    warmup = sub.add_parser("warmup", help="the tiny model the bridge runs while Python starts")
+    warmup.add_argument("--out", type=Path, required=True)
+    warmup.set_defaults(run=_warmup)
     finish = sub.add_parser("finish", help="precompress large files, write build-manifest.json")
     finish.add_argument("site", type=Path)
     finish.set_defaults(run=_finish)

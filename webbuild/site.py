@@ -24,7 +24,7 @@ INDEX_HTML = """<!doctype html>
 <a href="demo/">slm-web demo</a>
 """
 # Files worth precompressing: large and not already compressed (wheels and python_stdlib.zip are zips).
-GZIP_SUFFIXES = {".wasm", ".mjs", ".js", ".json", ".slm", ".slm4"}
+GZIP_SUFFIXES = {".wasm", ".mjs", ".js", ".json", ".slm", ".slm4", ".onnx"}
 GZIP_MIN_BYTES = 64 * 1024
 GZIP_MIN_SAVING = 0.10  # keep a .gz only if it saves at least this fraction
 
