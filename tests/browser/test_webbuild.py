@@ -113,3 +113,24 @@ def test_bundles_with_4_bit_weights_are_served_in_their_wire_form(
     assert manifest["bundles"]["grammar"]["path"] == "bundles/grammar.slm"
     assert {"bundles/sentiment.slm", "bundles/sentiment.slm4"} <= set(manifest["files"])
 
+
+
+def test_warmup_model_runs_the_students_int8_ops(tmp_path: Path):
+    """ort/warmup.onnx: small, reproducible, fed like an encoder, and made of the ops the students use."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+
+    from webbuild.bundles import build_warmup_model
+
+    out = tmp_path / "warmup.onnx"
+    build_warmup_model(out)
+    model = onnx.load(out)
+    assert out.stat().st_size < 200_000
+    ops = {node.op_type for node in model.graph.node}
+    assert {"DynamicQuantizeMatMul", "MatMulIntegerToFloat", "SkipLayerNormalization", "Softmax"} <= ops
+    ids = np.array([[2, 10, 11, 12, 13, 14, 15, 3]], dtype=np.int64)  # the feeds bridge/slm-worker.js uses
+    ort.InferenceSession(str(out)).run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+    again = tmp_path / "again.onnx"
+    build_warmup_model(again)
+    assert again.read_bytes() == out.read_bytes()
