@@ -32,6 +32,16 @@ word]}; autocomplete {"text": ...} or plain text lines (next-token accuracy).
 """
 
 
+# int8 bundles: the weights that can be stored at 4 or 8 bits (both default to 4).
+BITS_OPTIONS = {
+    "--embedding-bits": "int8 bundles: bits of the vocabulary embedding table (default 4: half of 8's "
+    "bytes, with a scale per 16 values; a tied LM head stays 8)",
+    "--matmul-bits": "int8 bundles: MatMul weights rounded to int8 values that 4 bits carry (default 4: a "
+    "signed nibble times an integer multiplier per 16 values; the site ships them in 9/16 of the bytes and "
+    "the int8 kernels run as before) or plain int8 (8)",
+}
+
+
 def convert_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m converter",
@@ -63,23 +73,8 @@ def convert_parser() -> argparse.ArgumentParser:
         help="int8 MatMul weight scales per output channel; auto (default) builds both and keeps the one "
         "that agrees better with fp32",
     )
-    p.add_argument(
-        "--embedding-bits",
-        type=int,
-        choices=[4, 8],
-        default=4,
-        help="int8 bundles: bits of the vocabulary embedding table (default 4: half of 8's bytes, with a "
-        "scale per 16 values; a tied LM head stays 8)",
-    )
-    p.add_argument(
-        "--matmul-bits",
-        type=int,
-        choices=[4, 8],
-        default=4,
-        help="int8 bundles: MatMul weights rounded to int8 values that 4 bits carry (default 4: a signed "
-        "nibble times an integer multiplier per 16 values; the site ships them in 9/16 of the bytes and the "
-        "int8 kernels run as before) or plain int8 (8)",
-    )
+    for flag, what in BITS_OPTIONS.items():
+        p.add_argument(flag, type=int, choices=[4, 8], default=4, help=what)
     p.add_argument("--keep-layers", type=int, metavar="N", help="keep only the lowest N transformer layers")
     p.add_argument(
         "--vocab-corpus",

@@ -42,9 +42,9 @@ def fits(shape: tuple[int, ...] | list[int], axis: int = 0) -> bool:
     return len(shape) == 2 and shape[axis] % (2 * GROUP) == 0
 
 
-def _nibble_range(m: np.ndarray) -> tuple[np.ndarray, int]:
+def nibble_range(m: int) -> tuple[int, int]:
     """q's bounds for multiplier ``m``: -8..7, narrowed so |q * m| <= QMAX_INT8."""
-    return -np.minimum(8, QMAX_INT8 // m), 7
+    return -min(8, QMAX_INT8 // m), 7
 
 
 def snap(target: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -55,8 +55,8 @@ def snap(target: np.ndarray, axis: int = 0) -> np.ndarray:
     groups = t.reshape(k // GROUP, GROUP, n)
     best_err = np.full((k // GROUP, 1, n), np.inf)
     best = np.zeros_like(groups)
-    for m in MULTIPLIERS:
-        lo, hi = _nibble_range(m)
+    for m in MULTIPLIERS.tolist():
+        lo, hi = nibble_range(m)
         q = np.clip(np.rint(groups / m), lo, hi) * m
         err = ((q - groups) ** 2).sum(axis=1, keepdims=True)
         better = err < best_err
@@ -71,8 +71,8 @@ def split(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     k, n = weights.shape
     groups = weights.astype(np.int32).reshape(k // GROUP, GROUP, n)
     chosen = np.zeros((k // GROUP, 1, n), np.int32)
-    for m in MULTIPLIERS[::-1]:  # the largest exact multiplier; an all-zero group takes 9, any works
-        lo, hi = _nibble_range(m)
+    for m in MULTIPLIERS[::-1].tolist():  # the largest exact multiplier; an all-zero group takes 9, any works
+        lo, hi = nibble_range(m)
         exact = ((groups % m == 0) & (groups // m >= lo) & (groups // m <= hi)).all(axis=1, keepdims=True)
         chosen = np.where((chosen == 0) & exact, m, chosen)
     if (chosen == 0).any():

@@ -278,8 +278,10 @@ def _snap_quantized(quantized: onnx.ModelProto, source: onnx.ModelProto) -> None
     inits = {t.name: t for t in quantized.graph.initializer}
     for name, tensor in inits.items():
         base = name.removesuffix("_quantized")
+        if base == name or base + "_scale" not in inits or not matmul4.fits(tensor.dims):
+            continue
         weights = _float_source(floats, base)
-        if base == name or weights is None or base + "_scale" not in inits or not matmul4.fits(tensor.dims):
+        if weights is None:
             continue
         scale = numpy_helper.to_array(inits[base + "_scale"]).astype(np.float64)  # one, or one per column
         tensor.CopyFrom(numpy_helper.from_array(matmul4.snap(weights / scale), name))

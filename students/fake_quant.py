@@ -25,8 +25,8 @@ def snap_int4(weight: torch.Tensor) -> torch.Tensor:
     groups = (weight / scale).reshape(out_features, in_features // matmul4.GROUP, matmul4.GROUP)
     best, best_err = torch.zeros_like(groups), torch.full((*groups.shape[:2], 1), float("inf"))
     for m in matmul4.MULTIPLIERS.tolist():
-        low = -min(8, matmul4.QMAX_INT8 // m)
-        q = torch.clamp(torch.round(groups / m), low, 7) * m
+        low, high = matmul4.nibble_range(m)
+        q = torch.clamp(torch.round(groups / m), low, high) * m
         err = ((q - groups) ** 2).sum(dim=2, keepdim=True)
         better = err < best_err
         best, best_err = torch.where(better, q, best), torch.where(better, err, best_err)

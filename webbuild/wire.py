@@ -24,8 +24,9 @@ MAGIC = b"SLM4"
 SUFFIX = ".slm4"
 
 
-def _runs(bundle: bytes) -> list[tuple[int, np.ndarray]]:
-    """(offset in ``bundle``, int8 weight) of every weight that 4 bits carry exactly."""
+def _runs(bundle: bytes) -> list[tuple[int, tuple[int, int], tuple[np.ndarray, np.ndarray]]]:
+    """(offset in ``bundle``, shape, :func:`converter.matmul4.split` parts) of every weight that 4 bits
+    carry exactly."""
     import onnx
     from onnx import TensorProto, numpy_helper
 
@@ -37,30 +38,27 @@ def _runs(bundle: bytes) -> list[tuple[int, np.ndarray]]:
     for tensor in model.graph.initializer:
         if tensor.data_type != TensorProto.INT8 or not matmul4.fits(tensor.dims) or not tensor.raw_data:
             continue
-        weights = numpy_helper.to_array(tensor)
-        if matmul4.split(weights) is None:
+        parts = matmul4.split(numpy_helper.to_array(tensor))
+        if parts is None:
             continue
         offset = bundle.find(tensor.raw_data)
         # The model member is stored, so the tensor's bytes are in the file once (a second copy would make
         # the run ambiguous: leave that tensor as it is).
         if offset >= 0 and bundle.find(tensor.raw_data, offset + 1) < 0:
-            runs.append((offset, weights))
+            runs.append((offset, tuple(tensor.dims), parts))
     return sorted(runs, key=lambda run: run[0])
 
 
 def encode(bundle: bytes) -> bytes | None:
     """The ``.slm4`` form of ``bundle``, or None when it has no 4-bit-representable weights."""
-    from converter import matmul4
-
     runs = _runs(bundle)
     if not runs:
         return None
-    header = {"size": len(bundle), "runs": [[offset, *w.shape] for offset, w in runs]}
+    header = {"size": len(bundle), "runs": [[offset, *shape] for offset, shape, _ in runs]}
     rest, packed, start = [], [], 0
-    for offset, weights in runs:
+    for offset, (rows, cols), (nibbles, multipliers) in runs:
         rest.append(bundle[start:offset])
-        start = offset + weights.size
-        nibbles, multipliers = matmul4.split(weights)
+        start = offset + rows * cols
         packed += [nibbles.tobytes(), multipliers.tobytes()]
     rest.append(bundle[start:])
     head = json.dumps(header, separators=(",", ":")).encode()
