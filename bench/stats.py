@@ -35,16 +35,21 @@ def _phase(event: dict[str, Any]) -> str:
 
 
 def phases(events: list[dict[str, Any]]) -> dict[str, float]:
-    """Cut a cold-start timeline into named sequential phases (ms), navigation start → first result."""
+    """Cut a cold-start timeline into named sequential phases (ms), navigation start → first result.
+
+    With ``whenReady: "first"`` some models load after the first result: then "all models loaded" says when
+    the last one was in (the "all-ready" event).
+    """
+    end_at = next(i for i, e in enumerate(events) if e["step"] == "first-result")
+    end = events[end_at]["t"]
     marks = [(0.0, "page load (HTML + scripts)")]
-    for e in events:
-        if e["step"] not in FILE_STEPS:
-            marks.append((e["t"], _phase(e)))
-    end = next(e["t"] for e in events if e["step"] == "first-result")
+    marks += [(e["t"], _phase(e)) for e in events[:end_at] if e["step"] not in FILE_STEPS]
     out: dict[str, float] = {}
     for (t, name), (t_next, _) in zip(marks, [*marks[1:], (end, "")], strict=True):
         out[name] = out.get(name, 0.0) + (t_next - t)
     out["total to first result"] = end
+    if any(e["step"] == "model" for e in events[end_at:]):
+        out["all models loaded"] = next(e["t"] for e in events if e["step"] == "all-ready")
     return out
 
 

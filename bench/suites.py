@@ -22,6 +22,8 @@ ALL_TASKS = "sentiment,autocomplete,grammar"
 COLD_QUERIES = {
     "slm-web, sentiment only": "cold=slm&tasks=sentiment&threads={threads}",
     "slm-web, all three features": f"cold=slm&tasks={ALL_TASKS}&threads={{threads}}",
+    # What the demo does: SLM.create resolves once the first model is in, the others load behind it.
+    "slm-web, all three, whenReady first": f"cold=slm&tasks={ALL_TASKS}&threads={{threads}}&ready=first",
     "transformers.js, sentiment": "cold=tjs&task=sentiment&threads={threads}",
     "harper.js": "cold=harper",
 }

@@ -3,7 +3,8 @@
 //
 // Protocol (docs/js-api.md): the page sends {type: "init"} once, then {type: "call"}
 // messages; every request carries an `id` and gets exactly one {type: "result"} or {type: "error"} reply
-// with that id; {type: "progress"} messages report downloads and init steps while `init` runs.
+// with that id; {type: "progress"} messages report downloads and init steps while `init` runs (and while
+// the remaining models load after an `init` with whenReady "first"; {type: "ready"} answers once they are).
 //
 // Every file listed in the site's build-manifest.json is fetched through `cachedFetch`: from the Cache
 // API when an entry with the same sha256 exists, else from the network (with byte progress), verified
@@ -13,14 +14,21 @@
 import { decodeWire, isWire } from "./slm-wire.js";
 
 const CACHE_NAME = "slm-web-v1";
+// When `init` replies: once every model is loaded, or once the first listed one is (the rest load after).
+const WHEN_READY = ["all", "first"];
+const LOAD_GRACE_MS = 20;
 const PROGRESS_EVERY_BYTES = 256 * 1024;
 
 // Which task each bridge method needs (mirrors slm_web/worker.py; checked here to fail fast).
 const METHOD_TASKS = { classify: "sentiment", complete: "autocomplete", correct: "grammar" };
 
-let state = null; // {python, tasks, heapBytes} once init succeeds
+let state = null; // {python, tasks, loaded, failed, heapBytes} once init succeeds
+// Settles when every requested model is loaded (rejects with the first load error): the `ready` reply.
+let allLoaded = null;
 // Requests run one at a time (models keep per-call state such as the KV cache). Waiting completions go
-// first: they answer a keystroke, while grammar and sentiment checks are debounced and can wait.
+// first: they answer a keystroke, while grammar and sentiment checks are debounced and can wait. After an
+// `init` with whenReady "first", the other models load as internal {type: "load"} jobs of the same queue,
+// behind every call a loaded model can answer; a call for a model still loading waits for it.
 const waiting = [];
 let running = false;
 let latestComplete = null; // id of the newest `complete` request: older queued ones are stale
@@ -242,7 +250,8 @@ async function startPyodide(baseURL, cachedFetch, { manifest, cache, step, wheel
   return { pyodide, saved };
 }
 
-async function init({ baseURL, tasks, threads }, progress) {
+async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
+  if (!WHEN_READY.includes(whenReady)) throw new Error(`whenReady must be one of ${WHEN_READY.join(", ")}, got "${whenReady}"`);
   const step = (name, extra = {}) => progress({ step: name, ...extra });
   const manifestResponse = await fetch(new URL("build-manifest.json", baseURL), { cache: "no-cache" });
   if (!manifestResponse.ok) throw new Error(`no build-manifest.json under ${baseURL} (HTTP ${manifestResponse.status})`);
@@ -282,11 +291,14 @@ async function init({ baseURL, tasks, threads }, progress) {
   // borrowed from `py`, which lives as long as the worker.
   const python = { load: py.load, call: py.call, stats: py.stats };
 
-  for (const [i, task] of tasks.entries()) {
-    const data = await bundles[i];
-    step("model", { task, detail: manifest.bundles[task].name });
-    const reply = JSON.parse(await callPython(python.load, task, data));
-    if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
+  // Pyodide's wasm memory size (a private field: diagnostics only, null if it ever disappears).
+  const heapBytes = () => pyodide._module?.HEAP8?.byteLength ?? null;
+  const loading = { python, loaded: new Set(), failed: new Map(), step };
+  const loadJobs = tasks.map((task, i) => ({ type: "load", task, name: manifest.bundles[task].name, data: bundles[i] }));
+  const now = whenReady === "first" ? loadJobs.slice(0, 1) : loadJobs;
+  for (const job of now) {
+    await loadModel(loading, job);
+    if (loading.failed.has(job.task)) throw loading.failed.get(job.task);
   }
   await saved; // the snapshot is stored while the models load; a page closed right after start keeps it
   if (cache) {
@@ -294,11 +306,38 @@ async function init({ baseURL, tasks, threads }, progress) {
     keep.add(snapshotKey(manifest, new URL("pyodide/", baseURL).href, wheelPath));
     await pruneCache(cache, keep);
   }
-  // Pyodide's wasm memory size (a private field: diagnostics only, null if it ever disappears).
-  const heapBytes = () => pyodide._module?.HEAP8?.byteLength ?? null;
-  state = { python, tasks: new Set(tasks), heapBytes };
-  step("ready");
+  state = { ...loading, tasks: new Set(tasks), heapBytes };
+  const later = loadJobs.slice(now.length);
+  allLoaded = new Promise((resolve, reject) => Object.assign(state, { resolveAll: resolve, rejectAll: reject }));
+  allLoaded.catch(() => {}); // reported through `ready` requests and the calls that need the model
+  waiting.push(...later);
+  settleIfLoaded();
   return { tasks, threads: ort.env.wasm.numThreads, crossOriginIsolated: self.crossOriginIsolated };
+}
+
+/** Load one model into Python; a failure is recorded for its task (calls that need it reject with it). */
+async function loadModel(loading, { task, name, data }) {
+  try {
+    const bytes = await data;
+    loading.step("model", { task, detail: name });
+    const reply = JSON.parse(await callPython(loading.python.load, task, bytes));
+    if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
+    loading.loaded.add(task);
+  } catch (error) {
+    loading.failed.set(task, error);
+  }
+}
+
+/** Once no model is left to load: "ready" progress and the `ready` reply (or the first load error). */
+function settleIfLoaded() {
+  if (state.loaded.size + state.failed.size < state.tasks.size) return;
+  const [error] = state.failed.values();
+  if (error) {
+    state.rejectAll(error);
+  } else {
+    state.step("ready");
+    state.resolveAll(null);
+  }
 }
 
 /** Call an async Python function and free the proxy of the awaitable it returns (no leak per call). */
@@ -316,6 +355,7 @@ async function call({ id, method, text, options }) {
   const task = METHOD_TASKS[method];
   if (!task) throw new Error(`unknown method "${method}"`);
   if (!state.tasks.has(task)) throw new Error(`${method}() needs the "${task}" task: pass it in SLM.create({tasks})`);
+  if (state.failed.has(task)) throw state.failed.get(task);
   if (method === "complete" && id !== latestComplete) {
     throw Object.assign(new Error("superseded by a newer complete() call"), { name: "Cancelled" });
   }
@@ -327,6 +367,10 @@ async function call({ id, method, text, options }) {
 const handlers = {
   init: (message) => init(message, (p) => post({ type: "progress", id: message.id, ...p })),
   call,
+  load: async (job) => {
+    await loadModel(state, job);
+    settleIfLoaded();
+  },
   stats: () => (state ? { ...JSON.parse(state.python.stats()), wasm_heap_bytes: state.heapBytes() } : null),
 };
 
@@ -334,22 +378,54 @@ async function serve(message) {
   try {
     const handler = handlers[message.type];
     if (!handler) throw new Error(`unknown message type "${message.type}"`);
-    post({ type: "result", id: message.id, value: await handler(message) });
+    const value = await handler(message);
+    if (message.id !== undefined) post({ type: "result", id: message.id, value });
   } catch (error) {
     post(errorReply(message.id, error));
   }
 }
 
+/** A call whose model is still loading waits; everything else can run now. */
+function canRun(message) {
+  const task = METHOD_TASKS[message.method];
+  return !(message.type === "call" && state?.tasks.has(task) && !state.loaded.has(task) && !state.failed.has(task));
+}
+
+/** The next job: a completion, else the oldest request that can run, else the next model to load. */
+function nextJob() {
+  const ready = (m) => m.type !== "load" && canRun(m);
+  const picks = [(m) => m.method === "complete" && ready(m), ready, (m) => m.type === "load"];
+  for (const pick of picks) {
+    const index = waiting.findIndex(pick);
+    if (index >= 0) return waiting.splice(index, 1)[0];
+  }
+  return null; // nothing waits (a call whose model is loading always has that load job queued with it)
+}
+
+/** Before a model load (0.1-0.3 s), a moment for the calls a page makes right after create() to overtake it. */
+async function stillIdle() {
+  await new Promise((resolve) => setTimeout(resolve, LOAD_GRACE_MS));
+  return !waiting.some((m) => m.type !== "load" && canRun(m));
+}
+
 async function drain() {
   running = true;
-  while (waiting.length) {
-    const urgent = waiting.findIndex((m) => m.method === "complete");
-    await serve(waiting.splice(Math.max(urgent, 0), 1)[0]);
+  for (let job = nextJob(); job; job = nextJob()) {
+    if (job.type === "load" && !(await stillIdle())) waiting.unshift(job);
+    else await serve(job);
   }
   running = false;
 }
 
 self.onmessage = ({ data: message }) => {
+  if (message.type === "ready") {
+    // Not queued: it waits for the queue's load jobs, so it must not hold the queue.
+    (allLoaded ?? Promise.reject(new Error("the worker is not initialised (await SLM.create first)"))).then(
+      () => post({ type: "result", id: message.id, value: null }),
+      (error) => post(errorReply(message.id, error)),
+    );
+    return;
+  }
   if (message.type === "call" && message.method === "complete") latestComplete = message.id;
   waiting.push(message);
   if (!running) drain();

@@ -2,6 +2,7 @@
 //
 //   import { SLM } from "./bridge/slm.js";
 //   const slm = await SLM.create({ tasks: ["sentiment", "autocomplete", "grammar"], onProgress: console.log });
+//   // or: SLM.create({ whenReady: "first" }) resolves once the first task works; `await slm.ready` for all
 //   await slm.classify("What a lovely day");          // {label: "positive", score: 0.97, scores: {...}}
 //   await slm.complete("See you tomor", { k: 3 });     // [{text: "tomorrow", insert: "row", score: 0.8}, ...]
 //   await slm.correct("She go to school.");            // {text: "She goes to school.", edits: [...]}
@@ -35,6 +36,13 @@ export interface CreateOptions {
   /** onnxruntime-web threads (needs cross-origin isolation; 1 otherwise). Default: 2 on 4+ cores, else 1. */
   threads?: number;
   onProgress?: (progress: Progress) => void;
+  /**
+   * When `create()` resolves: "all" (default) once every task's model is loaded; "first" once the first
+   * task's is. The others then load in the worker, behind the calls a loaded model can answer; a call
+   * that needs one of them waits for it (and rejects with its load error if it fails). `slm.ready` settles
+   * when every model is in.
+   */
+  whenReady?: "all" | "first";
 }
 
 export interface Classification {
@@ -126,6 +134,8 @@ export declare class SLM {
   /** Start the worker, fetch (or read from cache) runtime and bundles, load the models. */
   static create(options?: CreateOptions): Promise<SLM>;
   readonly info: Info;
+  /** Resolves once every requested model is loaded (at once with whenReady "all"); rejects with the first load error. */
+  readonly ready: Promise<void>;
   classify(text: string): Promise<Classification>;
   /** A newer call rejects an older pending one with name "Cancelled". */
   complete(text: string, options?: { k?: number; maxWords?: number }): Promise<Completion[]>;

@@ -36,13 +36,16 @@ export class SLM {
   constructor(worker, info) {
     this.#worker = worker;
     this.info = info;
+    /** Resolves once every requested model is loaded; rejects with the first load error. */
+    this.ready = Promise.resolve();
   }
 
   /**
    * Start the worker, download (or read from cache) the runtime and the bundles of `tasks`, and load them.
-   * Resolves once every requested task is ready.
+   * Resolves once every requested task is ready, or with `whenReady: "first"` once the first one is: the
+   * others keep loading in the worker, a call that needs one waits for it, and `ready` settles when all are in.
    */
-  static async create({ baseURL, tasks = DEFAULT_TASKS, threads, onProgress } = {}) {
+  static async create({ baseURL, tasks = DEFAULT_TASKS, threads, onProgress, whenReady = "all" } = {}) {
     const base = new URL(baseURL ?? new URL("../", import.meta.url), globalThis.location?.href).href;
     const worker = new Worker(new URL("./slm-worker.js", import.meta.url), { type: "module", name: "slm-web" });
     const slm = new SLM(worker, null);
@@ -52,11 +55,15 @@ export class SLM {
     // (the worker, Python and the page compete for them); on 4+ cores, 2 threads win.
     const defaultThreads = (globalThis.navigator?.hardwareConcurrency ?? 1) >= 4 ? 2 : 1;
     try {
-      slm.info = await slm.#request({ type: "init", baseURL: base, tasks: [...tasks], threads: threads ?? defaultThreads });
+      slm.info = await slm.#request({
+        type: "init", baseURL: base, tasks: [...tasks], threads: threads ?? defaultThreads, whenReady,
+      });
     } catch (error) {
       slm.dispose();
       throw error;
     }
+    slm.ready = whenReady === "all" ? Promise.resolve() : slm.#request({ type: "ready" });
+    slm.ready.catch(() => {}); // a load error also rejects the calls that need that model: not unhandled
     return slm;
   }
 

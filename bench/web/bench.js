@@ -2,7 +2,8 @@
 // functions below through page.evaluate; every time is performance.now() on this page, so cold starts
 // count from navigation start and per-call times include the page <-> worker round trip, as a user sees it.
 //
-// ?cold=slm&tasks=sentiment&threads=2  starts the slm-web stack at once (cold/revisit start measurements);
+// ?cold=slm&tasks=sentiment&threads=2[&ready=first]  starts the slm-web stack at once (cold/revisit start
+// measurements; `ready` is SLM.create's whenReady);
 // ?cold=tjs&task=sentiment&threads=2   the same for transformers.js; ?cold=harper for harper.js.
 import { SLM } from "../bridge/slm.js";
 
@@ -52,8 +53,11 @@ const SLM_METHODS = {
 };
 const FIRST_TEXT = { sentiment: "What a lovely day.", autocomplete: "See you tomor", grammar: "She go to school." };
 
-/** SLM.create with timestamped progress, then one call of the first task: the cold-start timeline. */
-async function slmStart({ tasks, threads, site = "" }) {
+/**
+ * SLM.create with timestamped progress, then one call of the first task: the cold-start timeline. With
+ * whenReady "first", the timeline ends with "all-ready" once the other models are in too.
+ */
+async function slmStart({ tasks, threads, site = "", whenReady = "all" }) {
   const events = [{ t: performance.now(), step: "create" }];
   // Per file, only the first download/cache event and the last byte: the timeline, not the progress bar.
   const onProgress = (p) => {
@@ -62,10 +66,12 @@ async function slmStart({ tasks, threads, site = "" }) {
       events.push({ t: performance.now(), ...p });
     }
   };
-  const slm = await SLM.create({ baseURL: new URL(site, SITE), tasks, threads, onProgress });
+  const slm = await SLM.create({ baseURL: new URL(site, SITE), tasks, threads, onProgress, whenReady });
   events.push({ t: performance.now(), step: "ready" });
   const result = await SLM_METHODS[tasks[0]](slm, FIRST_TEXT[tasks[0]], { k: 3 });
   events.push({ t: performance.now(), step: "first-result" });
+  await slm.ready;
+  events.push({ t: performance.now(), step: "all-ready" });
   globalThis.slm = slm;
   return { events, info: slm.info, result };
 }
@@ -211,6 +217,7 @@ const STARTERS = {
       tasks: params.get("tasks").split(","),
       threads: Number(params.get("threads") || 2),
       site: params.get("site") ?? "",
+      whenReady: params.get("ready") ?? "all",
     }),
   tjs: () => tjsStart({ task: params.get("task"), threads: Number(params.get("threads") || 2) }),
   harper: () => harperStart(),

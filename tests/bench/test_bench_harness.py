@@ -62,6 +62,26 @@ def test_phases_cut_a_bridge_timeline_and_add_up_to_the_first_result() -> None:
     }
 
 
+def test_phases_stop_at_the_first_result_and_report_models_loaded_after_it() -> None:
+    events = [
+        {"t": 100.0, "step": "create"},
+        {"t": 120.0, "step": "runtime"},
+        {"t": 400.0, "step": "python"},
+        {"t": 410.0, "step": "model", "task": "sentiment"},
+        {"t": 500.0, "step": "ready"},
+        {"t": 530.0, "step": "first-result"},
+        {"t": 560.0, "step": "model", "task": "grammar"},
+        {"t": 700.0, "step": "ready"},
+        {"t": 701.0, "step": "all-ready"},
+    ]
+    got = phases(events)
+    assert got.pop("all models loaded") == 701.0
+    assert got["first call"] == 30.0 and "session create grammar (verify, tokenizer, ORT)" not in got
+    assert got.pop("total to first result") == 530.0 == sum(got.values())
+    everything_first = [*events[:6], {"t": 531.0, "step": "all-ready"}]
+    assert "all models loaded" not in phases(everything_first)
+
+
 def test_quality_counts_exact_corrections_and_false_alarms() -> None:
     pairs = TEXTS["grammar_quality"]
     perfect = quality({"oracle": [p["tgt"] for p in pairs], "noop": [p["src"] for p in pairs]})

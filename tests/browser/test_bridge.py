@@ -7,6 +7,9 @@ and console errors (see conftest.py).
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -250,28 +253,66 @@ def test_two_thousand_calls_do_not_grow_worker_memory(playwright_instance, tiny_
         assert grown <= 16 << 20, f"Pyodide's heap grew by {grown >> 20} MiB over 2,000 calls"
 
 
-def test_a_tampered_file_is_refused_not_run(site: Path, playwright_instance):
-    """A bundle whose bytes differ from build-manifest.json (stale cache, corrupt CDN) fails SLM.create."""
-    tampered = site.parent / "tampered-site"
+@contextmanager
+def tampered_site(site: Path, tasks: tuple[str, ...]) -> Iterator[str]:
+    """Serve a copy of ``site`` whose bundles of ``tasks`` have one bit flipped; yields the base URL."""
+    tampered = site.parent / f"tampered-{'-'.join(tasks)}"
     tampered.mkdir(exist_ok=True)
     for entry in site.iterdir():
-        if entry.name != "bundles" and not (tampered / entry.name).exists():
+        if not (tampered / entry.name).exists():
             (tampered / entry.name).symlink_to(entry.resolve())
-    (tampered / "bundles").mkdir(exist_ok=True)
-    # No .gz copies: the tampered files are what is served; the bridge fetches the .slm4 wire forms.
-    for bundle in [*(site / "bundles").glob("*.slm"), *(site / "bundles").glob("*.slm4")]:
-        data = bundle.read_bytes()
-        (tampered / "bundles" / bundle.name).write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    (tampered / "bundles").unlink()
+    (tampered / "bundles").mkdir()
+    # No .gz copies: the files below are what is served (the .slm4 wire forms are what the bridge fetches).
+    for bundle in (site / "bundles").glob("*.slm*"):
+        if bundle.suffix != ".gz":
+            data = bundle.read_bytes()
+            flip = bundle.name.split(".")[0] in tasks
+            (tampered / "bundles" / bundle.name).write_bytes(data[:-1] + bytes([data[-1] ^ flip]))
     server = serve_in_thread(tampered)
     try:
-        with launched(playwright_instance, f"http://127.0.0.1:{server.server_port}/") as browser:
-            page = browser.new_page("tests/bridge.html?tasks=sentiment")
-            page.wait_for_function("() => document.title !== 'loading'", timeout=120_000)
-            expected = "bundles/sentiment.slm4 does not match build-manifest.json (stale or corrupt download)"
-            assert page.title() == f"failed: Error: {expected}"
+        yield f"http://127.0.0.1:{server.server_port}/"
     finally:
         server.shutdown()
         server.server_close()
+        shutil.rmtree(tampered)
+
+
+def test_a_tampered_file_is_refused_not_run(site: Path, playwright_instance):
+    """A bundle whose bytes differ from build-manifest.json (stale cache, corrupt CDN) fails SLM.create."""
+    with tampered_site(site, ("sentiment",)) as base_url, launched(playwright_instance, base_url) as browser:
+        page = browser.new_page("tests/bridge.html?tasks=sentiment")
+        page.wait_for_function("() => document.title !== 'loading'", timeout=120_000)
+        expected = "bundles/sentiment.slm4 does not match build-manifest.json (stale or corrupt download)"
+        assert page.title() == f"failed: Error: {expected}"
+
+
+def test_when_ready_first_serves_the_first_task_while_the_others_load(module_browser, bundles):
+    page = open_bridge(module_browser, "?tasks=sentiment,grammar&ready=first")
+    # The grammar model loads after create() resolved: a call for it waits for it, then answers.
+    [expected] = cpython_results(bundles["grammar"], ["He go to school."])
+    got = call(page, "correct", "He go to school.")["value"]["text"]
+    assert got == expected["text"] == "He goes to school."
+    assert "error" not in page.evaluate("allReady")
+    steps = [(p["step"], p.get("task"), p["created"]) for p in page.evaluate("progress")]
+    assert ("model", "sentiment", False) in steps and ("model", "grammar", True) in steps
+    assert steps[-1] == ("ready", None, True)
+    assert call(page, "classify", "What a lovely day.")["value"]["label"] == "positive"
+    page.close()
+
+
+def test_a_later_model_that_fails_to_load_rejects_its_calls_only(site: Path, playwright_instance):
+    with tampered_site(site, ("grammar",)) as base_url, launched(playwright_instance, base_url) as browser:
+        page = open_bridge(browser, "?tasks=sentiment,grammar&ready=first")
+        expected = "bundles/grammar.slm does not match build-manifest.json (stale or corrupt download)"
+        assert page.evaluate("allReady") == {"error": {"name": "Error", "message": expected}}
+        assert call(page, "correct", "She go to school.") == {"error": {"name": "Error", "message": expected}}
+        assert call(page, "classify", "What a lovely day.")["value"]["label"] == "positive"
+        bad_option = page.evaluate("""async () => {
+          try { await (await import("../bridge/slm.js")).SLM.create({ whenReady: "some" }); }
+          catch (e) { return e.message; }
+        }""")
+        assert bad_option == 'whenReady must be one of all, first, got "some"'
 
 
 SNAPSHOT_KEY_JS = """async () => {
