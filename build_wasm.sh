@@ -5,6 +5,9 @@
 #
 # Usage: bash build_wasm.sh [OUT_DIR]        (default dist/site; serve it with `python -m slm_web serve`)
 # Env:   SLM_BUNDLES=DIR  take <task>.slm files from DIR instead of converting (tests, custom models)
+#        SLM_SNAPSHOT=1   also ship a Pyodide memory snapshot (made in headless Chromium, ~6.3 MB gzip):
+#                         a first visit restores Python instead of booting it (about 2 s sooner on 2
+#                         cores) but downloads that much more; see docs/hosting.md
 #        SLM_FULL_STDLIB=1  ship Pyodide's stock python_stdlib.zip (2.5 MB) instead of the trimmed one
 #                         (0.9 MB: only the stdlib a loaded worker imports, traced and then checked in
 #                         Pyodide under Node, about 25 s on 2 busy cores; code of your own that imports
@@ -81,6 +84,12 @@ copy bridge/*.js bridge/slm.d.ts "$OUT/bridge"
 copy demo/* "$OUT/demo"
 
 step "precompressing large files, writing index.html and build-manifest.json"
+rm -f "$OUT"/pyodide/slm_web.snapshot "$OUT"/pyodide/slm_web.snapshot.gz  # made anew below, or not shipped
 "$PYTHON" -m webbuild finish "$OUT"
+
+if [ "${SLM_SNAPSHOT:-}" = 1 ]; then
+    step "Pyodide memory snapshot -> $OUT/pyodide/ (SLM_SNAPSHOT=1; headless Chromium)"
+    "$PYTHON" -m webbuild snapshot "$OUT"
+fi
 
 step "done: $(du -sh "$OUT" | cut -f1) in $OUT; serve it with: $PYTHON -m slm_web serve $OUT"

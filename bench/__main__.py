@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,12 +22,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from webbuild.snapshot import linked_copy_with_snapshot
+
 from . import native, report, sizes, suites
 from .site import ROOT, WORK, assemble, checkpoint_for, tiny_bundles
 from .stats import median_phases, summary
 
 DIST = WORK / "dist"
 DIST_TINY = WORK / "dist-tiny"
+DIST_SNAPSHOT = WORK / "dist-snapshot"
 FP32 = WORK / "fp32"
 SITE = WORK / "site"
 PYTHON = sys.executable
@@ -43,7 +47,9 @@ def build() -> dict[str, str]:
         ["bash", "build_wasm.sh", str(DIST_TINY)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env
     )
     build_fp32()
-    return assemble(DIST, DIST_TINY, SITE)
+    shutil.rmtree(DIST_SNAPSHOT, ignore_errors=True)
+    linked_copy_with_snapshot(DIST, DIST_SNAPSHOT)
+    return assemble(DIST, DIST_TINY, DIST_SNAPSHOT, SITE)
 
 
 def build_fp32() -> None:

@@ -101,13 +101,17 @@ def _link(link: Path, target: Path) -> None:
     link.symlink_to(target.resolve())
 
 
-def assemble(built: Path, tiny_built: Path, site: Path = WORK / "site") -> dict[str, str]:
+def assemble(
+    built: Path, tiny_built: Path, snapshot_built: Path, site: Path = WORK / "site"
+) -> dict[str, str]:
     """(Re)build the benchmark site around ``built`` (the default site), with ``tiny_built`` (the same site
-    with the tiny fixed bundles) under ``tiny/``; returns the checkpoints used per task."""
+    with the tiny fixed bundles) under ``tiny/`` and ``snapshot_built`` (the default site shipping a Pyodide
+    snapshot, webbuild.snapshot) under ``snapshot/``; returns the checkpoints used per task."""
     site.mkdir(parents=True, exist_ok=True)
     for entry in built.iterdir():
         _link(site / entry.name, entry)
     _link(site / "tiny", tiny_built)
+    _link(site / "snapshot", snapshot_built)
     _link(site / "bench", ROOT / "bench" / "web")
     for folder, files in PEERS.items():
         for src in files:

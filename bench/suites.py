@@ -24,6 +24,11 @@ COLD_QUERIES = {
     "slm-web, all three features": f"cold=slm&tasks={ALL_TASKS}&threads={{threads}}",
     # What the demo does: SLM.create resolves once the first model is in, the others load behind it.
     "slm-web, all three, whenReady first": f"cold=slm&tasks={ALL_TASKS}&threads={{threads}}&ready=first",
+    # The same site shipping a Pyodide memory snapshot (SLM_SNAPSHOT=1 bash build_wasm.sh).
+    "slm-web + site snapshot, sentiment only": "cold=slm&tasks=sentiment&threads={threads}&site=snapshot/",
+    "slm-web + site snapshot, all three, whenReady first": (
+        f"cold=slm&tasks={ALL_TASKS}&threads={{threads}}&ready=first&site=snapshot/"
+    ),
     "transformers.js, sentiment": "cold=tjs&task=sentiment&threads={threads}",
     "harper.js": "cold=harper",
 }

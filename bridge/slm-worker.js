@@ -170,11 +170,25 @@ async function startOrt(baseURL, threads, warmupModel) {
 // first visit boots Python, installs the wheel, imports slm_web and then stores the interpreter's memory
 // (about 6 MB gzipped) in the cache; a revisit restores it instead of starting Python and importing
 // slm_web again. The key holds the sha256 of the files a snapshot depends on; an unusable snapshot is
-// deleted and Python boots the normal way.
-function snapshotKey(manifest, indexURL, wheelPath) {
+// deleted and Python boots the normal way. A site built with `SLM_SNAPSHOT=1 bash build_wasm.sh` ships the
+// same snapshot (made at build time by this worker's `snapshot` request, `webbuild/snapshot.py`), so even
+// a first visit restores instead of booting, at the price of downloading it.
+function snapshotInputs(manifest, wheelPath) {
   const sha = (path) => manifest.files[path]?.sha256 ?? "none";
-  const pyodide = (name) => sha(`pyodide/${name}`);
-  return `${indexURL}pyodide.snapshot?asm=${pyodide("pyodide.asm.wasm")}&stdlib=${pyodide("python_stdlib.zip")}&wheel=${sha(wheelPath)}`;
+  return { asm: sha("pyodide/pyodide.asm.wasm"), stdlib: sha("pyodide/python_stdlib.zip"), wheel: sha(wheelPath) };
+}
+
+function snapshotKey(manifest, indexURL, wheelPath) {
+  const { asm, stdlib, wheel } = snapshotInputs(manifest, wheelPath);
+  return `${indexURL}pyodide.snapshot?asm=${asm}&stdlib=${stdlib}&wheel=${wheel}`;
+}
+
+/** The site's own snapshot (build-manifest.json `snapshot`), if it was made from this site's runtime files. */
+function shippedSnapshotPath(manifest, wheelPath) {
+  const shipped = manifest.snapshot;
+  const inputs = snapshotInputs(manifest, wheelPath);
+  const matches = shipped && manifest.files[shipped.path] && Object.entries(inputs).every(([k, v]) => shipped.for?.[k] === v);
+  return matches ? shipped.path : null;
 }
 
 async function readSnapshot(cache, key) {
@@ -218,62 +232,97 @@ function installWheel(pyodide, wheel) {
   }
 }
 
-/** Python with slm_web installed and imported: restored from a snapshot, or booted (and then snapshotted). */
-async function startPyodide(baseURL, cachedFetch, { manifest, cache, step, wheelPath, wheel }) {
-  const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", baseURL).href);
-  const indexURL = new URL("pyodide/", baseURL).href;
+async function importPyodide(site) {
+  const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", site.baseURL).href);
+  const indexURL = new URL("pyodide/", site.baseURL).href;
   // Passing the lock's contents (not its URL) keeps every package URL relative to indexURL, our origin.
   const options = () => ({
     indexURL,
     packageBaseUrl: indexURL,
-    lockFileContents: cachedFetch(new URL("pyodide-lock.json", indexURL)).then((r) => r.json()),
+    lockFileContents: site.cachedFetch(new URL("pyodide-lock.json", indexURL)).then((r) => r.json()),
   });
-  const key = snapshotKey(manifest, indexURL, wheelPath);
-  const snapshot = cache && (await readSnapshot(cache, key));
-  if (snapshot) {
-    step("runtime", { detail: "pyodide (snapshot)" });
-    try {
-      const pyodide = await loadPyodide({ ...options(), _loadSnapshot: snapshot });
-      step("python", { detail: "slm_web (restored with Python)" });
-      return { pyodide, saved: Promise.resolve() };
-    } catch (error) {
-      console.warn(`slm-web: unusable Pyodide snapshot, starting Python normally: ${error}`);
-      await cache.delete(key);
-    }
-  }
-  const pyodide = await loadPyodide({ ...options(), _makeSnapshot: Boolean(cache) });
+  return { loadPyodide, options, indexURL };
+}
+
+/** Boot Python, unpack the wheel and import slm_web: what a snapshot holds. */
+async function bootPython({ loadPyodide, options }, step, wheel, makeSnapshot) {
+  const pyodide = await loadPyodide({ ...options(), _makeSnapshot: makeSnapshot });
   step("python", { detail: "slm_web install + import" });
   installWheel(pyodide, await wheel);
   pyodide.pyimport("slm_web.worker").import_all();
   // Before any JS object enters Python (configure(ort) comes next): what a snapshot may hold.
+  return pyodide;
+}
+
+/**
+ * Python with slm_web installed and imported: restored from this browser's snapshot or the site's, or
+ * booted (and then snapshotted into the cache).
+ */
+async function startPyodide(site, { cache, step, wheel, shipped }) {
+  const pyodideModule = await importPyodide(site);
+  const key = snapshotKey(site.manifest, pyodideModule.indexURL, site.wheelPath);
+  const own = cache && (await readSnapshot(cache, key));
+  const snapshot = own ?? (await shipped);
+  if (snapshot) {
+    step("runtime", { detail: own ? "pyodide (snapshot)" : "pyodide (site snapshot)" });
+    try {
+      const pyodide = await pyodideModule.loadPyodide({ ...pyodideModule.options(), _loadSnapshot: snapshot });
+      step("python", { detail: "slm_web (restored with Python)" });
+      return { pyodide, saved: Promise.resolve() };
+    } catch (error) {
+      console.warn(`slm-web: unusable Pyodide snapshot, starting Python normally: ${error}`);
+      if (own) await cache.delete(key);
+    }
+  }
+  const pyodide = await bootPython(pyodideModule, step, wheel(), Boolean(cache));
   const saved = cache ? saveSnapshot(cache, key, pyodide) : Promise.resolve();
   return { pyodide, saved };
+}
+
+/** The site at `baseURL`: its build-manifest.json, its wheel, and a fetch for its files (cached if `cache`). */
+async function openSite(baseURL, cache, progress) {
+  const manifestResponse = await fetch(new URL("build-manifest.json", baseURL), { cache: "no-cache" });
+  if (!manifestResponse.ok) throw new Error(`no build-manifest.json under ${baseURL} (HTTP ${manifestResponse.status})`);
+  const manifest = await manifestResponse.json();
+  const wheelPath = Object.keys(manifest.files).find((p) => p.startsWith("pyodide/") && p.endsWith(".whl"));
+  if (!wheelPath) throw new Error("this site has no slm_web wheel under pyodide/ (rebuild it with build_wasm.sh)");
+  const cachedFetch = makeCachedFetch(manifest, baseURL, progress, cache);
+  globalThis.fetch = cachedFetch; // Pyodide's own downloads go through the cache too
+  const bytesOf = async (path) => new Uint8Array(await (await cachedFetch(new URL(path, baseURL))).arrayBuffer());
+  return { baseURL, manifest, wheelPath, cachedFetch, bytesOf };
+}
+
+/** Build time (webbuild/snapshot.py): the memory snapshot a first visit would store, made the same way. */
+async function makeSiteSnapshot({ baseURL }) {
+  const site = await openSite(baseURL, null, () => {});
+  const pyodide = await bootPython(await importPyodide(site), () => {}, site.bytesOf(site.wheelPath), true);
+  return pyodide.makeMemorySnapshot();
 }
 
 async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
   if (!WHEN_READY.includes(whenReady)) throw new Error(`whenReady must be one of ${WHEN_READY.join(", ")}, got "${whenReady}"`);
   const step = (name, extra = {}) => progress({ step: name, ...extra });
-  const manifestResponse = await fetch(new URL("build-manifest.json", baseURL), { cache: "no-cache" });
-  if (!manifestResponse.ok) throw new Error(`no build-manifest.json under ${baseURL} (HTTP ${manifestResponse.status})`);
-  const manifest = await manifestResponse.json();
+  const cache = await openCache();
+  const site = await openSite(baseURL, cache, progress);
+  const { manifest, wheelPath, bytesOf } = site;
   for (const task of tasks) {
     if (!manifest.bundles[task]) {
       throw new Error(`this site has no bundle for task "${task}" (has: ${Object.keys(manifest.bundles).join(", ")})`);
     }
   }
-  const wheelPath = Object.keys(manifest.files).find((p) => p.startsWith("pyodide/") && p.endsWith(".whl"));
-  if (!wheelPath) throw new Error("this site has no slm_web wheel under pyodide/ (rebuild it with build_wasm.sh)");
-  const planned = [...RUNTIME_FILES, wheelPath, ...tasks.map((task) => manifest.bundles[task].path)];
+  const snapshotPath = shippedSnapshotPath(manifest, wheelPath);
+  // With the site's snapshot the wheel is only needed if that snapshot cannot be restored.
+  const pythonFile = snapshotPath ?? wheelPath;
+  const planned = [...RUNTIME_FILES, pythonFile, ...tasks.map((task) => manifest.bundles[task].path)];
   step("manifest", { loaded: 0, total: planned.reduce((sum, p) => sum + (manifest.files[p]?.size ?? 0), 0) });
-
-  const cache = await openCache();
-  const cachedFetch = makeCachedFetch(manifest, baseURL, progress, cache);
-  globalThis.fetch = cachedFetch; // Pyodide's own downloads go through the cache too
-  const bytesOf = async (path) => new Uint8Array(await (await cachedFetch(new URL(path, baseURL))).arrayBuffer());
 
   // Everything downloads at once; Python starts as soon as its own files are in.
   step("runtime", { detail: "pyodide + onnxruntime-web" });
-  const wheel = started(bytesOf(wheelPath));
+  const eagerWheel = snapshotPath ? null : started(bytesOf(wheelPath));
+  const wheel = () => eagerWheel ?? bytesOf(wheelPath);
+  const shipped = snapshotPath
+    ? bytesOf(snapshotPath).catch((error) => console.warn(`slm-web: no site snapshot, starting Python normally: ${error}`))
+    : null;
   // A `.slm4` bundle (4-bit-representable weights at 4 bits on the wire) is rebuilt into its exact `.slm`.
   const bundleOf = async (path) => {
     const bytes = await bytesOf(path);
@@ -282,7 +331,7 @@ async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
   const bundles = tasks.map((task) => started(bundleOf(manifest.bundles[task].path)));
   const warmupModel = manifest.files[WARMUP_PATH] ? bytesOf(WARMUP_PATH) : Promise.resolve(WARMUP_MODEL);
   const ortReady = started(startOrt(baseURL, threads, warmupModel));
-  const { pyodide, saved } = await startPyodide(baseURL, cachedFetch, { manifest, cache, step, wheelPath, wheel });
+  const { pyodide, saved } = await startPyodide(site, { cache, step, wheel, shipped });
   const ort = await ortReady;
 
   const py = pyodide.pyimport("slm_web.worker");
@@ -372,6 +421,7 @@ const handlers = {
     settleIfLoaded();
   },
   stats: () => (state ? { ...JSON.parse(state.python.stats()), wasm_heap_bytes: state.heapBytes() } : null),
+  snapshot: makeSiteSnapshot,
 };
 
 async function serve(message) {

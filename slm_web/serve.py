@@ -43,6 +43,7 @@ MIME_TYPES = {
     ".whl": "application/zip",
     ".slm": "application/octet-stream",
     ".slm4": "application/octet-stream",
+    ".snapshot": "application/octet-stream",
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".css": "text/css",

@@ -54,6 +54,15 @@ def _finish(args: argparse.Namespace) -> None:
     print(f"    build-manifest.json: {len(manifest['files'])} files, bundles: {tasks}")
 
 
+def _snapshot(args: argparse.Namespace) -> None:
+    from webbuild.snapshot import SNAPSHOT_PATH, ship_snapshot
+
+    ship_snapshot(args.site)
+    size = (args.site / SNAPSHOT_PATH).stat().st_size
+    gz = args.site / (SNAPSHOT_PATH + ".gz")
+    print(f"    {SNAPSHOT_PATH}: {size / 1e6:.1f} MB, {gz.stat().st_size / 1e6:.1f} MB gzip")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="webbuild")
     sub = parser.add_subparsers(required=True)
@@ -79,6 +88,11 @@ def main(argv: list[str] | None = None) -> None:
     finish = sub.add_parser("finish", help="precompress large files, write build-manifest.json")
     finish.add_argument("site", type=Path)
     finish.set_defaults(run=_finish)
+    snapshot = sub.add_parser(
+        "snapshot", help="ship a Pyodide memory snapshot (made in headless Chromium) with a finished site"
+    )
+    snapshot.add_argument("site", type=Path)
+    snapshot.set_defaults(run=_snapshot)
     args = parser.parse_args(argv)
     args.run(args)
 

@@ -24,7 +24,7 @@ INDEX_HTML = """<!doctype html>
 <a href="demo/">slm-web demo</a>
 """
 # Files worth precompressing: large and not already compressed (wheels and python_stdlib.zip are zips).
-GZIP_SUFFIXES = {".wasm", ".mjs", ".js", ".json", ".slm", ".slm4", ".onnx"}
+GZIP_SUFFIXES = {".wasm", ".mjs", ".js", ".json", ".slm", ".slm4", ".onnx", ".snapshot"}
 GZIP_MIN_BYTES = 64 * 1024
 GZIP_MIN_SAVING = 0.10  # keep a .gz only if it saves at least this fraction
 
@@ -96,8 +96,11 @@ def _bundle_entry(path: Path) -> dict:
     }
 
 
-def write_manifest(site: Path, bundles_dir: str = "bundles") -> dict:
-    """Write ``build-manifest.json`` for ``site``; every bundle under ``bundles_dir`` is listed by task."""
+def write_manifest(site: Path, bundles_dir: str = "bundles", snapshot: dict | None = None) -> dict:
+    """Write ``build-manifest.json`` for ``site``; every bundle under ``bundles_dir`` is listed by task.
+
+    ``snapshot`` (:mod:`webbuild.snapshot`): the site's Pyodide memory snapshot, ``{"path", "for"}``.
+    """
     files = {}
     for path in _served_files(site):
         rel = path.relative_to(site).as_posix()
@@ -115,5 +118,7 @@ def write_manifest(site: Path, bundles_dir: str = "bundles") -> dict:
         served = path.with_suffix(".slm4") if path.with_suffix(".slm4").is_file() else path
         bundles[task] = {"path": served.relative_to(site).as_posix(), **entry}
     manifest = {"format": "slm-site", "format_version": 1, "files": files, "bundles": bundles}
+    if snapshot is not None:
+        manifest["snapshot"] = snapshot
     (site / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest
