@@ -17,6 +17,7 @@ import base64
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from slm_web.serve import serve_in_thread
 from webbuild.chromium import launch
@@ -46,14 +47,20 @@ MAKE_SNAPSHOT_JS = """async (baseURL) => {
 }"""
 
 
-def make_snapshot(site: Path, timeout_s: float = 300) -> bytes:
-    """The memory snapshot the bridge's worker makes of Python with slm_web imported, from ``site``."""
-    from playwright.sync_api import sync_playwright
+def make_snapshot(site: Path, playwright: Any = None, timeout_s: float = 300) -> bytes:
+    """The memory snapshot the bridge's worker makes of Python with slm_web imported, from ``site``.
 
+    ``playwright``: a running sync Playwright to use (one process cannot start a second); else its own.
+    """
+    if playwright is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            return make_snapshot(site, pw, timeout_s)
     server = serve_in_thread(site)
     try:
-        with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="slm-snapshot-") as profile:
-            context = launch(pw, profile)
+        with tempfile.TemporaryDirectory(prefix="slm-snapshot-") as profile:
+            context = launch(playwright, profile)
             try:
                 page = context.new_page()
                 page.set_default_timeout(timeout_s * 1000)
@@ -78,7 +85,7 @@ def snapshot_inputs(manifest: dict) -> dict[str, str]:
     }
 
 
-def linked_copy_with_snapshot(built: Path, out: Path) -> Path:
+def linked_copy_with_snapshot(built: Path, out: Path, playwright: Any = None) -> Path:
     """``out``: the finished site ``built`` as symlinks, plus its own manifest and a shipped snapshot.
 
     For comparing a site with and without a snapshot (the benchmark, the tests) without building it twice.
@@ -93,15 +100,15 @@ def linked_copy_with_snapshot(built: Path, out: Path) -> Path:
         if not entry.name.startswith(Path(SNAPSHOT_PATH).name) and not link.exists():
             link.symlink_to(entry.resolve())
     write_manifest(out)
-    ship_snapshot(out)
+    ship_snapshot(out, playwright)
     return out
 
 
-def ship_snapshot(site: Path) -> dict:
+def ship_snapshot(site: Path, playwright: Any = None) -> dict:
     """Make the snapshot of a finished site, write it, precompress it, and list it in the manifest."""
     inputs = snapshot_inputs(json.loads((site / MANIFEST).read_text()))
     target = site / SNAPSHOT_PATH
-    target.write_bytes(make_snapshot(site))
+    target.write_bytes(make_snapshot(site, playwright))
     target.chmod(0o644)
     precompress(site)
     return write_manifest(site, snapshot={"path": SNAPSHOT_PATH, "for": inputs})

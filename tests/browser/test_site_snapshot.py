@@ -20,9 +20,9 @@ CALLS = [("classify", "What a lovely surprise."), ("correct", "He go to school."
 
 
 @pytest.fixture(scope="module")
-def snapshot_site(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def snapshot_site(site: Path, tmp_path_factory: pytest.TempPathFactory, playwright_instance) -> Path:
     """The test site (built site + test pages) with a snapshot shipped."""
-    return linked_copy_with_snapshot(site, tmp_path_factory.mktemp("snapshot-site"))
+    return linked_copy_with_snapshot(site, tmp_path_factory.mktemp("snapshot-site"), playwright_instance)
 
 
 @pytest.fixture(scope="module")
