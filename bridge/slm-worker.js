@@ -32,6 +32,7 @@ let allLoaded = null;
 const waiting = [];
 let running = false;
 let latestComplete = null; // id of the newest `complete` request: older queued ones are stale
+let wake = null; // ends the pause before a queued model load (stillIdle)
 
 const post = (message) => self.postMessage(message);
 
@@ -454,7 +455,11 @@ function nextJob() {
 
 /** Before a model load (0.1-0.3 s), a moment for the calls a page makes right after create() to overtake it. */
 async function stillIdle() {
-  await new Promise((resolve) => setTimeout(resolve, LOAD_GRACE_MS));
+  await new Promise((resolve) => {
+    wake = resolve; // a request arriving ends the pause at once
+    setTimeout(resolve, LOAD_GRACE_MS);
+  });
+  wake = null;
   return !waiting.some((m) => m.type !== "load" && canRun(m));
 }
 
@@ -478,5 +483,6 @@ self.onmessage = ({ data: message }) => {
   }
   if (message.type === "call" && message.method === "complete") latestComplete = message.id;
   waiting.push(message);
+  wake?.();
   if (!running) drain();
 };
