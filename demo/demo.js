@@ -129,13 +129,19 @@ async function main() {
   try {
     // Typing can start once the autocomplete model is in; the others load behind it, and a check that
     // needs one of them waits for it.
-    const slm = await SLM.create({ onProgress, tasks: ["autocomplete", "sentiment", "grammar"], whenReady: "first" });
+    const [first, ...later] = ["autocomplete", "sentiment", "grammar"];
+    const slm = await SLM.create({ onProgress, tasks: [first, ...later], whenReady: "first" });
     const seconds = (t) => ((t - t0) / 1000).toFixed(1);
     const threads = `${slm.info.threads} thread${slm.info.threads > 1 ? "s" : ""}`;
     $("loader").classList.add("done");
     $("runtime-info").textContent = `Ready in ${seconds(performance.now())} s · ${threads}`;
+    const loading = later.filter((task) => $(`ms-${task}`).textContent === "–");
+    for (const task of loading) $(`ms-${task}`).textContent = "loading…";
     slm.ready.then(
-      () => ($("runtime-info").textContent += ` · all models in ${seconds(performance.now())} s`),
+      () => {
+        $("runtime-info").textContent += ` · all models in ${seconds(performance.now())} s`;
+        for (const task of loading) if ($(`ms-${task}`).textContent === "loading…") $(`ms-${task}`).textContent = "–";
+      },
       (error) => ($("runtime-info").textContent += ` · a model did not load: ${error.message}`),
     );
     editor.disabled = false;
