@@ -139,7 +139,11 @@ export declare class SLM {
   classify(text: string): Promise<Classification>;
   /** A newer call rejects an older pending one with name "Cancelled". */
   complete(text: string, options?: { k?: number; maxWords?: number }): Promise<Completion[]>;
-  correct(text: string): Promise<Correction>;
+  /**
+   * `minConfidence` (0–1): the tag probability an edit needs, instead of the model's own (the default
+   * grammar student's: 0.85, tuned for few false alarms). Lower finds more errors and flags more correct text.
+   */
+  correct(text: string, options?: { minConfidence?: number }): Promise<Correction>;
   stats(): Promise<Stats>;
   /** Ghost-text completion (Tab accepts, Esc dismisses), grammar underlines with fixes, sentiment badge. */
   attach(textarea: HTMLTextAreaElement, options?: AttachOptions): Attachment;

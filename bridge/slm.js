@@ -120,9 +120,12 @@ export class SLM {
     return this.#call("complete", text, { k, max_words: maxWords });
   }
 
-  /** Grammar and spelling corrections: `{text, edits: [{start, end, original, replacement, type}]}`. */
-  async correct(text) {
-    const result = await this.#call("correct", text);
+  /**
+   * Grammar and spelling corrections: `{text, edits: [{start, end, original, replacement, type}]}`.
+   * `minConfidence` (0-1) overrides the model's own threshold: lower finds more, with more false alarms.
+   */
+  async correct(text, { minConfidence } = {}) {
+    const result = await this.#call("correct", text, minConfidence === undefined ? {} : { min_confidence: minConfidence });
     return { ...result, edits: toUTF16Offsets(text, result.edits) };
   }
 

@@ -19,6 +19,7 @@ examples:
   python -m slm_web run sentiment.slm "I loved it" "Worst film ever"
   python -m slm_web run autocomplete.slm "I would li" -k 5 --max-words 2 --json
   python -m slm_web run grammar.slm "she go to school yesterday"
+  python -m slm_web run grammar.slm "She go to school." --min-confidence 0.7
   cat texts.txt | python -m slm_web run grammar.slm - --json     # one text per line
   python -m slm_web inspect grammar.slm
   python -m slm_web serve --help                                  # the offline demo server
@@ -61,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object per text")
     run.add_argument("-k", type=int, default=3, help="autocomplete: number of suggestions (default 3)")
     run.add_argument("--max-words", type=int, default=1, help="autocomplete: words each (default 1)")
+    run.add_argument(
+        "--min-confidence", type=float, default=None,
+        help="grammar: tag probability an edit needs (default: the bundle's; lower finds more, flags more)",
+    )
     run.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
     run.set_defaults(command=_run)
 
@@ -101,7 +106,7 @@ def _texts(args: list[str]) -> Iterator[str]:
 _TASK_CALLS: dict[str, Callable[[Model, str, argparse.Namespace], Any]] = {
     "sentiment": lambda m, text, _: m.classify_sync(text),
     "autocomplete": lambda m, text, a: m.complete_sync(text, k=a.k, max_words=a.max_words),
-    "grammar": lambda m, text, _: m.correct_sync(text),
+    "grammar": lambda m, text, a: m.correct_sync(text, min_confidence=a.min_confidence),
 }
 
 

@@ -28,7 +28,10 @@ METHODS: dict[str, tuple[str, Callable[[Any, str, dict], Awaitable[Any]]]] = {
             text, k=int(options.get("k", 3)), max_words=int(options.get("max_words", 1))
         ),
     ),
-    "correct": ("grammar", lambda model, text, options: model.correct(text)),
+    "correct": (
+        "grammar",
+        lambda model, text, options: model.correct(text, min_confidence=options.get("min_confidence")),
+    ),
 }
 
 # Modules that only make sense on the desktop (CPython): the browser never imports them.

@@ -107,6 +107,19 @@ def test_grammar_matches_cpython(page, bundles):
         assert got["edits"] == want, text
 
 
+def test_correct_takes_a_min_confidence(page, bundles):
+    # The grammar student tags "go" → "goes" here with a probability between 0.7 and its 0.85 threshold.
+    text = "She go to school."
+    default, lower = cpython_results(bundles["grammar"], [text]), cpython_results(
+        bundles["grammar"], [text], "--min-confidence", "0.7"
+    )
+    assert call(page, "correct", text)["value"]["text"] == default[0]["text"] == text
+    assert call(page, "correct", text, minConfidence=0.7)["value"]["text"] == lower[0]["text"]
+    assert lower[0]["text"] == "She goes to school."
+    wrong = call(page, "correct", text, minConfidence="high")["error"]
+    assert wrong == {"name": "InputTextError", "message": "min_confidence must be a number, not 'high'"}
+
+
 def test_wrong_task_and_wrong_type_reject_with_clear_messages(module_browser):
     page = open_bridge(module_browser, "?tasks=sentiment&threads=2")
     assert page.evaluate("() => slm.info.threads") == 2  # isolated: ORT really gets its two threads

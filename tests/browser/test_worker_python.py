@@ -78,3 +78,19 @@ def test_import_all_loads_every_browser_module_and_nothing_desktop_only():
         assert f"'{name}'" in modules
     for name in ("numpy", "onnxruntime", "http", "slm_web.serve", "slm_web.backends.native"):
         assert f"'{name}'" not in modules
+
+
+def test_correct_passes_min_confidence_on(grammar_bundle: Path):
+    json.loads(run(worker.load("grammar", grammar_bundle.read_bytes())))
+    try:
+        model = run(slm_web.load(str(grammar_bundle)))
+        text = "their is a cat in the the house"
+        for threshold in (None, 0.0, 1.01):
+            expected = run(model.correct(text, min_confidence=threshold)).to_dict()
+            options = {} if threshold is None else {"min_confidence": threshold}
+            assert call("correct", text, **options) == {"value": expected}
+        assert call("correct", text, min_confidence=0.0) != call("correct", text, min_confidence=1.01)
+        assert call("correct", text, min_confidence="high")["error"]["name"] == "InputTextError"
+        model.close()
+    finally:
+        worker.close()

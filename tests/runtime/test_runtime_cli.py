@@ -40,6 +40,15 @@ def test_run_human_output(autocomplete_bundle: Path, grammar_bundle: Path, capsy
     assert capsys.readouterr().out.splitlines()[0]
 
 
+def test_run_min_confidence_reaches_the_grammar_model(grammar_bundle: Path, capsys) -> None:
+    text = "their is a cat in the the house"  # the random fixture model tags everything at 0.0
+    edits = {}
+    for threshold in ("0.0", "1.01"):
+        assert main(["run", str(grammar_bundle), text, "--json", "--min-confidence", threshold]) == 0
+        edits[threshold] = _json_lines(capsys.readouterr().out)[0]["edits"]
+    assert edits["0.0"] and edits["1.01"] == []
+
+
 def test_bad_text_is_reported_and_the_rest_still_run(sentiment_bundle: Path, capsys) -> None:
     assert main(["run", str(sentiment_bundle), "", "fine", "--json"]) == 1
     captured = capsys.readouterr()
