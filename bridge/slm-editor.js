@@ -91,7 +91,9 @@ function underlinedRange(text, edit) {
   return start < end ? [start, end] : [edit.start, Math.min(text.length, edit.start + 1)];
 }
 
-export function attachEditor(slm, textarea, { autocomplete = true, grammar = true, sentiment = true, k = 3 } = {}) {
+export function attachEditor(
+  slm, textarea, { autocomplete = true, grammar = true, sentiment = true, k = 3, minConfidence } = {},
+) {
   installStyle();
   const wrap = element("div", "slm-wrap");
   textarea.before(wrap);
@@ -191,7 +193,7 @@ export function attachEditor(slm, textarea, { autocomplete = true, grammar = tru
     const text = textarea.value;
     const t0 = performance.now();
     try {
-      const result = await slm.correct(text);
+      const result = await slm.correct(text, { minConfidence });
       if (disposed || textarea.value !== text) return;
       issues = { text, edits: result.edits };
       render();

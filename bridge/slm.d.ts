@@ -105,6 +105,8 @@ export interface AttachOptions {
   sentiment?: boolean;
   /** Completions requested per keystroke (the best one is shown as ghost text). Default 3. */
   k?: number;
+  /** Passed to correct(): the grammar model's confidence threshold (default: the model's own). */
+  minConfidence?: number;
 }
 
 export interface Attachment {

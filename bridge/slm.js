@@ -125,7 +125,7 @@ export class SLM {
    * `minConfidence` (0-1) overrides the model's own threshold: lower finds more, with more false alarms.
    */
   async correct(text, { minConfidence } = {}) {
-    const result = await this.#call("correct", text, minConfidence === undefined ? {} : { min_confidence: minConfidence });
+    const result = await this.#call("correct", text, minConfidence == null ? {} : { min_confidence: minConfidence });
     return { ...result, edits: toUTF16Offsets(text, result.edits) };
   }
 

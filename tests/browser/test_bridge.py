@@ -120,6 +120,27 @@ def test_correct_takes_a_min_confidence(page, bundles):
     assert wrong == {"name": "InputTextError", "message": "min_confidence must be a number, not 'high'"}
 
 
+ATTACHED_CORRECTION_JS = """async ([text, minConfidence]) => {
+  const textarea = document.createElement("textarea");
+  document.body.append(textarea);
+  const attached = slm.attach(textarea, { autocomplete: false, sentiment: false, minConfidence });
+  const corrected = new Promise((resolve) => textarea.addEventListener(
+    "slm:grammar", (e) => resolve(e.detail.result.text), { once: true }));
+  textarea.value = text;
+  attached.refresh();
+  const result = await corrected;
+  attached.detach();
+  textarea.remove();
+  return result;
+}"""
+
+
+def test_attach_passes_min_confidence_to_correct(page):
+    text = "She go to school."
+    assert page.evaluate(ATTACHED_CORRECTION_JS, [text, None]) == text
+    assert page.evaluate(ATTACHED_CORRECTION_JS, [text, 0.7]) == "She goes to school."
+
+
 def test_wrong_task_and_wrong_type_reject_with_clear_messages(module_browser):
     page = open_bridge(module_browser, "?tasks=sentiment&threads=2")
     assert page.evaluate("() => slm.info.threads") == 2  # isolated: ORT really gets its two threads
