@@ -188,8 +188,8 @@ function snapshotKey(manifest, indexURL, wheelPath) {
 function shippedSnapshotPath(manifest, wheelPath) {
   const shipped = manifest.snapshot;
   const inputs = snapshotInputs(manifest, wheelPath);
-  const matches = shipped && manifest.files[shipped.path] && Object.entries(inputs).every(([k, v]) => shipped.for?.[k] === v);
-  return matches ? shipped.path : null;
+  const madeFromThese = Object.entries(inputs).every(([name, sha]) => shipped?.for?.[name] === sha);
+  return shipped && manifest.files[shipped.path] && madeFromThese ? shipped.path : null;
 }
 
 async function readSnapshot(cache, key) {
