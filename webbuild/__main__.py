@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from webbuild.bundles import build_bundle, build_warmup_model
-from webbuild.site import INDEX_HTML, precompress, write_manifest, write_wire_bundles
+from webbuild.site import INDEX_HTML, MANIFEST, precompress, write_manifest, write_wire_bundles
 from webbuild.stdlib import TrimError, trim
 from webbuild.wheel import build_wheel, project_version, write_lock
 
@@ -57,6 +57,8 @@ def _finish(args: argparse.Namespace) -> None:
 def _snapshot(args: argparse.Namespace) -> None:
     from webbuild.snapshot import SNAPSHOT_PATH, ship_snapshot
 
+    if not (args.site / MANIFEST).is_file():
+        raise SystemExit(f"webbuild snapshot: {args.site} has no {MANIFEST}: build the site first")
     ship_snapshot(args.site)
     size = (args.site / SNAPSHOT_PATH).stat().st_size
     gz = args.site / (SNAPSHOT_PATH + ".gz")
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     snapshot = sub.add_parser(
         "snapshot", help="ship a Pyodide memory snapshot (made in headless Chromium) with a finished site"
     )
-    snapshot.add_argument("site", type=Path)
+    snapshot.add_argument("site", type=Path, help="a site build_wasm.sh finished (dist/site)")
     snapshot.set_defaults(run=_snapshot)
     args = parser.parse_args(argv)
     args.run(args)
