@@ -257,7 +257,7 @@ async function bootPython({ loadPyodide, options }, step, wheel, makeSnapshot) {
 
 /**
  * Python with slm_web installed and imported: restored from this browser's snapshot or the site's, or
- * booted (and then snapshotted into the cache).
+ * booted (and then snapshotted into the cache). `key`: that snapshot's cache key (pruning keeps it).
  */
 async function startPyodide(site, { cache, step, wheel, shipped }) {
   const pyodideModule = await importPyodide(site);
@@ -269,7 +269,7 @@ async function startPyodide(site, { cache, step, wheel, shipped }) {
     try {
       const pyodide = await pyodideModule.loadPyodide({ ...pyodideModule.options(), _loadSnapshot: snapshot });
       step("python", { detail: "slm_web (restored with Python)" });
-      return { pyodide, saved: Promise.resolve() };
+      return { pyodide, saved: Promise.resolve(), key };
     } catch (error) {
       console.warn(`slm-web: unusable Pyodide snapshot, starting Python normally: ${error}`);
       if (own) await cache.delete(key);
@@ -277,7 +277,7 @@ async function startPyodide(site, { cache, step, wheel, shipped }) {
   }
   const pyodide = await bootPython(pyodideModule, step, wheel(), Boolean(cache));
   const saved = cache ? saveSnapshot(cache, key, pyodide) : Promise.resolve();
-  return { pyodide, saved };
+  return { pyodide, saved, key };
 }
 
 /** The site at `baseURL`: its build-manifest.json, its wheel, and a fetch for its files (cached if `cache`). */
@@ -332,7 +332,7 @@ async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
   const bundles = tasks.map((task) => started(bundleOf(manifest.bundles[task].path)));
   const warmupModel = manifest.files[WARMUP_PATH] ? bytesOf(WARMUP_PATH) : Promise.resolve(WARMUP_MODEL);
   const ortReady = started(startOrt(baseURL, threads, warmupModel));
-  const { pyodide, saved } = await startPyodide(site, { cache, step, wheel, shipped });
+  const { pyodide, saved, key: snapshotCacheKey } = await startPyodide(site, { cache, step, wheel, shipped });
   const ort = await ortReady;
 
   const py = pyodide.pyimport("slm_web.worker");
@@ -353,7 +353,7 @@ async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
   await saved; // the snapshot is stored while the models load; a page closed right after start keeps it
   if (cache) {
     const keep = new Set(Object.entries(manifest.files).map(([p, i]) => `${new URL(p, baseURL).href}?sha256=${i.sha256}`));
-    keep.add(snapshotKey(manifest, new URL("pyodide/", baseURL).href, wheelPath));
+    keep.add(snapshotCacheKey);
     await pruneCache(cache, keep);
   }
   state = { ...loading, tasks: new Set(tasks), heapBytes };
@@ -436,16 +436,16 @@ async function serve(message) {
   }
 }
 
-/** A call whose model is still loading waits; everything else can run now. */
-function canRun(message) {
+/** A request that can run now: not a model load, and not a call whose model is still loading. */
+function answerable(message) {
   const task = METHOD_TASKS[message.method];
-  return !(message.type === "call" && state?.tasks.has(task) && !state.loaded.has(task) && !state.failed.has(task));
+  const loading = state?.tasks.has(task) && !state.loaded.has(task) && !state.failed.has(task);
+  return message.type !== "load" && !(message.type === "call" && loading);
 }
 
 /** The next job: a completion, else the oldest request that can run, else the next model to load. */
 function nextJob() {
-  const ready = (m) => m.type !== "load" && canRun(m);
-  const picks = [(m) => m.method === "complete" && ready(m), ready, (m) => m.type === "load"];
+  const picks = [(m) => m.method === "complete" && answerable(m), answerable, (m) => m.type === "load"];
   for (const pick of picks) {
     const index = waiting.findIndex(pick);
     if (index >= 0) return waiting.splice(index, 1)[0];
@@ -460,7 +460,7 @@ async function stillIdle() {
     setTimeout(resolve, LOAD_GRACE_MS);
   });
   wake = null;
-  return !waiting.some((m) => m.type !== "load" && canRun(m));
+  return !waiting.some(answerable);
 }
 
 async function drain() {

@@ -62,8 +62,10 @@ export class SLM {
       slm.dispose();
       throw error;
     }
-    slm.ready = whenReady === "all" ? Promise.resolve() : slm.#request({ type: "ready" });
-    slm.ready.catch(() => {}); // a load error also rejects the calls that need that model: not unhandled
+    if (whenReady !== "all") {
+      slm.ready = slm.#request({ type: "ready" });
+      slm.ready.catch(() => {}); // a load error also rejects the calls that need that model: not unhandled
+    }
     return slm;
   }
 

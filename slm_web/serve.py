@@ -15,6 +15,8 @@ import email.utils
 import os
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -111,6 +113,17 @@ def serve_in_thread(directory: str | os.PathLike, port: int = 0) -> ThreadingHTT
     server = make_server(directory, port, quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+@contextmanager
+def served(directory: str | os.PathLike, port: int = 0) -> Iterator[str]:
+    """:func:`serve_in_thread` for a ``with`` block: yields the base URL, stops the server on exit."""
+    server = serve_in_thread(directory, port)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from slm_web.serve import serve_in_thread
+from slm_web.serve import served
 from webbuild.chromium import launch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,23 +19,22 @@ ROOT = Path(__file__).resolve().parent.parent
 def screenshot(site: Path, out: Path, width: int, height: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    server = serve_in_thread(site)
-    try:
-        with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="slm-shot-") as profile:
-            context = launch(pw, profile, viewport={"width": width, "height": height})
-            page = context.new_page()
-            page.goto(f"http://127.0.0.1:{server.server_port}/demo/")
-            page.wait_for_selector("body[data-state=ready]", timeout=180_000)
-            page.click("[data-sample=mistakes]")
-            page.wait_for_selector(".slm-badge:not([hidden])", timeout=30_000)
-            page.keyboard.type(" I would li", delay=80)
-            page.wait_for_selector(".slm-ghost", timeout=30_000)
-            page.wait_for_timeout(1500)  # let the grammar and sentiment panels catch up
-            page.screenshot(path=str(out), full_page=width < 700)
-            context.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with (
+        served(site) as base_url,
+        sync_playwright() as pw,
+        tempfile.TemporaryDirectory(prefix="slm-shot-") as profile,
+    ):
+        context = launch(pw, profile, viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(f"{base_url}demo/")
+        page.wait_for_selector("body[data-state=ready]", timeout=180_000)
+        page.click("[data-sample=mistakes]")
+        page.wait_for_selector(".slm-badge:not([hidden])", timeout=30_000)
+        page.keyboard.type(" I would li", delay=80)
+        page.wait_for_selector(".slm-ghost", timeout=30_000)
+        page.wait_for_timeout(1500)  # let the grammar and sentiment panels catch up
+        page.screenshot(path=str(out), full_page=width < 700)
+        context.close()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,8 @@ import os
 import zipfile
 from pathlib import Path
 
+from webbuild import wire
+
 MANIFEST = "build-manifest.json"
 # The site's front page only points at the demo (a meta refresh: no script, fine under the strict CSP).
 INDEX_HTML = """<!doctype html>
@@ -70,8 +72,6 @@ def precompress(site: Path) -> list[Path]:
 def write_wire_bundles(site: Path, bundles_dir: str = "bundles") -> list[Path]:
     """Write ``NAME.slm4`` (:mod:`webbuild.wire`) next to each bundle that has 4-bit-representable
     weights, and remove stale ones; returns those written."""
-    from webbuild import wire
-
     written = []
     for path in sorted((site / bundles_dir).glob("*.slm")):
         target = path.with_suffix(wire.SUFFIX)
@@ -115,7 +115,8 @@ def write_manifest(site: Path, bundles_dir: str = "bundles", snapshot: dict | No
         if task in bundles:
             raise ValueError(f"two bundles for task {task!r} in {site / bundles_dir}")
         # The bridge fetches the .slm4 form when there is one (webbuild.wire) and rebuilds this bundle.
-        served = path.with_suffix(".slm4") if path.with_suffix(".slm4").is_file() else path
+        wire_form = path.with_suffix(wire.SUFFIX)
+        served = wire_form if wire_form.is_file() else path
         bundles[task] = {"path": served.relative_to(site).as_posix(), **entry}
     manifest = {"format": "slm-site", "format_version": 1, "files": files, "bundles": bundles}
     if snapshot is not None:

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from slm_web.serve import serve_in_thread
+from slm_web.serve import served
 from webbuild.chromium import launch
 from webbuild.site import MANIFEST, precompress, write_manifest
 
@@ -57,21 +57,15 @@ def make_snapshot(site: Path, playwright: Any = None, timeout_s: float = 300) ->
 
         with sync_playwright() as pw:
             return make_snapshot(site, pw, timeout_s)
-    server = serve_in_thread(site)
-    try:
-        with tempfile.TemporaryDirectory(prefix="slm-snapshot-") as profile:
-            context = launch(playwright, profile)
-            try:
-                page = context.new_page()
-                page.set_default_timeout(timeout_s * 1000)
-                base_url = f"http://127.0.0.1:{server.server_port}/"
-                page.goto(base_url + MANIFEST)  # any page of the site's origin will do
-                return base64.b64decode(page.evaluate(MAKE_SNAPSHOT_JS, base_url))
-            finally:
-                context.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(site) as base_url, tempfile.TemporaryDirectory(prefix="slm-snapshot-") as profile:
+        context = launch(playwright, profile)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(timeout_s * 1000)
+            page.goto(base_url + MANIFEST)  # any page of the site's origin will do
+            return base64.b64decode(page.evaluate(MAKE_SNAPSHOT_JS, base_url))
+        finally:
+            context.close()
 
 
 def snapshot_inputs(manifest: dict) -> dict[str, str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from slm_web.serve import serve_in_thread
+from slm_web.serve import served
 from webbuild import chromium
 from webbuild.site import MANIFEST, write_manifest
 
@@ -66,16 +66,6 @@ def _link_site(built_site: Path, root: Path, skip: tuple[str, ...] = ()) -> Path
     for page in PAGES.iterdir():
         (root / "tests" / page.name).symlink_to(page)
     return root
-
-
-@contextmanager
-def served(root: Path) -> Iterator[str]:
-    server = serve_in_thread(root)
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="session")

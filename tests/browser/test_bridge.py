@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from slm_web.serve import CSP, serve_in_thread
+from slm_web.serve import CSP, served
 
 from .conftest import launched
 from .helpers import call, cpython_results, open_bridge, utf16_offset
@@ -303,12 +303,10 @@ def tampered_site(site: Path, tasks: tuple[str, ...]) -> Iterator[str]:
             data = bundle.read_bytes()
             flip = bundle.name.split(".")[0] in tasks
             (tampered / "bundles" / bundle.name).write_bytes(data[:-1] + bytes([data[-1] ^ flip]))
-    server = serve_in_thread(tampered)
     try:
-        yield f"http://127.0.0.1:{server.server_port}/"
+        with served(tampered) as url:
+            yield url
     finally:
-        server.shutdown()
-        server.server_close()
         shutil.rmtree(tampered)
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from slm_web.serve import served
 from webbuild.site import MANIFEST
 from webbuild.snapshot import SNAPSHOT_PATH, linked_copy_with_snapshot
 
-from .conftest import launched, served
+from .conftest import launched
 from .helpers import call, open_bridge
 
 CALLS = [("classify", "What a lovely surprise."), ("correct", "He go to school.")]
