@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the self-contained static site in dist/site/: Pyodide core, the onnxruntime-web wasm backend,
 # the slm_web wheel + a local pyodide-lock.json, the default .slm bundles, the JS bridge and the demo,
-# precompressed .gz copies of large files and build-manifest.json (sha256 of every file, for caching).
+# precompressed .br and .gz copies of large files and build-manifest.json (sha256 of every file, for caching).
 #
 # Usage: bash build_wasm.sh [OUT_DIR]        (default dist/site; serve it with `python -m slm_web serve`)
 # Env:   SLM_BUNDLES=DIR  take <task>.slm files from DIR instead of converting (tests, custom models)
@@ -26,7 +26,7 @@ ORT_VERSION=1.30.0
 step() { printf '==> %s\n' "$*"; }
 die() { printf 'build_wasm.sh: error: %s\n' "$*" >&2; exit 1; }
 
-# cp that keeps modification times (so up-to-date .gz copies are reused) and fails on a missing source.
+# cp that keeps modification times (so up-to-date .br/.gz copies are reused) and fails on a missing source.
 copy() {
     local dest=${*: -1}
     for src in "${@:1:$#-1}"; do [ -f "$src" ] || die "missing $src"; done
@@ -84,7 +84,7 @@ copy bridge/*.js bridge/slm.d.ts "$OUT/bridge"
 copy demo/* "$OUT/demo"
 
 step "precompressing large files, writing index.html and build-manifest.json"
-rm -f "$OUT"/pyodide/slm_web.snapshot "$OUT"/pyodide/slm_web.snapshot.gz  # made anew below, or not shipped
+rm -f "$OUT"/pyodide/slm_web.snapshot{,.br,.gz}  # made anew below, or not shipped
 "$PYTHON" -m webbuild finish "$OUT"
 
 if [ "${SLM_SNAPSHOT:-}" = 1 ]; then

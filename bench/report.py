@@ -61,8 +61,10 @@ def targets(r: dict[str, Any]) -> list[list[str]]:
         rows.append([f"revisit ≤ 1 s ({stack})", f"{again / 1000:.2f} s", again <= 1000])
     for stack in ("slm-web, all three features", "slm-web + site snapshot, all three, whenReady first"):
         if stack in size:
-            total = size[stack]["total"]["gzip"]
-            rows.append([f"≤ 15 MB compressed ({stack})", f"{_mb(total)} MB gzip", total <= 15 * MB])
+            # Compressed as the site serves it to a browser that accepts Brotli (all current ones do).
+            total, gz = size[stack]["total"]["br"], size[stack]["total"]["gzip"]
+            measured = f"{_mb(total)} MB Brotli ({_mb(gz)} MB gzip)"
+            rows.append([f"≤ 15 MB compressed ({stack})", measured, total <= 15 * MB])
     return [[t, m, "met" if ok else "**missed**"] for t, m, ok in rows]
 
 
@@ -276,12 +278,14 @@ def markdown(r: dict[str, Any]) -> str:
             len(s["files"]),
             _mb(s["total"]["raw"]),
             _mb(s["total"]["gzip"]),
+            _mb(s["total"]["br"]),
             _mb(s["total"]["transferred"]),
         ]
         for stack, s in r["sizes"].items()
     ]
     out += _table(
-        ["stack (files a first visit fetched)", "files", "raw MB", "gzip MB", "transferred MB"], rows
+        ["stack (files a first visit fetched)", "files", "raw MB", "gzip MB", "Brotli MB", "transferred MB"],
+        rows,
     )
     rows = []
     for task, b in r["bundles"].items():
@@ -291,12 +295,15 @@ def markdown(r: dict[str, Any]) -> str:
                 task,
                 _mb(b["int8"]["raw"]),
                 _mb(b["int8"]["gzip"]),
+                _mb(b["int8"]["br"]),
                 _mb(wire["raw"]) if wire else "–",
                 _mb(wire["gzip"]) if wire else "–",
+                _mb(wire["br"]) if wire else "–",
                 _mb(fp32["raw"]) if fp32 else "–",
                 _mb(fp32["gzip"]) if fp32 else "–",
                 _mb(b["transformers.js export"]["raw"]),
                 _mb(b["transformers.js export"]["gzip"]),
+                _mb(b["transformers.js export"]["br"]),
             ]
         )
     out += _table(
@@ -304,12 +311,15 @@ def markdown(r: dict[str, Any]) -> str:
             "bundle",
             "int8 raw MB",
             "int8 gzip MB",
+            "int8 Brotli MB",
             "as fetched (.slm4) raw MB",
             "its gzip MB",
+            "its Brotli MB",
             "fp32 raw MB",
             "fp32 gzip MB",
             "transformers.js export raw MB",
             "its gzip MB",
+            "its Brotli MB",
         ],
         rows,
     )
@@ -324,7 +334,14 @@ def markdown(r: dict[str, Any]) -> str:
     ]
     out += _table(["bundle", "largest tensors in model.onnx"], rows)
     rows = [
-        [name, t.get("files", "all"), _mb(t["raw"]), _mb(t["gzip"]), len(t["lacks"]) if "lacks" in t else "–"]
+        [
+            name,
+            t.get("files", "all"),
+            _mb(t["raw"]),
+            _mb(t["gzip"]),
+            _mb(t["br"]),
+            len(t["lacks"]) if "lacks" in t else "–",
+        ]
         for name, t in r["trimmed_stdlib"].items()
     ]
     out += [
@@ -332,7 +349,7 @@ def markdown(r: dict[str, Any]) -> str:
         "worker imports (webbuild/stdlib.py). Lacking: stdlib files this run's loaded worker imported "
         "(every slm_web module, one call made) that the zip does not hold; must be 0.",
         "",
-        *_table(["python_stdlib.zip", "files", "raw MB", "gzip MB", "lacking"], rows),
+        *_table(["python_stdlib.zip", "files", "raw MB", "gzip MB", "Brotli MB", "lacking"], rows),
     ]
     out += _table(
         ["transformers.js typical model for the task", "MB"], [[k, _mb(v)] for k, v in TJS_TYPICAL.items()]

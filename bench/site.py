@@ -8,13 +8,12 @@ Layout (served from one origin by ``python -m slm_web serve``, with the same hea
 - ``peers/harper/`` harper.js 2.10.0 (ES module + wasm);
 - ``models/tjs/<task>/`` the same student weights exported the way transformers.js expects.
 
-Large peer files get ``.gz`` copies by the same rule as the slm-web site (webbuild.site.precompress), so
-both stacks are served compressed.
+Large peer files and exported models get ``.br`` and ``.gz`` copies by the same rule as the slm-web site
+(webbuild.site.precompress), so every stack is served compressed the same way.
 """
 
 from __future__ import annotations
 
-import gzip
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 from webbuild.bundles import student_checkpoint, tiny_factories
 from webbuild.site import precompress
 
-from .tjs_export import QUANTIZED, export_tjs
+from .tjs_export import export_tjs
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
@@ -50,11 +49,6 @@ def _copy_fresh(src: Path, dest: Path) -> None:
     if not dest.is_file() or dest.stat().st_mtime < src.stat().st_mtime:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dest)
-
-
-def _gzip_copy(path: Path) -> None:
-    """``NAME.gz`` next to a model file (webbuild's rule does not know ``.onnx``; a host gzips it too)."""
-    path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
 
 
 def checkpoint_for(task: str, scratch: Path) -> Path:
@@ -89,9 +83,9 @@ def export_peers_models(site: Path) -> dict[str, str]:
             tiny = tiny_factories()[task](Path(tmp) / f"tiny-{task}")
             found = student_checkpoint(task)
             for name, checkpoint in ((f"tiny-{task}", tiny), (task, found or tiny)):
-                out = export_tjs(checkpoint, task, site / "models" / "tjs" / name)
-                _gzip_copy(out / QUANTIZED)
+                export_tjs(checkpoint, task, site / "models" / "tjs" / name)
             used[task] = "tiny fixture" if found is None else str(found.relative_to(ROOT))
+    precompress(site / "models" / "tjs")
     return used
 
 

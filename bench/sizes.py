@@ -1,11 +1,13 @@
-"""Bytes: what each stack transfers (raw and gzip), per bundle, fp32 vs int8, vs transformers.js models."""
+"""Bytes: what each stack transfers (raw, gzip, Brotli), per bundle, fp32 vs int8, vs transformers.js models."""
 
 from __future__ import annotations
 
-import gzip
 import zipfile
 from pathlib import Path
 from typing import Any
+
+from slm_web.serve import PRECOMPRESSED
+from webbuild.site import COMPRESSORS
 
 MB = 1e6
 # transformers.js' typical models for the same tasks (q8 ONNX, from their model cards), bytes
@@ -16,22 +18,32 @@ TJS_TYPICAL = {
 }
 
 
-def raw_and_gzip(path: Path) -> dict[str, int]:
+def compressed_sizes(path: Path, encodings: tuple[str, ...] = ("br", "gzip")) -> dict[str, int]:
+    """Raw size of ``path`` and its size in each of ``encodings`` (content codings): the size of its
+    precompressed copy when the site has an up-to-date one (webbuild.site.precompress), else compressed here
+    the same way (Brotli at its best setting takes about 2 s per MB: large files outside a site get gzip)."""
     data = path.read_bytes()
-    return {"raw": len(data), "gzip": len(gzip.compress(data, compresslevel=9, mtime=0))}
+    sizes = {"raw": len(data)}
+    for encoding, suffix in PRECOMPRESSED:
+        if encoding not in encodings:
+            continue
+        copy = path.with_name(path.name + suffix)
+        fresh = copy.is_file() and copy.stat().st_mtime >= path.stat().st_mtime
+        sizes[encoding] = copy.stat().st_size if fresh else len(COMPRESSORS[encoding](data))
+    return sizes
 
 
 def files_of(site: Path, transfer: dict[str, int]) -> dict[str, dict[str, int]]:
-    """Raw and gzip size of every site file a page fetched (harness pages excluded)."""
+    """Raw, gzip and Brotli size of every site file a page fetched (harness pages excluded)."""
     return {
-        path: raw_and_gzip(site / path) | {"transferred": sent}
+        path: compressed_sizes(site / path) | {"transferred": sent}
         for path, sent in sorted(transfer.items())
         if not path.startswith("bench/") and (site / path).is_file()
     }
 
 
 def total(files: dict[str, dict[str, int]]) -> dict[str, int]:
-    return {key: sum(f[key] for f in files.values()) for key in ("raw", "gzip", "transferred")}
+    return {key: sum(f[key] for f in files.values()) for key in ("raw", "gzip", "br", "transferred")}
 
 
 def bundle_sizes(int8: Path, fp32: Path, tjs_models: Path) -> dict[str, Any]:
@@ -41,15 +53,17 @@ def bundle_sizes(int8: Path, fp32: Path, tjs_models: Path) -> dict[str, Any]:
         task, wire = bundle.stem, bundle.with_suffix(".slm4")
         with zipfile.ZipFile(bundle) as zf:
             model = zf.getinfo("model.onnx").file_size
-        tjs_files = [p for p in (tjs_models / task).rglob("*") if p.is_file() and p.suffix != ".gz"]
-        tjs = [raw_and_gzip(p) for p in tjs_files]
+        copies = tuple(suffix for _, suffix in PRECOMPRESSED)
+        tjs_files = [p for p in (tjs_models / task).rglob("*") if p.is_file() and p.suffix not in copies]
+        tjs = [compressed_sizes(p) for p in tjs_files]
+        unshipped = fp32 / bundle.name
         out[task] = {
-            "int8": raw_and_gzip(bundle) | {"model.onnx": model},
+            "int8": compressed_sizes(bundle) | {"model.onnx": model},
             # What the bridge fetches when the site has it: the .slm4 wire form (webbuild/wire.py).
-            "wire": raw_and_gzip(wire) if wire.is_file() else None,
+            "wire": compressed_sizes(wire) if wire.is_file() else None,
             "largest tensors": largest_tensors(bundle),
-            "fp32": raw_and_gzip(fp32 / bundle.name) if (fp32 / bundle.name).is_file() else None,
-            "transformers.js export": {k: sum(t[k] for t in tjs) for k in ("raw", "gzip")},
+            "fp32": compressed_sizes(unshipped, ("gzip",)) if unshipped.is_file() else None,
+            "transformers.js export": {k: sum(t[k] for t in tjs) for k in ("raw", "gzip", "br")},
         }
     return out
 
@@ -58,7 +72,7 @@ def stdlib_zip(path: Path, used: list[str]) -> dict[str, Any]:
     """Size and file count of a python_stdlib.zip, and the ``used`` files (a loaded worker's) it lacks."""
     with zipfile.ZipFile(path) as zf:
         names = {name for name in zf.namelist() if not name.endswith("/")}
-    return raw_and_gzip(path) | {"files": len(names), "lacks": sorted(set(used) - names)}
+    return compressed_sizes(path) | {"files": len(names), "lacks": sorted(set(used) - names)}
 
 
 def largest_tensors(bundle: Path, top: int = 3) -> list[list[Any]]:

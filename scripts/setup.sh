@@ -26,7 +26,7 @@ step "installing Python packages into .venv"
 .venv/bin/python -m pip install -q --upgrade pip
 # torch is pinned to the CPU build; installing it first keeps any later range from pulling another build.
 .venv/bin/python -m pip install -q "torch==2.13.0"
-.venv/bin/python -m pip install -q -e ".[native,converter,torch,dev]"
+.venv/bin/python -m pip install -q -e ".[native,converter,torch,dev,site]"
 
 step "installing pinned npm packages (package-lock.json)"
 # --ignore-scripts: onnxruntime-node's install script (pulled in by transformers.js, used only by bench/)

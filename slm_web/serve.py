@@ -5,7 +5,8 @@ A static server with what the browser path needs (see docs/hosting.md for produc
   onnxruntime-web may use threads (SharedArrayBuffer);
 - a strict Content-Security-Policy, so every run proves the site needs nothing looser;
 - correct MIME types for ``.wasm`` (streaming compilation) and ``.mjs`` (module scripts and workers);
-- precompressed ``NAME.gz`` files sent as ``NAME`` with ``Content-Encoding: gzip``.
+- precompressed copies (``NAME.br``, ``NAME.gz``: :data:`PRECOMPRESSED`) sent as ``NAME`` with their
+  ``Content-Encoding``, the first one the client accepts.
 """
 
 from __future__ import annotations
@@ -54,6 +55,30 @@ MIME_TYPES = {
 }
 
 
+# The precompressed copies a built site holds next to a large file (webbuild.site writes them), best first:
+# Brotli is 10-35 % smaller than gzip on the wasm binaries; every browser that runs the bridge accepts both.
+PRECOMPRESSED = (("br", ".br"), ("gzip", ".gz"))
+
+
+def accepted_encodings(header: str) -> set[str]:
+    """The content codings an ``Accept-Encoding`` header accepts (``q=0`` refuses one).
+
+    >>> sorted(accepted_encodings("gzip, deflate, br;q=0.9, zstd;q=0"))
+    ['br', 'deflate', 'gzip']
+    """
+    accepted = set()
+    for item in header.split(","):
+        name, *params = (part.strip() for part in item.split(";"))
+        q = next((param[2:] for param in params if param.startswith("q=")), "1")
+        try:
+            refused = float(q) <= 0
+        except ValueError:
+            refused = True  # a malformed q-value: do not guess
+        if name and not refused:
+            accepted.add(name.lower())
+    return accepted
+
+
 class SiteHandler(SimpleHTTPRequestHandler):
     """Static files with isolation headers, strict MIME types and precompressed variants."""
 
@@ -67,10 +92,13 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def send_head(self):  # type: ignore[override]  # same contract as the base class
         path = Path(self.translate_path(self.path))
-        gz = path.with_name(path.name + ".gz")
-        if path.is_dir() or not gz.is_file() or "gzip" not in self.headers.get("Accept-Encoding", ""):
-            return super().send_head()
-        return self._send_file(gz, content_type=self.guess_type(str(path)), encoding="gzip")
+        if not path.is_dir():
+            accepted = accepted_encodings(self.headers.get("Accept-Encoding", ""))
+            for encoding, suffix in PRECOMPRESSED:
+                copy = path.with_name(path.name + suffix)
+                if encoding in accepted and copy.is_file():
+                    return self._send_file(copy, content_type=self.guess_type(str(path)), encoding=encoding)
+        return super().send_head()
 
     def _send_file(self, path: Path, content_type: str, encoding: str):
         """Headers for ``path`` (a precompressed variant) and its open file, or ``None`` after a 304."""

@@ -47,8 +47,8 @@ def _finish(args: argparse.Namespace) -> None:
     (args.site / "index.html").write_text(INDEX_HTML)
     wire = write_wire_bundles(args.site)
     print(f"    {len(wire)} bundles also as .slm4 (4-bit weights on the wire)")
-    gz = precompress(args.site)
-    print(f"    {len(gz)} precompressed .gz files")
+    copies = precompress(args.site)
+    print(f"    {len(copies)} precompressed copies (.br, .gz)")
     manifest = write_manifest(args.site)
     tasks = ", ".join(sorted(manifest["bundles"])) or "none"
     print(f"    build-manifest.json: {len(manifest['files'])} files, bundles: {tasks}")
@@ -60,9 +60,8 @@ def _snapshot(args: argparse.Namespace) -> None:
     if not (args.site / MANIFEST).is_file():
         raise SystemExit(f"webbuild snapshot: {args.site} has no {MANIFEST}: build the site first")
     ship_snapshot(args.site)
-    size = (args.site / SNAPSHOT_PATH).stat().st_size
-    gz = args.site / (SNAPSHOT_PATH + ".gz")
-    print(f"    {SNAPSHOT_PATH}: {size / 1e6:.1f} MB, {gz.stat().st_size / 1e6:.1f} MB gzip")
+    sizes = [(args.site / (SNAPSHOT_PATH + suffix)).stat().st_size / 1e6 for suffix in ("", ".br", ".gz")]
+    print(f"    {SNAPSHOT_PATH}: {sizes[0]:.1f} MB, {sizes[1]:.1f} MB Brotli, {sizes[2]:.1f} MB gzip")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,5 +1,8 @@
 """Finishing a built site: precompressed copies of large files and ``build-manifest.json``.
 
+Each large file gets a Brotli (``NAME.br``) and a gzip (``NAME.gz``) copy, which ``slm_web.serve`` (and a
+production host configured as docs/hosting.md shows) sends as ``NAME`` to a browser that accepts them.
+
 The manifest lists every served file with its sha256 and size, and every bundle with its task and
 ``bundle_sha256``. The JS bridge keys its Cache API entries by these hashes, so a revisit downloads only
 what changed, and reports download progress against these sizes.
@@ -12,8 +15,13 @@ import hashlib
 import json
 import os
 import zipfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import brotli
+
+from slm_web.serve import PRECOMPRESSED
 from webbuild import wire
 
 MANIFEST = "build-manifest.json"
@@ -25,10 +33,18 @@ INDEX_HTML = """<!doctype html>
 <title>slm-web</title>
 <a href="demo/">slm-web demo</a>
 """
-# Files worth precompressing: large and not already compressed (wheels and python_stdlib.zip are zips).
-GZIP_SUFFIXES = {".wasm", ".mjs", ".js", ".json", ".slm", ".slm4", ".onnx", ".snapshot"}
-GZIP_MIN_BYTES = 64 * 1024
-GZIP_MIN_SAVING = 0.10  # keep a .gz only if it saves at least this fraction
+# Files worth precompressing: large and not already compressed. The wheel and python_stdlib.zip are zips of
+# stored members (webbuild.wheel, webbuild.stdlib) for this reason: HTTP compression does better on them.
+COMPRESS_SUFFIXES = {".wasm", ".mjs", ".js", ".json", ".slm", ".slm4", ".onnx", ".snapshot", ".zip", ".whl"}
+COMPRESS_MIN_BYTES = 64 * 1024
+COMPRESS_MIN_SAVING = 0.10  # keep a copy only if it saves at least this fraction
+# The copies' encoders, by content coding (slm_web.serve.PRECOMPRESSED names their suffixes). Both at their
+# best settings and reproducible (gzip: mtime 0): the build runs once, every visitor downloads the result.
+COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    "br": lambda data: brotli.compress(data, quality=11, lgwin=24),
+    "gzip": lambda data: gzip.compress(data, compresslevel=9, mtime=0),
+}
+COPY_SUFFIXES = tuple(suffix for _, suffix in PRECOMPRESSED)
 
 
 def sha256_file(path: Path) -> str:
@@ -43,30 +59,41 @@ def _served_files(site: Path) -> list[Path]:
     # os.walk with followlinks: a site assembled from symlinked folders (the tests' tiny site) is
     # listed in full, and Path.rglob follows directory symlinks only from Python 3.13 on.
     files = (Path(root, name) for root, _, names in os.walk(site, followlinks=True) for name in names)
-    return sorted(p for p in files if p.suffix != ".gz" and p.name != MANIFEST)
+    return sorted(p for p in files if p.suffix not in COPY_SUFFIXES and p.name != MANIFEST)
+
+
+def _compressed(encoding: str, path: Path) -> bytes:
+    return COMPRESSORS[encoding](path.read_bytes())
 
 
 def precompress(site: Path) -> list[Path]:
-    """Write ``NAME.gz`` next to each large compressible file (reproducible: mtime 0); returns them.
+    """Write ``NAME.br`` and ``NAME.gz`` next to each large compressible file; returns them.
 
-    Up-to-date ``.gz`` files are kept; stale ones (older than their source, or no longer worth it) go.
+    Up-to-date copies are kept; stale ones (older than their source, or no longer worth it) go. Brotli at
+    its best setting takes about a minute on the two wasm binaries, so the files compress in parallel.
     """
-    written = []
+    todo, kept = [], []
     for path in _served_files(site):
-        gz = path.with_name(path.name + ".gz")
-        if path.suffix not in GZIP_SUFFIXES or path.stat().st_size < GZIP_MIN_BYTES:
-            gz.unlink(missing_ok=True)
-            continue
-        if gz.is_file() and gz.stat().st_mtime >= path.stat().st_mtime:
-            written.append(gz)
-            continue
-        data = gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
-        if len(data) > (1 - GZIP_MIN_SAVING) * path.stat().st_size:
-            gz.unlink(missing_ok=True)
-            continue
-        gz.write_bytes(data)
-        written.append(gz)
-    return written
+        wanted = path.suffix in COMPRESS_SUFFIXES and path.stat().st_size >= COMPRESS_MIN_BYTES
+        for encoding, suffix in PRECOMPRESSED:
+            copy = path.with_name(path.name + suffix)
+            if not wanted:
+                copy.unlink(missing_ok=True)
+            elif copy.is_file() and copy.stat().st_mtime >= path.stat().st_mtime:
+                kept.append(copy)
+            else:
+                todo.append((encoding, path, copy))
+    todo.sort(key=lambda job: -job[1].stat().st_size)  # the largest first: the workers finish together
+    written = []
+    with ProcessPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
+        outputs = pool.map(_compressed, [encoding for encoding, _, _ in todo], [path for _, path, _ in todo])
+        for (_, path, copy), data in zip(todo, outputs, strict=True):
+            if len(data) > (1 - COMPRESS_MIN_SAVING) * path.stat().st_size:
+                copy.unlink(missing_ok=True)
+                continue
+            copy.write_bytes(data)
+            written.append(copy)
+    return sorted(kept + written)
 
 
 def write_wire_bundles(site: Path, bundles_dir: str = "bundles") -> list[Path]:
@@ -104,10 +131,11 @@ def write_manifest(site: Path, bundles_dir: str = "bundles", snapshot: dict | No
     files = {}
     for path in _served_files(site):
         rel = path.relative_to(site).as_posix()
-        gz = path.with_name(path.name + ".gz")
         files[rel] = {"sha256": sha256_file(path), "size": path.stat().st_size}
-        if gz.is_file():
-            files[rel]["gzip_size"] = gz.stat().st_size
+        for encoding, suffix in PRECOMPRESSED:
+            copy = path.with_name(path.name + suffix)
+            if copy.is_file():
+                files[rel][f"{encoding}_size"] = copy.stat().st_size
     bundles = {}
     for path in sorted((site / bundles_dir).glob("*.slm")):
         entry = _bundle_entry(path)

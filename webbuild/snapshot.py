@@ -3,12 +3,13 @@
 ``python -m webbuild snapshot SITE`` (``SLM_SNAPSHOT=1 bash build_wasm.sh`` runs it) serves the built site,
 starts the bridge's own worker (``bridge/slm-worker.js``) in headless Chromium and sends it a ``snapshot``
 request: the worker boots Python, unpacks the wheel and imports slm_web exactly as a first visit does, and
-returns ``makeMemorySnapshot()``. That is written to ``pyodide/slm_web.snapshot`` (+ ``.gz``) and listed
-in ``build-manifest.json`` under ``snapshot``, with the sha256 of the runtime files it was made from; the
-bridge uses it only while those still match.
+returns ``makeMemorySnapshot()``. That is written to ``pyodide/slm_web.snapshot`` (+ ``.br``, ``.gz``) and
+listed in ``build-manifest.json`` under ``snapshot``, with the sha256 of the runtime files it was made from;
+the bridge uses it only while those still match.
 
 The trade-off (bench/ANALYSIS.md): a first visit starts in about half the time (Python's boot, 2.5-3 s on
-2 cores, becomes a 0.3-0.4 s restore) but downloads about 6.3 MB more (gzip), for every visitor, once.
+2 cores, becomes a 0.3-0.4 s restore) but downloads about 4.2 MB more (Brotli; 6.2 MB gzip), for every
+visitor, once.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """A trimmed ``python_stdlib.zip``: only the stdlib files a loaded slm-web worker imports.
 
 Pyodide's stock zip is 2.5 MB of already deflated members (gzip cannot shrink it) and a worker imports
-about a third of it. What to keep is traced, not guessed: ``stdlib_trace.mjs`` boots Pyodide under Node
-with the stock zip and does what a worker does (import every slm_web module and every import statement
-of its sources, JS interop, tracebacks, the event loop, memory snapshots, both ways of installing the
-wheel). The files in ``sys.modules`` are kept, with their packages' ``__init__.py`` and ``KEEP_PREFIXES``.
+about a third of it; the trimmed zip stores its members, and the site compresses it as a whole. What to
+keep is traced, not guessed: ``stdlib_trace.mjs`` boots Pyodide under Node with the stock zip and does
+what a worker does (import every slm_web module and every import statement of its sources, JS interop,
+tracebacks, the event loop, memory snapshots, both ways of installing the wheel). The files in
+``sys.modules`` are kept, with their packages' ``__init__.py`` and ``KEEP_PREFIXES``.
 The same trace then runs on the trimmed zip: a step that fails there, or an import that worked with the
 stock zip and does not with the trimmed one, fails the build.
 """
@@ -84,17 +85,21 @@ def select(stock: zipfile.ZipFile, used: Iterable[str]) -> set[str]:
 
 
 def write_zip(stock: Path, keep: set[str], out: Path) -> None:
-    """Copy the ``keep`` members of ``stock`` to ``out``, in stock order, with their compression and
-    permissions, at a fixed date: two builds from the same stock zip give the same sha256."""
+    """Copy the ``keep`` members of ``stock`` to ``out``, in stock order, with their permissions, at a
+    fixed date: two builds from the same stock zip give the same sha256.
+
+    The members are stored, not deflated: the site sends the zip Brotli- or gzip-compressed as a whole
+    (webbuild.site), which shrinks it more (0.66 MB Brotli vs 0.93 MB of deflated members), and importing
+    from it then inflates nothing."""
     tmp = out.with_name(out.name + ".tmp")
     with zipfile.ZipFile(stock) as src, zipfile.ZipFile(tmp, "w") as dst:
         for info in src.infolist():
             if info.filename not in keep:
                 continue
             entry = zipfile.ZipInfo(info.filename, date_time=_EPOCH)
-            entry.compress_type = info.compress_type
+            entry.compress_type = zipfile.ZIP_STORED
             entry.external_attr = info.external_attr
-            dst.writestr(entry, src.read(info), compresslevel=9)
+            dst.writestr(entry, src.read(info))
         dst.comment = COMMENT
     tmp.replace(out)
 

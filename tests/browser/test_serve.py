@@ -8,6 +8,7 @@ import urllib.request
 from email.message import Message
 from pathlib import Path
 
+import brotli
 import pytest
 
 from slm_web import serve
@@ -20,6 +21,9 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     (root / "m.wasm").write_bytes(b"\0asm\1\0\0\0")
     (root / "a.mjs").write_text("export const a = 1;\n" * 100)
     (root / "a.mjs.gz").write_bytes(gzip.compress((root / "a.mjs").read_bytes(), mtime=0))
+    (root / "b.mjs").write_text("export const b = 2;\n" * 100)
+    (root / "b.mjs.gz").write_bytes(gzip.compress((root / "b.mjs").read_bytes(), mtime=0))
+    (root / "b.mjs.br").write_bytes(brotli.compress((root / "b.mjs").read_bytes()))
     srv = serve.serve_in_thread(root)
     yield f"http://127.0.0.1:{srv.server_port}/", root
     srv.shutdown()
@@ -60,6 +64,18 @@ def test_precompressed_file_is_sent_when_gzip_is_accepted(server):
     assert gzip.decompress(body) == (root / "a.mjs").read_bytes()
     status, headers, body = fetch(base + "a.mjs")  # no Accept-Encoding: the plain file
     assert "Content-Encoding" not in headers and body == (root / "a.mjs").read_bytes()
+
+
+def test_brotli_copy_is_preferred_when_accepted(server):
+    base, root = server
+    plain = (root / "b.mjs").read_bytes()
+    # What Chromium sends, also over plain http to 127.0.0.1.
+    status, headers, body = fetch(base + "b.mjs", **{"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert status == 200 and headers["Content-Encoding"] == "br" and brotli.decompress(body) == plain
+    assert headers["Content-Type"] == "text/javascript" and headers["Vary"] == "Accept-Encoding"
+    for refusing in ("gzip", "gzip, br;q=0"):
+        _, headers, body = fetch(base + "b.mjs", **{"Accept-Encoding": refusing})
+        assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == plain, refusing
 
 
 def test_unchanged_precompressed_file_answers_304(server):

@@ -67,7 +67,7 @@ def test_select_keeps_used_files_their_packages_and_the_keep_list(tmp_path: Path
     assert keep == used | codecs | pyodide | {"_sysconfigdata__emscripten_wasm32-emscripten.py"}
 
 
-def test_trimmed_zip_is_reproducible_and_keeps_each_members_compression(tmp_path: Path):
+def test_trimmed_zip_is_reproducible_with_stored_members(tmp_path: Path):
     stock = _stock(tmp_path / "stock.zip")
     keep = {"pkg/", "pkg/__init__.py", "top.py"}
     write_zip(stock, keep, tmp_path / "a.zip")
@@ -78,7 +78,7 @@ def test_trimmed_zip_is_reproducible_and_keeps_each_members_compression(tmp_path
         assert out.comment == COMMENT
         for info in out.infolist():
             original = src.getinfo(info.filename)
-            assert info.compress_type == original.compress_type
+            assert info.compress_type == zipfile.ZIP_STORED  # the site compresses the zip as a whole
             assert info.external_attr == original.external_attr
             assert info.date_time == (1980, 1, 1, 0, 0, 0)
             assert out.read(info) == src.read(original)
@@ -149,7 +149,8 @@ def _module_file(names: set[str], module: str) -> str | None:
 @pytest.mark.skipif(not (PYODIDE / "python_stdlib.zip").is_file(), reason="needs the pyodide npm package")
 def test_the_site_ships_a_trimmed_stdlib_with_every_module_slm_web_imports(built_site: Path):
     shipped = _site_stdlib(built_site)
-    assert shipped.stat().st_size < 1.2e6
+    # Stored members (3.6 MB), sent compressed as a whole: 0.66 MB Brotli against the stock zip's 2.5 MB.
+    assert shipped.with_name(shipped.name + ".br").stat().st_size < 0.8e6
     with zipfile.ZipFile(shipped) as zf, zipfile.ZipFile(PYODIDE / "python_stdlib.zip") as stock_zf:
         assert zf.comment == COMMENT
         names, stock = set(zf.namelist()), set(stock_zf.namelist())

@@ -5,10 +5,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import random
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+import brotli
 
 from webbuild.site import MANIFEST, precompress, write_manifest
 from webbuild.wheel import build_wheel, write_lock
@@ -63,17 +67,29 @@ def test_precompress_and_manifest(tmp_path: Path):
     big = b"const x = 1;\n" * 20_000
     (site / "big.mjs").write_bytes(big)
     (site / "small.js").write_text("1")
-    (site / "lib.zip").write_bytes(big)  # zips are never recompressed
+    (site / "lib.zip").write_bytes(big)  # zips of stored members (the stdlib, the wheel) compress too
+    (site / "noise.wasm").write_bytes(random.Random(0).randbytes(100_000))  # saves nothing: no copies
+    (site / "noise.wasm.br").write_bytes(b"stale")
+    os.utime(site / "noise.wasm.br", (0, 0))  # older than its source: made again, and then not kept
     _fake_bundle(site / "bundles" / "sentiment.slm", "sentiment")
     written = precompress(site)
-    assert written == [site / "big.mjs.gz"] and gzip.decompress(written[0].read_bytes()) == big
+    expected = [site / f"{name}{suffix}" for name in ("big.mjs", "lib.zip") for suffix in (".br", ".gz")]
+    assert written == sorted(expected)
+    assert brotli.decompress((site / "big.mjs.br").read_bytes()) == big
+    assert gzip.decompress((site / "big.mjs.gz").read_bytes()) == big
+    assert not (site / "noise.wasm.br").exists()
     assert precompress(site) == written  # idempotent: up-to-date copies are kept
     manifest = write_manifest(site)
     assert json.loads((site / MANIFEST).read_text()) == manifest
     assert manifest["files"]["big.mjs"] == {
-        "sha256": hashlib.sha256(big).hexdigest(), "size": len(big), "gzip_size": written[0].stat().st_size,
+        "sha256": hashlib.sha256(big).hexdigest(),
+        "size": len(big),
+        "br_size": (site / "big.mjs.br").stat().st_size,
+        "gzip_size": (site / "big.mjs.gz").stat().st_size,
     }
-    assert "big.mjs.gz" not in manifest["files"] and MANIFEST not in manifest["files"]
+    assert manifest["files"]["big.mjs"]["br_size"] < manifest["files"]["big.mjs"]["gzip_size"]
+    assert not any(name.endswith((".br", ".gz")) for name in manifest["files"])
+    assert MANIFEST not in manifest["files"]
     assert manifest["bundles"] == {
         "sentiment": {"path": "bundles/sentiment.slm", "name": "n-sentiment", "bundle_sha256": "ab" * 32}
     }
