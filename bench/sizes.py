@@ -1,4 +1,4 @@
-"""Bytes: what each stack transfers (raw, gzip, Brotli), per bundle, fp32 vs int8, vs transformers.js models."""
+"""Bytes: what each stack transfers (raw, gzip, Brotli), per bundle, fp32 vs int8, vs transformers.js."""
 
 from __future__ import annotations
 
