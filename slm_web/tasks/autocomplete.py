@@ -426,6 +426,9 @@ class AutocompleteModel(Model):
         # steps are looked up once per hypothesis, and token pieces straight from their cache.
         steps = {kind: step_after(kind, words, max_words) for kind in (WORD, NEXT_WORD, BOUNDARY)}
         pieces, eos_id, exp = self._pieces, self.eos_id, math.exp
+        # While re-producing the healed prefix, h.text is the start of it: a token whose text neither starts
+        # the rest of it nor starts with it cannot extend h (classify_token would say so, after decoding).
+        rest = "" if by_kind or h.text.endswith("\ufffd") else prefix[len(h.text) :]
         end_prob = extension_prob = next_word_prob = 0.0
         extensions: list[tuple[_Hypothesis, int, float, str]] = []
         next_words: set[int] = set()
@@ -436,6 +439,8 @@ class AutocompleteModel(Model):
                 end_prob += prob
                 continue
             piece, kind = pieces.get(token) or self._piece(token)
+            if rest and kind is not None and not (piece.startswith(rest) or rest.startswith(piece)):
+                continue
             if by_kind and kind is not None:
                 decoded = None
                 step = steps[kind]
