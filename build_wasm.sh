@@ -5,11 +5,11 @@
 #
 # Usage: bash build_wasm.sh [OUT_DIR]        (default dist/site; serve it with `python -m slm_web serve`)
 # Env:   SLM_BUNDLES=DIR  take <task>.slm files from DIR instead of converting (tests, custom models)
-#        SLM_SNAPSHOT=1   also ship a Pyodide memory snapshot (made in headless Chromium, ~6.3 MB gzip):
+#        SLM_SNAPSHOT=1   also ship a Pyodide memory snapshot (made in headless Chromium, ~4 MB Brotli):
 #                         a first visit restores Python instead of booting it (about 2 s sooner on 2
 #                         cores) but downloads that much more; see docs/hosting.md
 #        SLM_FULL_STDLIB=1  ship Pyodide's stock python_stdlib.zip (2.5 MB) instead of the trimmed one
-#                         (0.9 MB: only the stdlib a loaded worker imports, traced and then checked in
+#                         (0.66 MB with Brotli: only the stdlib a loaded worker imports, traced and then checked in
 #                         Pyodide under Node, about 25 s on 2 busy cores; code of your own that imports
 #                         a dropped module gets ModuleNotFoundError: see docs/hosting.md)
 #

@@ -169,7 +169,7 @@ async function startOrt(baseURL, threads, warmupModel) {
 
 // Pyodide memory snapshots (private API: `_makeSnapshot`, `makeMemorySnapshot`, `_loadSnapshot`). The
 // first visit boots Python, installs the wheel, imports slm_web and then stores the interpreter's memory
-// (about 6 MB gzipped) in the cache; a revisit restores it instead of starting Python and importing
+// (about 31 MB) in the cache; a revisit restores it instead of starting Python and importing
 // slm_web again. The key holds the sha256 of the files a snapshot depends on; an unusable snapshot is
 // deleted and Python boots the normal way. A site built with `SLM_SNAPSHOT=1 bash build_wasm.sh` ships the
 // same snapshot (made at build time by this worker's `snapshot` request, `webbuild/snapshot.py`), so even

@@ -92,11 +92,12 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def send_head(self):  # type: ignore[override]  # same contract as the base class
         path = Path(self.translate_path(self.path))
-        if not path.is_dir():
+        if path.is_file():
             accepted = accepted_encodings(self.headers.get("Accept-Encoding", ""))
             for encoding, suffix in PRECOMPRESSED:
                 copy = path.with_name(path.name + suffix)
-                if encoding in accepted and copy.is_file():
+                # A copy older than its file is stale (the file was edited after the build): never send it.
+                if encoding in accepted and copy.is_file() and copy.stat().st_mtime >= path.stat().st_mtime:
                     return self._send_file(copy, content_type=self.guess_type(str(path)), encoding=encoding)
         return super().send_head()
 

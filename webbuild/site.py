@@ -36,7 +36,7 @@ INDEX_HTML = """<!doctype html>
 # Files worth precompressing: large and not already compressed. The wheel and python_stdlib.zip are zips of
 # stored members (webbuild.wheel, webbuild.stdlib) for this reason: HTTP compression does better on them.
 COMPRESS_SUFFIXES = {".wasm", ".mjs", ".js", ".json", ".slm", ".slm4", ".onnx", ".snapshot", ".zip", ".whl"}
-COMPRESS_MIN_BYTES = 64 * 1024
+COMPRESS_MIN_BYTES = 4 * 1024  # below this, headers cost about as much as compression saves
 COMPRESS_MIN_SAVING = 0.10  # keep a copy only if it saves at least this fraction
 # The copies' encoders, by content coding (slm_web.serve.PRECOMPRESSED names their suffixes). Both at their
 # best settings and reproducible (gzip: mtime 0): the build runs once, every visitor downloads the result.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import urllib.error
 import urllib.request
 from email.message import Message
@@ -76,6 +77,15 @@ def test_brotli_copy_is_preferred_when_accepted(server):
     for refusing in ("gzip", "gzip, br;q=0"):
         _, headers, body = fetch(base + "b.mjs", **{"Accept-Encoding": refusing})
         assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == plain, refusing
+
+
+def test_a_copy_older_than_its_file_is_not_sent(server):
+    base, root = server
+    (root / "c.mjs").write_text("export const c = 3;\n" * 100)
+    (root / "c.mjs.br").write_bytes(brotli.compress(b"export const c = 'stale';\n"))
+    os.utime(root / "c.mjs.br", (0, 0))
+    _, headers, body = fetch(base + "c.mjs", **{"Accept-Encoding": "br"})
+    assert "Content-Encoding" not in headers and body == (root / "c.mjs").read_bytes()
 
 
 def test_unchanged_precompressed_file_answers_304(server):
