@@ -41,6 +41,8 @@ npm_version() {
 
 step "checking tools and npm packages"
 [ -x "$PYTHON" ] || die "$PYTHON not found: create the venv first (bash scripts/setup.sh)"
+"$PYTHON" -c "import brotli" 2>/dev/null \
+    || die "the brotli package is missing from $PYTHON (it writes the .br copies): pip install -e '.[site]', or bash scripts/setup.sh"
 [ "$(npm_version pyodide)" = "$PYODIDE_VERSION" ] || die "pyodide $PYODIDE_VERSION expected in node_modules"
 [ "$(npm_version onnxruntime-web)" = "$ORT_VERSION" ] || die "onnxruntime-web $ORT_VERSION expected in node_modules"
 mkdir -p "$OUT"

@@ -150,3 +150,18 @@ def test_warmup_model_runs_the_students_int8_ops(tmp_path: Path):
     again = tmp_path / "again.onnx"
     build_warmup_model(again)
     assert again.read_bytes() == out.read_bytes()
+
+
+def test_build_without_brotli_stops_with_a_clear_error(tmp_path: Path):
+    # A Python that cannot import brotli: this one without its site-packages.
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
+    python.chmod(0o755)
+    out = tmp_path / "site"
+    done = subprocess.run(
+        ["bash", str(ROOT / "build_wasm.sh"), str(out)],
+        cwd=ROOT, env={**os.environ, "PYTHON": str(python)}, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 1
+    assert "brotli package is missing" in done.stderr and ".[site]" in done.stderr
+    assert not out.exists()  # stopped before writing anything
