@@ -6,8 +6,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from slm_web.serve import PRECOMPRESSED
-from webbuild.site import COMPRESSORS
+from slm_web.serve import PRECOMPRESSED, fresh_copy
+from webbuild.site import COMPRESSORS, COPY_SUFFIXES
 
 MB = 1e6
 # transformers.js' typical models for the same tasks (q8 ONNX, from their model cards), bytes
@@ -27,9 +27,8 @@ def compressed_sizes(path: Path, encodings: tuple[str, ...] = ("br", "gzip")) ->
     for encoding, suffix in PRECOMPRESSED:
         if encoding not in encodings:
             continue
-        copy = path.with_name(path.name + suffix)
-        fresh = copy.is_file() and copy.stat().st_mtime >= path.stat().st_mtime
-        sizes[encoding] = copy.stat().st_size if fresh else len(COMPRESSORS[encoding](data))
+        copy = fresh_copy(path, suffix)
+        sizes[encoding] = copy.stat().st_size if copy else len(COMPRESSORS[encoding](data))
     return sizes
 
 
@@ -53,9 +52,8 @@ def bundle_sizes(int8: Path, fp32: Path, tjs_models: Path) -> dict[str, Any]:
         task, wire = bundle.stem, bundle.with_suffix(".slm4")
         with zipfile.ZipFile(bundle) as zf:
             model = zf.getinfo("model.onnx").file_size
-        copies = tuple(suffix for _, suffix in PRECOMPRESSED)
-        tjs_files = [p for p in (tjs_models / task).rglob("*") if p.is_file() and p.suffix not in copies]
-        tjs = [compressed_sizes(p) for p in tjs_files]
+        exported = [f for f in (tjs_models / task).rglob("*") if f.is_file()]
+        tjs = [compressed_sizes(f) for f in exported if f.suffix not in COPY_SUFFIXES]
         unshipped = fp32 / bundle.name
         out[task] = {
             "int8": compressed_sizes(bundle) | {"model.onnx": model},

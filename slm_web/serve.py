@@ -60,6 +60,13 @@ MIME_TYPES = {
 PRECOMPRESSED = (("br", ".br"), ("gzip", ".gz"))
 
 
+def fresh_copy(path: Path, suffix: str) -> Path | None:
+    """``path``'s precompressed copy with ``suffix``, unless it is missing or older than ``path`` (stale:
+    the file was edited after the copy was made)."""
+    copy = path.with_name(path.name + suffix)
+    return copy if copy.is_file() and copy.stat().st_mtime >= path.stat().st_mtime else None
+
+
 def accepted_encodings(header: str) -> set[str]:
     """The content codings an ``Accept-Encoding`` header accepts (``q=0`` refuses one).
 
@@ -95,9 +102,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
         if path.is_file():
             accepted = accepted_encodings(self.headers.get("Accept-Encoding", ""))
             for encoding, suffix in PRECOMPRESSED:
-                copy = path.with_name(path.name + suffix)
-                # A copy older than its file is stale (the file was edited after the build): never send it.
-                if encoding in accepted and copy.is_file() and copy.stat().st_mtime >= path.stat().st_mtime:
+                copy = fresh_copy(path, suffix) if encoding in accepted else None
+                if copy is not None:
                     return self._send_file(copy, content_type=self.guess_type(str(path)), encoding=encoding)
         return super().send_head()
 

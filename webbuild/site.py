@@ -21,7 +21,7 @@ from pathlib import Path
 
 import brotli
 
-from slm_web.serve import PRECOMPRESSED
+from slm_web.serve import PRECOMPRESSED, fresh_copy
 from webbuild import wire
 
 MANIFEST = "build-manifest.json"
@@ -79,7 +79,7 @@ def precompress(site: Path) -> list[Path]:
             copy = path.with_name(path.name + suffix)
             if not wanted:
                 copy.unlink(missing_ok=True)
-            elif copy.is_file() and copy.stat().st_mtime >= path.stat().st_mtime:
+            elif fresh_copy(path, suffix):
                 kept.append(copy)
             else:
                 todo.append((encoding, path, copy))
