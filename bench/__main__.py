@@ -80,7 +80,7 @@ def start_server() -> tuple[subprocess.Popen, str]:
     """``python -m slm_web serve`` in its own process (the browser's downloads do not share our GIL)."""
     port = free_port()
     proc = subprocess.Popen(
-        [PYTHON, "-m", "slm_web", "serve", str(SITE), "--port", str(port)],
+        [PYTHON, "-m", "slm_web", "serve", str(SITE), "--port", str(port), "--allow-links-into", str(ROOT)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

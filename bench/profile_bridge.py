@@ -14,7 +14,7 @@ import sys
 from playwright.sync_api import sync_playwright
 
 from .browser import Browser
-from .site import WORK
+from .site import ROOT, WORK
 from .suites import TEXTS
 
 STEPS = """
@@ -101,7 +101,7 @@ def main(runs: int = 200, warmup: int = 30, threads: int = 1) -> None:
 def _serve():
     from slm_web.serve import serve_in_thread
 
-    server = serve_in_thread(WORK / "site")
+    server = serve_in_thread(WORK / "site", link_roots=(ROOT,))
     return server, f"http://127.0.0.1:{server.server_port}"
 
 

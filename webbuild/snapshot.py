@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from slm_web.serve import served
+from slm_web.serve import link_targets, served
 from webbuild.chromium import launch
 from webbuild.site import MANIFEST, precompress, write_manifest
 
@@ -58,7 +58,9 @@ def make_snapshot(site: Path, playwright: Any = None, timeout_s: float = 300) ->
 
         with sync_playwright() as pw:
             return make_snapshot(site, pw, timeout_s)
-    with served(site) as base_url, tempfile.TemporaryDirectory(prefix="slm-snapshot-") as profile:
+    # A linked copy (linked_copy_with_snapshot) is served through the links it was made of.
+    served_site = served(site, link_roots=link_targets(site))
+    with served_site as base_url, tempfile.TemporaryDirectory(prefix="slm-snapshot-") as profile:
         context = launch(playwright, profile)
         try:
             page = context.new_page()

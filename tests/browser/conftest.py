@@ -12,13 +12,13 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from slm_web.serve import served
+from slm_web.serve import link_targets, served
 from webbuild import chromium
 from webbuild.site import MANIFEST, write_manifest
 
@@ -68,9 +68,14 @@ def _link_site(built_site: Path, root: Path, skip: tuple[str, ...] = ()) -> Path
     return root
 
 
+def served_links(root: Path) -> AbstractContextManager[str]:
+    """``served(root)`` for a site this suite made of symlinks: the server follows them (and only them)."""
+    return served(root, link_roots=link_targets(root))
+
+
 @pytest.fixture(scope="session")
 def base_url(site: Path) -> Iterator[str]:
-    with served(site) as url:
+    with served_links(site) as url:
         yield url
 
 
@@ -93,7 +98,7 @@ def tiny_base_url(
                          ("grammar", grammar_bundle)):
         shutil.copyfile(bundle, root / "bundles" / f"{task}.slm")
     write_manifest(root)
-    with served(root) as url:
+    with served_links(root) as url:
         yield url
 
 

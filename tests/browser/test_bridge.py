@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from slm_web.serve import CSP, served
+from slm_web.serve import CSP
 
-from .conftest import launched
+from .conftest import launched, served_links
 from .helpers import call, cpython_results, open_bridge, utf16_offset
 
 TEXTS = {
@@ -304,7 +304,7 @@ def tampered_site(site: Path, tasks: tuple[str, ...]) -> Iterator[str]:
             flip = bundle.name.split(".")[0] in tasks
             (tampered / "bundles" / bundle.name).write_bytes(data[:-1] + bytes([data[-1] ^ flip]))
     try:
-        with served(tampered) as url:
+        with served_links(tampered) as url:
             yield url
     finally:
         shutil.rmtree(tampered)

@@ -1,9 +1,13 @@
-"""slm_web.serve: isolation and CSP headers, MIME types, precompressed files, conditional requests."""
+"""slm_web.serve: isolation and CSP headers, MIME types, precompressed files, conditional requests; no
+file outside the site's folder, no listings, clean 400s, one-line errors for bad arguments."""
 
 from __future__ import annotations
 
 import gzip
 import os
+import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from email.message import Message
@@ -25,6 +29,15 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     (root / "b.mjs").write_text("export const b = 2;\n" * 100)
     (root / "b.mjs.gz").write_bytes(gzip.compress((root / "b.mjs").read_bytes(), mtime=0))
     (root / "b.mjs.br").write_bytes(brotli.compress((root / "b.mjs").read_bytes()))
+    (root / "empty").mkdir()
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.txt").write_text("not part of the site")
+    (outside / "d.mjs.br").write_bytes(brotli.compress(b"export const d = 'outside';\n"))
+    (root / "system").symlink_to(outside, target_is_directory=True)
+    (root / "secret.txt").symlink_to(outside / "secret.txt")
+    (root / "d.mjs").write_text("export const d = 4;\n")
+    (root / "d.mjs.br").symlink_to(outside / "d.mjs.br")
+    (root / "same.wasm").symlink_to(root / "m.wasm")
     srv = serve.serve_in_thread(root)
     yield f"http://127.0.0.1:{srv.server_port}/", root
     srv.shutdown()
@@ -104,3 +117,85 @@ def test_missing_file_is_404(server):
 def test_refuses_a_folder_that_is_not_a_built_site(tmp_path: Path, capsys):
     assert serve.main([str(tmp_path), "--port", "0"]) == 1
     assert "build_wasm.sh" in capsys.readouterr().err
+
+
+def raw_response(base: str, request: bytes) -> bytes:
+    """What the server answers to ``request`` sent as is (b"" if it drops the connection)."""
+    host, port = base.removeprefix("http://").rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def assert_clean_error(response: bytes, status: int) -> None:
+    """A status line, the security headers, and no traceback."""
+    head = response.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    assert head.startswith(f"HTTP/1.0 {status} "), response[:200]
+    assert f"Content-Security-Policy: {serve.CSP}" in head.splitlines()
+    assert "Cross-Origin-Embedder-Policy: require-corp" in head.splitlines()
+
+
+def test_symlinks_out_of_the_site_are_not_followed(server):
+    base, _ = server
+    for path in ("system/secret.txt", "secret.txt", "system/", "system"):
+        status, headers, body = fetch(base + path)
+        assert (status, body) == (404, b""), path
+        assert headers["Content-Security-Policy"] == serve.CSP, path
+    # Nor is a precompressed copy that links out: the plain file is sent instead.
+    _, headers, body = fetch(base + "d.mjs", **{"Accept-Encoding": "br"})
+    assert "Content-Encoding" not in headers and body == b"export const d = 4;\n"
+    assert fetch(base + "same.wasm")[:1] == (200,)  # a link that stays inside is fine
+
+
+def test_link_roots_let_a_site_made_of_symlinks_be_served(tmp_path: Path):
+    built, site = tmp_path / "built", tmp_path / "site"
+    built.mkdir()
+    site.mkdir()
+    (built / "index.html").write_text("<!doctype html><title>built</title>")
+    (site / "index.html").symlink_to(built / "index.html")
+    for link_roots, expected in (((), 404), ((built,), 200), (serve.link_targets(site), 200)):
+        with serve.served(site, link_roots=link_roots) as url:
+            assert fetch(url + "index.html")[0] == expected, link_roots
+
+
+def test_no_directory_listings(server):
+    base, _ = server
+    assert fetch(base + "empty/")[0] == 404
+    assert fetch(base + "")[0] == 200  # a folder with index.html serves it
+
+
+@pytest.mark.parametrize("path", ["/a%00b", "/%00", "/m.wasm%00.txt", "/a%0ab", "/%7f"])
+def test_control_characters_in_a_path_are_a_clean_400(server, path: str):
+    response = raw_response(server[0], f"GET {path} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
+    assert_clean_error(response, 400)
+
+
+def test_a_file_name_too_long_for_the_file_system_is_a_clean_404(server):
+    response = raw_response(server[0], b"GET /" + b"a" * 300 + b".js HTTP/1.0\r\n\r\n")
+    assert_clean_error(response, 404)
+
+
+@pytest.mark.parametrize(
+    "line", [b"HELLO", b"GET /", b"GET / HTTP/9", b"GET / FOO/1.0", b"GET  / extra HTTP/1.0", b"\x00\xff GET"]
+)
+def test_malformed_request_lines_get_a_400_with_a_status_line_and_headers(server, line: bytes):
+    assert_clean_error(raw_response(server[0], line + b"\r\n\r\n"), 400)
+
+
+def run_serve(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "slm_web", "serve", *args], capture_output=True, text=True, timeout=30
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [["--port", "99999"], ["--port", "-1"], ["--port", "http"], ["--no-such-option"], ["a", "b"]]
+)
+def test_bad_arguments_are_one_line_errors(server, args: list[str]):
+    result = run_serve(str(server[1]), *args)
+    assert result.returncode != 0 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "error" in result.stderr or "port must be" in result.stderr

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from slm_web.serve import served
 from webbuild.site import MANIFEST
 from webbuild.snapshot import SNAPSHOT_PATH, linked_copy_with_snapshot
 
-from .conftest import launched
+from .conftest import launched, served_links
 from .helpers import call, open_bridge
 
 CALLS = [("classify", "What a lovely surprise."), ("correct", "He go to school.")]
@@ -28,7 +27,7 @@ def snapshot_site(site: Path, tmp_path_factory: pytest.TempPathFactory, playwrig
 
 @pytest.fixture(scope="module")
 def snapshot_url(snapshot_site: Path) -> Iterator[str]:
-    with served(snapshot_site) as url:
+    with served_links(snapshot_site) as url:
         yield url
 
 
@@ -55,7 +54,8 @@ def test_a_first_visit_restores_the_sites_snapshot(playwright_instance, snapshot
             ("python", "slm_web (restored with Python)"),
         ]
         got = [call(page, method, text)["value"] for method, text in CALLS]
-    with served(site) as url, launched(playwright_instance, url) as browser:  # the same without a snapshot
+    # The same without a snapshot.
+    with served_links(site) as url, launched(playwright_instance, url) as browser:
         page = open_bridge(browser, "?tasks=sentiment,grammar")
         assert ("python", "slm_web install + import") in _boot(page)
         assert [call(page, method, text)["value"] for method, text in CALLS] == got
@@ -69,7 +69,7 @@ def test_a_snapshot_that_does_not_match_the_manifest_is_ignored(playwright_insta
         copy.rename(copy.with_name(copy.name + ".bak"))
     snapshot.write_bytes(b"\0" * len(good))
     try:
-        with served(snapshot_site) as url, launched(playwright_instance, url) as browser:
+        with served_links(snapshot_site) as url, launched(playwright_instance, url) as browser:
             page = open_bridge(browser, "?tasks=sentiment")
             assert ("python", "slm_web install + import") in _boot(page)
             assert call(page, *CALLS[0])["value"]["label"] == "positive"
