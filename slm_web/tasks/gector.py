@@ -26,6 +26,8 @@ Word = tuple[str, tuple[int, int]]
 Transforms = Mapping[str, Mapping[str, str]]
 # (start, end, replacement, type) of one tag's effect, before conflicts are resolved
 _Change = tuple[int, int, str, str]
+# A look at each tag's edit before it is applied: the edit, a changed one, or None to drop it.
+Review = Callable[[int, Edit], "Edit | None"]
 
 KEEP = "$KEEP"
 # Longer words are never judged misspellings (and keep the edit-distance check cheap).
@@ -42,24 +44,45 @@ def apply_tags(
     *,
     start_tag: str = KEEP,
     transforms: Transforms | None = None,
+    review: Review | None = None,
 ) -> tuple[str, list[Edit]]:
     """Apply one tag per word (``tags[i]`` belongs to ``words[i]``) and return ``(corrected text, edits)``.
 
     Edits are sorted, do not overlap, and carry offsets into ``text``. When two tags would touch the same
     characters, the one on the earlier word wins. Unknown tags, and transforms without an entry, keep the
-    word.
+    word. ``review(i, edit)``, if given, sees each tag's edit first (``i``: the word, ``-1`` before the
+    first) and returns it, a changed edit, or None to drop it (``slm_web.tasks.grammar_guards``).
     """
     if len(tags) != len(words):
         raise ValueError(f"{len(tags)} tags for {len(words)} words")
     tags = _whole_groups(words, _keep_one_of_doubled(words, tags))
-    changes: list[_Change] = []
+    edits: list[Edit] = []
     for i, tag in [(-1, start_tag), *enumerate(tags)]:
         change = _change(text, words, i, tag, transforms or {})
-        if change is not None and not any(_conflict(change, c) for c in changes):
-            changes.append(change)
-    changes.sort(key=lambda c: (c[0], c[1]))
-    edits = [Edit(s, e, text[s:e], r, t) for s, e, r, t in changes]
+        edit = None if change is None else _as_edit(text, change)
+        if edit is not None and review is not None:
+            edit = review(i, edit)
+        if edit is not None and not any(_conflict(edit, e) for e in edits):
+            edits.append(edit)
+    edits.sort(key=lambda e: (e.start, e.end))
     return apply_edits(text, edits), edits
+
+
+def tag_kind(text: str, words: Sequence[Word], i: int, tag: str, transforms: Transforms | None = None
+             ) -> str | None:
+    """The error type ``tag`` on word ``i`` (``-1``: before the first) would report; None if it does nothing.
+
+    >>> ws = [("I", (0, 1)), ("recieve", (2, 9)), ("it", (10, 12))]
+    >>> tag_kind("I recieve it", ws, 1, "$REPLACE_receive"), tag_kind("I recieve it", ws, 0, "$CASE_CAPITAL")
+    ('spelling', None)
+    """
+    change = _change(text, words, i, tag, transforms or {})
+    return None if change is None else change[3]
+
+
+def _as_edit(text: str, change: _Change) -> Edit:
+    start, end, replacement, kind = change
+    return Edit(start, end, text[start:end], replacement, kind)
 
 
 def _keep_one_of_doubled(words: Sequence[Word], tags: Sequence[str]) -> list[str]:
@@ -225,15 +248,15 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
-def _conflict(a: _Change, b: _Change) -> bool:
-    """Two changes touch the same characters (or insert at the same point)."""
-    if a[0] == a[1] and b[0] == b[1]:
-        return a[0] == b[0]
-    if a[0] == a[1]:
-        return b[0] < a[0] < b[1]
-    if b[0] == b[1]:
-        return a[0] < b[0] < a[1]
-    return a[0] < b[1] and b[0] < a[1]
+def _conflict(a: Edit, b: Edit) -> bool:
+    """Two edits touch the same characters (or insert at the same point)."""
+    if a.start == a.end and b.start == b.end:
+        return a.start == b.start
+    if a.start == a.end:
+        return b.start < a.start < b.end
+    if b.start == b.end:
+        return a.start < b.start < a.end
+    return a.start < b.end and b.start < a.end
 
 
 def _change(text: str, words: Sequence[Word], i: int, tag: str, transforms: Transforms) -> _Change | None:

@@ -10,22 +10,30 @@ True
 The text is split into sentences (:func:`slm_web.text.split_sentences`), which are tagged in padded
 batches. Each word is tagged at its first sub-token and ``[CLS]`` carries the tag of a virtual word before
 the sentence (docs/bundle-format.md); a tag other than ``$KEEP`` is applied only if its probability reaches
-``min_confidence``. Passes repeat on the sentences that changed, up to ``max_passes``. Words in the
-bundle's ``spellings`` table (known misspellings) are replaced before the first pass, whatever the
-threshold (``max_passes=0`` changes nothing). Edits carry offsets into the caller's text however many
-passes produced them (:func:`slm_web.tasks.gector.compose_edits`).
+the bar of the error type it would report (``min_confidence_by_kind``, else ``min_confidence``), and only
+if the precision guards let it through (:mod:`slm_web.tasks.grammar_guards`). Passes repeat on the
+sentences that changed, up to ``max_passes``. Words in the bundle's ``spellings`` table (known
+misspellings) are replaced before the first pass and a wrong "a"/"an" is fixed by pronunciation after the
+last, whatever the threshold (``max_passes=0`` changes nothing). Edits carry offsets into the caller's text
+however many passes produced them (:func:`slm_web.tasks.gector.compose_edits`), and an explanation
+(:mod:`slm_web.tasks.explanations`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from .. import text as textlib
 from ..backends.base import Tensor
 from ..errors import BundleError, InputTextError
+from . import grammar_guards as guards
+from .article_sounds import ArticleSounds, check_table
 from .base import Model
-from .gector import KEEP, Word, apply_edits, apply_tags, compose_edits, spelling_edits
+from .explanations import explain
+from .gector import KEEP, Word, apply_edits, apply_tags, compose_edits, spelling_edits, tag_kind
 from .results import Correction, Edit
 
 
@@ -62,17 +70,23 @@ class GrammarModel(Model):
     def __init__(self, manifest: dict[str, Any], tokenizer: Any, session: Any) -> None:
         super().__init__(manifest, tokenizer, session)
         _check_tables(self.config)
+        self.sounds = ArticleSounds.from_config(self.config.get("article_sounds"))
 
     async def correct(
         self, text: str, *, min_confidence: float | None = None, max_passes: int | None = None
     ) -> Correction:
-        """The corrected text and its edits; thresholds default to the bundle's ``task_config``."""
+        """The corrected text and its edits; thresholds default to the bundle's ``task_config``.
+
+        ``min_confidence`` is one bar for every kind of edit; without it, each error type has the bundle's
+        ``min_confidence_by_kind`` bar, or else its ``min_confidence``.
+        """
         text = textlib.clean(text)
         textlib.check_correct_length(text)
-        threshold = self.config.get("min_confidence", 0.5) if min_confidence is None else min_confidence
         passes = self.config.get("max_passes", 3) if max_passes is None else max_passes
-        if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-            raise InputTextError(f"min_confidence must be a number, not {threshold!r}")
+        if min_confidence is not None and (isinstance(min_confidence, bool)
+                                           or not isinstance(min_confidence, int | float)):
+            raise InputTextError(f"min_confidence must be a number, not {min_confidence!r}")
+        thresholds = guards.Thresholds.from_config(self.config, min_confidence)
         if isinstance(passes, bool) or not isinstance(passes, int) or passes < 0:
             raise InputTextError(f"max_passes must be an int >= 0, not {passes!r}")
         spans = textlib.split_sentences(text)
@@ -88,43 +102,56 @@ class GrammarModel(Model):
             if not active:
                 break
             changed = []
-            tagged = await self._tag_pass([current[i] for i in active], threshold)
+            tagged = await self._tag_pass([current[i] for i in active], thresholds)
             for i, (sentence, new_edits) in zip(active, tagged, strict=True):
                 if new_edits:
                     edits[i] = compose_edits(originals[i], edits[i], new_edits)
                     current[i] = sentence
                     changed.append(i)
             active = changed
+        if passes:  # a wrong "a"/"an" the tagger left: fixed by pronunciation, like the known spellings
+            for i, sentence in enumerate(current):
+                fixes = guards.missed_articles(sentence, self.sounds)
+                if fixes:
+                    edits[i] = compose_edits(originals[i], edits[i], fixes)
+        transforms = self.config.get("transforms", {})
         shifted = [
             Edit(e.start + start, e.end + start, e.original, e.replacement, e.type)
             for (start, _), sentence_edits in zip(spans, edits, strict=True)
             for e in sentence_edits
         ]
-        return Correction(apply_edits(text, shifted), shifted)
+        explained = [replace(e, explanation=explain(text, e, transforms)) for e in shifted]
+        return Correction(apply_edits(text, explained), explained)
 
-    async def _tag_pass(self, sentences: list[str], threshold: float) -> list[tuple[str, list[Edit]]]:
-        """One tagging pass over sentences: each one's corrected text and edits."""
+    async def _tag_pass(self, sentences: list[str], thresholds: guards.Thresholds
+                        ) -> list[tuple[str, list[Edit]]]:
+        """One tagging pass over sentences: each one's corrected text and edits, after the guards."""
         encodings = [self.tokenizer.encode(s, max_length=self.max_length) for s in sentences]
         rows = [list(e.ids) for e in encodings]
-        tags = await self._top_tags(rows, threshold)
+        guesses = await self._top_tags(rows)
+        transforms = self.config.get("transforms")
         results = []
-        for sentence, encoding, row, row_tags in zip(sentences, encodings, rows, tags, strict=True):
+        for sentence, encoding, row, row_guesses in zip(sentences, encodings, rows, guesses, strict=True):
             words, firsts = words_of(encoding, sentence)
-            start_tag = row_tags[0] if row and row[0] == self.special_ids.get("cls") else KEEP
-            word_tags = [row_tags[p] for p in firsts]
-            transforms = self.config.get("transforms")
-            results.append(apply_tags(sentence, words, word_tags, start_tag=start_tag, transforms=transforms))
+            has_start = bool(row) and row[0] == self.special_ids.get("cls")
+            # (word, its guess): -1 is the virtual word before the first, tagged at [CLS]
+            sites = [(-1, row_guesses[0] if has_start else Guess(KEEP, 1.0)),
+                     *((i, row_guesses[p]) for i, p in enumerate(firsts))]
+            tags = [_sure_tag(sentence, words, i, guess, thresholds, transforms) for i, guess in sites]
+            context = guards.Sentence(sentence, words, self.sounds)
+            results.append(apply_tags(sentence, words, tags[1:], start_tag=tags[0], transforms=transforms,
+                                      review=partial(guards.review, context)))
         return results
 
-    async def _top_tags(self, rows: list[list[int]], threshold: float) -> list[list[str]]:
-        """The applied tag of every token position (``$KEEP`` below ``threshold``)."""
+    async def _top_tags(self, rows: list[list[int]]) -> list[list[Guess]]:
+        """The best tag of every token position and its probability."""
         vocabulary = self.config["tags"]
 
-        def read(out: Mapping[str, Tensor], b: int, n: int) -> list[str]:
+        def read(out: Mapping[str, Tensor], b: int, n: int) -> list[Guess]:
             probs, tag_ids = out["tag_probs"], out["tag_ids"]
             _, width, k = probs.shape
             top = [(b * width + p) * k for p in range(n)]  # index of each position's best tag
-            return [_tag(vocabulary, int(tag_ids.data[i]), probs.data[i], threshold) for i in top]
+            return [_guess(vocabulary, int(tag_ids.data[i]), probs.data[i]) for i in top]
 
         return await self.run_encoder(rows, read)
 
@@ -138,6 +165,14 @@ def _check_tables(config: Mapping[str, Any]) -> None:
         raise BundleError("grammar task_config 'transforms' must map names to {word: word} tables")
     if not _word_map(config.get("spellings", {})):
         raise BundleError("grammar task_config 'spellings' must be a {word: word} table")
+    default = config.get("min_confidence", 0.5)
+    if isinstance(default, bool) or not isinstance(default, int | float):
+        raise BundleError(f"grammar task_config 'min_confidence' must be a number, not {default!r}")
+    if not guards.check_thresholds(config.get("min_confidence_by_kind", {})):
+        raise BundleError(f"grammar task_config 'min_confidence_by_kind' must map error types {guards.KINDS} "
+                          "to numbers")
+    if "article_sounds" in config and not check_table(config["article_sounds"]):
+        raise BundleError("grammar task_config 'article_sounds' must be a table like docs/bundle-format.md's")
 
 
 def _word_map(table: Any) -> bool:
@@ -145,7 +180,22 @@ def _word_map(table: Any) -> bool:
                                            for k, v in table.items())
 
 
-def _tag(vocabulary: list[str], tag_id: int, prob: float, threshold: float) -> str:
-    if prob < threshold or not 0 <= tag_id < len(vocabulary):
+@dataclass(frozen=True)
+class Guess:
+    """The tagger's best tag for one position and its probability."""
+
+    tag: str
+    confidence: float
+
+
+def _guess(vocabulary: list[str], tag_id: int, prob: float) -> Guess:
+    return Guess(vocabulary[tag_id], prob) if 0 <= tag_id < len(vocabulary) else Guess(KEEP, prob)
+
+
+def _sure_tag(sentence: str, words: list[Word], i: int, guess: Guess, thresholds: guards.Thresholds,
+              transforms: Any) -> str:
+    """``guess.tag`` if its probability reaches the bar of the error type it would report, else ``$KEEP``."""
+    if guess.tag == KEEP:
         return KEEP
-    return vocabulary[tag_id]
+    kind = tag_kind(sentence, words, i, guess.tag, transforms)
+    return guess.tag if kind is not None and guess.confidence >= thresholds.of(kind) else KEEP

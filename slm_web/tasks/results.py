@@ -39,7 +39,8 @@ class Edit(_Result):
     """One correction: ``original[start:end]`` of the input is replaced by ``replacement``.
 
     ``type`` is one of ``unnecessary``, ``missing``, ``replace``, ``spelling``, ``capitalization``,
-    ``verb form``, ``noun number``.
+    ``verb form``, ``noun number``. ``explanation`` is one plain-English sentence saying why ("Use 'an'
+    before a vowel sound."); ``correct()`` always fills it in (``slm_web.tasks.explanations``).
     """
 
     start: int
@@ -47,6 +48,7 @@ class Edit(_Result):
     original: str
     replacement: str
     type: str
+    explanation: str = ""
 
 
 @dataclass(frozen=True)
