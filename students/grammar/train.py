@@ -26,7 +26,7 @@ import torch
 from transformers import BertConfig, BertForTokenClassification
 
 from students import sources
-from students.grammar import data, lexicon, wordpieces
+from students.grammar import data, lexicon, pronunciation, wordpieces
 
 RUNS = data.RUNS
 N_LAYERS = 3
@@ -139,7 +139,7 @@ def task_config(tags: list[str], min_confidence: float) -> dict:
     used = {t.removeprefix("$TRANSFORM_") for t in tags if t.startswith("$TRANSFORM_")}
     tables = {k: v for k, v in lexicon.transforms().items() if k in used}
     return {"transforms": tables, "spellings": lexicon.runtime_spellings(), "min_confidence": min_confidence,
-            "max_passes": 3}
+            "max_passes": 3, "article_sounds": pronunciation.article_sounds()}
 
 
 def main(argv: list[str]) -> int:
