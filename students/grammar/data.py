@@ -2,7 +2,7 @@
 
 ``python -m students.grammar.data`` writes ``students/runs/grammar/{train,dev,test}.jsonl``; each line is
 ``{"src": erroneous, "tgt": correct, "kinds": [...], "tags": [...]}``. Everyday text (reviews, movie
-dialogs) is weighted up against the older prose. The split is by a hash of the clean sentence, so the
+dialogs, e-mails) is weighted up against the older prose. The split is by a hash of the clean sentence, so the
 held-out sets share no sentence with training. ``handwritten.tsv`` (evaluation only) is never read here.
 """
 
@@ -21,7 +21,10 @@ from students.grammar import errors, lexicon, tags
 RUNS = Path(__file__).resolve().parents[1] / "runs" / "grammar"
 SEED = 5
 # sentences taken per source (after filtering and deduplication), everyday register first
-SOURCE_CAPS = {"reviews": 20000, "movie_dialog": 60000, "austen": 14000, "sotu": 18000, "moby_dick": 4000}
+SOURCE_CAPS = {
+    "reviews": 20000, "emails": 17000, "movie_dialog": 60000, "austen": 8000, "sotu": 12000,
+    "moby_dick": 3000,
+}
 MIN_WORDS, MAX_WORDS = 5, 40
 HELD_OUT = {"test": 1000, "dev": 500}  # sentences, taken in hash order (see split)
 _ASCII = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": " - ", "–": "-", "…": "..."})

@@ -11,9 +11,22 @@ import functools
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from students.grammar import lexicon
+from students.grammar.learner_errors import LEARNER_KINDS
+from students.grammar.toks import (
+    Tok,
+    delete_at,
+    detokenize,
+    insert_at,
+    lower_at,
+    near,
+    next_in,
+    replace_from_table,
+    set_word,
+    tokenize,
+    where,
+)
 
 # --- confusion tables -------------------------------------------------------------------------------
 # Only swaps that leave the sentence wrong whatever the context: a swap that can also be correct English
@@ -102,83 +115,8 @@ PUNCT_END = {".", "!", "?"}
 WORD = re.compile(r"[A-Za-z]")
 
 
-@dataclass
-class Tok:
-    """One token of a sentence and the whitespace that follows it."""
-
-    text: str
-    ws: str = " "
-
-
-_TOKEN = re.compile(r"(\w+(?:'\w+)*|\S)(\s*)")
-
-
-def tokenize(sentence: str) -> list[Tok]:
-    return [Tok(m.group(1), m.group(2)) for m in _TOKEN.finditer(sentence.strip())]
-
-
-def detokenize(toks: list[Tok]) -> str:
-    return "".join(t.text + t.ws for t in toks).strip()
-
-
-# --- small helpers ----------------------------------------------------------------------------------
-def _keep_case(src: str, dst: str) -> str:
-    """``dst`` with ``src``'s leading capital (errors keep the writer's capitalisation)."""
-    return dst[:1].upper() + dst[1:] if src[:1].isupper() else dst
-
-
-def _where(toks: list[Tok], ok: Callable[[int], bool]) -> list[int]:
-    return [i for i in range(len(toks)) if ok(i)]
-
-
-def _set(toks: list[Tok], i: int, text: str) -> None:
-    toks[i].text = _keep_case(toks[i].text, text)
-
-
-def _delete(toks: list[Tok], i: int) -> None:
-    if i > 0:
-        toks[i - 1].ws = toks[i - 1].ws or toks[i].ws
-    del toks[i]
-
-
-def _insert(toks: list[Tok], i: int, text: str) -> None:
-    """Insert the word ``text`` before position ``i``."""
-    toks.insert(i, Tok(text, " "))
-
-
-def _lower(toks: list[Tok], i: int) -> str:
-    return toks[i].text.lower()
-
-
-def _pair_at(toks: list[Tok], i: int) -> str:
-    return f"{_lower(toks, i)} {_lower(toks, i + 1)}" if i + 1 < len(toks) else ""
-
-
-def _replace_from_table(toks: list[Tok], rng: random.Random, table: dict[str, list[str]]) -> bool:
-    """Replace one word (or a two-word key such as "a lot") by one of its confusions in ``table``."""
-    spots = [(i, 1, _lower(toks, i)) for i in range(len(toks)) if _lower(toks, i) in table]
-    spots += [(i, 2, _pair_at(toks, i)) for i in range(len(toks) - 1) if _pair_at(toks, i) in table]
-    if not spots:
-        return False
-    i, n, key = rng.choice(spots)
-    if n == 2:
-        toks[i].ws = toks[i + 1].ws
-        del toks[i + 1]
-    _set(toks, i, rng.choice(table[key]))
-    return True
-
-
 # --- the error kinds --------------------------------------------------------------------------------
 AGREEMENT_SHARE = 0.6  # of verb errors: a 3rd-person -s form (or be/have/do) loses its agreement
-
-
-def _near(toks: list[Tok], i: int, words: set[str], before: int = 2) -> bool:
-    """Is one of ``words`` among the ``before`` words ahead of position ``i``?"""
-    return any(_lower(toks, j) in words for j in range(max(0, i - before), i))
-
-
-def _next_in(toks: list[Tok], i: int, words: set[str]) -> bool:
-    return i + 1 < len(toks) and _lower(toks, i + 1) in words
 
 
 @functools.cache
@@ -211,20 +149,20 @@ def verb_form(toks: list[Tok], rng: random.Random) -> bool:
     """
     if rng.random() < AGREEMENT_SHARE:
         to_base = {k: [v] for k, v in lexicon.transforms()["VERB_VBZ_VB"].items()}
-        if _replace_from_table(toks, rng, to_base | BE_CONFUSIONS):
+        if replace_from_table(toks, rng, to_base | BE_CONFUSIONS):
             return True
 
     def choices(i: int) -> list[str]:
-        word = _lower(toks, i)
-        if word in _nouns() and not _near(toks, i, VERB_CUES, before=1):
+        word = lower_at(toks, i)
+        if word in _nouns() and not near(toks, i, VERB_CUES, before=1):
             return BE_CONFUSIONS.get(word, [])  # "dog", "works": a verb only right after "he" or "to"
-        return wrong_verb_forms(_near(toks, i, AUXILIARIES)).get(word, []) + BE_CONFUSIONS.get(word, [])
+        return wrong_verb_forms(near(toks, i, AUXILIARIES)).get(word, []) + BE_CONFUSIONS.get(word, [])
 
-    spots = _where(toks, lambda i: bool(choices(i)))
+    spots = where(toks, lambda i: bool(choices(i)))
     if not spots:
         return False
     i = rng.choice(spots)
-    _set(toks, i, rng.choice(choices(i)))
+    set_word(toks, i, rng.choice(choices(i)))
     return True
 
 
@@ -234,18 +172,18 @@ def noun_number(toks: list[Tok], rng: random.Random) -> bool:
     to_plural, to_singular = tables["AGREEMENT_PLURAL"], tables["AGREEMENT_SINGULAR"]
 
     def wrong_number(i: int) -> str | None:
-        word = _lower(toks, i)
-        if word in to_plural and (_near(toks, i, SINGULAR_BEFORE) or _next_in(toks, i, SINGULAR_AFTER)):
+        word = lower_at(toks, i)
+        if word in to_plural and (near(toks, i, SINGULAR_BEFORE) or next_in(toks, i, SINGULAR_AFTER)):
             return to_plural[word]
-        if word in to_singular and (_near(toks, i, PLURAL_BEFORE) or _next_in(toks, i, PLURAL_AFTER)):
+        if word in to_singular and (near(toks, i, PLURAL_BEFORE) or next_in(toks, i, PLURAL_AFTER)):
             return to_singular[word]
         return None
 
-    spots = _where(toks, lambda i: wrong_number(i) is not None)
+    spots = where(toks, lambda i: wrong_number(i) is not None)
     if not spots:
         return False
     i = rng.choice(spots)
-    _set(toks, i, wrong_number(i))
+    set_word(toks, i, wrong_number(i))
     return True
 
 
@@ -254,57 +192,57 @@ def article(toks: list[Tok], rng: random.Random) -> bool:
     singular, plural = lexicon.transforms()["AGREEMENT_PLURAL"], lexicon.transforms()["AGREEMENT_SINGULAR"]
 
     def before_singular(i: int) -> bool:  # the article's noun is singular: it cannot go ("I saw dog")
-        return any(_lower(toks, j) in singular for j in range(i + 1, min(i + 3, len(toks))))
+        return any(lower_at(toks, j) in singular for j in range(i + 1, min(i + 3, len(toks))))
 
     how = rng.random()
-    droppable = _where(toks, lambda i: _lower(toks, i) in ARTICLES and before_singular(i))
+    droppable = where(toks, lambda i: lower_at(toks, i) in ARTICLES and before_singular(i))
     if droppable and how < 0.45:
         i = rng.choice(droppable)
         if i == 0 and len(toks) > 1:
             toks[1].text = toks[1].text[:1].lower() + toks[1].text[1:]  # "The cat" -> "cat", not "Cat"
-        _delete(toks, i)
+        delete_at(toks, i)
         return True
-    indefinite = _where(toks, lambda i: _lower(toks, i) in ("a", "an"))
+    indefinite = where(toks, lambda i: lower_at(toks, i) in ("a", "an"))
     if indefinite and how < 0.7:
         i = rng.choice(indefinite)
-        _set(toks, i, "an" if _lower(toks, i) == "a" else "a")
+        set_word(toks, i, "an" if lower_at(toks, i) == "a" else "a")
         return True
     # "a" before a plural noun ("a cats"), or any article after a determiner ("my the car")
     spots = [(i, "a") for i in range(1, len(toks))
-             if _lower(toks, i) in plural and _lower(toks, i - 1) not in ARTICLES | DETERMINERS]
+             if lower_at(toks, i) in plural and lower_at(toks, i - 1) not in ARTICLES | DETERMINERS]
     spots += [(i, rng.choice(["the", "a"])) for i in range(1, len(toks))
-              if _lower(toks, i) in singular and _lower(toks, i - 1) in DETERMINERS]
+              if lower_at(toks, i) in singular and lower_at(toks, i - 1) in DETERMINERS]
     if not spots:
         return False
     i, word = rng.choice(spots)
-    _insert(toks, i, word)
+    insert_at(toks, i, word)
     return True
 
 
 def preposition(toks: list[Tok], rng: random.Random) -> bool:
-    preps = _where(toks, lambda i: _lower(toks, i) in PREPOSITIONS)
+    preps = where(toks, lambda i: lower_at(toks, i) in PREPOSITIONS)
     if not preps:
         return False
     i = rng.choice(preps)
     if rng.random() < 0.3 and i > 0:
-        _delete(toks, i)
+        delete_at(toks, i)
     else:
-        _set(toks, i, rng.choice(PREPOSITIONS[_lower(toks, i)]))
+        set_word(toks, i, rng.choice(PREPOSITIONS[lower_at(toks, i)]))
     return True
 
 
 def confusable(toks: list[Tok], rng: random.Random) -> bool:
-    return _replace_from_table(toks, rng, CONFUSABLES)
+    return replace_from_table(toks, rng, CONFUSABLES)
 
 
 def spelling(toks: list[Tok], rng: random.Random) -> bool:
     """A codespell misspelling, the word picked with weight ~ its frequency (common words, common typos)."""
     table = lexicon.misspellings()
-    spots = _where(toks, lambda i: _lower(toks, i) in table)
+    spots = where(toks, lambda i: lower_at(toks, i) in table)
     if not spots:
         return False
-    i = rng.choices(spots, weights=[lexicon.zipf(_lower(toks, j)) for j in spots])[0]
-    _set(toks, i, rng.choice(table[_lower(toks, i)]))
+    i = rng.choices(spots, weights=[lexicon.zipf(lower_at(toks, j)) for j in spots])[0]
+    set_word(toks, i, rng.choice(table[lower_at(toks, i)]))
     return True
 
 
@@ -321,7 +259,7 @@ def _typo(word: str, rng: random.Random) -> str:
 
 def typo(toks: list[Tok], rng: random.Random) -> bool:
     """A keyboard slip in a frequent word, if the result is no real word."""
-    spots = _where(toks, lambda i: toks[i].text.isalpha() and toks[i].text.islower()
+    spots = where(toks, lambda i: toks[i].text.isalpha() and toks[i].text.islower()
                    and len(toks[i].text) >= 4 and lexicon.zipf(toks[i].text) >= TYPO_MIN_ZIPF)
     if not spots:
         return False
@@ -335,7 +273,7 @@ def typo(toks: list[Tok], rng: random.Random) -> bool:
 
 def capitalization(toks: list[Tok], rng: random.Random) -> bool:
     """Lower-cased sentence start, "i", or proper noun."""
-    caps = _where(toks, lambda i: (toks[i].text[:1].isupper() and toks[i].text[1:].islower())
+    caps = where(toks, lambda i: (toks[i].text[:1].isupper() and toks[i].text[1:].islower())
                   or toks[i].text == "I")
     if not caps:
         return False
@@ -348,18 +286,18 @@ def punctuation(toks: list[Tok], rng: random.Random) -> bool:
     """Missing final stop, missing or extra comma, missing apostrophe."""
     how = rng.random()
     if how < 0.3 and len(toks) > 1 and toks[-1].text in PUNCT_END and WORD.match(toks[-2].text):
-        _delete(toks, len(toks) - 1)
+        delete_at(toks, len(toks) - 1)
         return True
-    commas = _where(toks, lambda i: toks[i].text == "," and i > 0)
+    commas = where(toks, lambda i: toks[i].text == "," and i > 0)
     if how < 0.6 and commas:
-        _delete(toks, rng.choice(commas))
+        delete_at(toks, rng.choice(commas))
         return True
-    apos = _where(toks, lambda i: _lower(toks, i) in CONTRACTIONS)
+    apos = where(toks, lambda i: lower_at(toks, i) in CONTRACTIONS)
     if how < 0.85 and apos:
         i = rng.choice(apos)
-        _set(toks, i, CONTRACTIONS[_lower(toks, i)])
+        set_word(toks, i, CONTRACTIONS[lower_at(toks, i)])
         return True
-    spots = _where(toks, lambda i: 0 < i < len(toks) - 2 and WORD.match(toks[i].text)
+    spots = where(toks, lambda i: 0 < i < len(toks) - 2 and WORD.match(toks[i].text)
                    and WORD.match(toks[i + 1].text))
     if not spots:
         return False
@@ -370,7 +308,7 @@ def punctuation(toks: list[Tok], rng: random.Random) -> bool:
 
 
 def repeated_word(toks: list[Tok], rng: random.Random) -> bool:
-    spots = _where(toks, lambda i: WORD.match(toks[i].text) is not None)
+    spots = where(toks, lambda i: WORD.match(toks[i].text) is not None)
     if not spots:
         return False
     i = rng.choice(spots)
@@ -381,11 +319,11 @@ def repeated_word(toks: list[Tok], rng: random.Random) -> bool:
 
 def split_word(toks: list[Tok], rng: random.Random) -> bool:
     """A compound written as two words ("every one")."""
-    spots = _where(toks, lambda i: _lower(toks, i) in SPLITTABLE)
+    spots = where(toks, lambda i: lower_at(toks, i) in SPLITTABLE)
     if not spots:
         return False
     i = rng.choice(spots)
-    _set(toks, i, SPLITTABLE[_lower(toks, i)])
+    set_word(toks, i, SPLITTABLE[lower_at(toks, i)])
     return True
 
 
@@ -393,7 +331,7 @@ ERROR_KINDS: dict[str, tuple[float, Callable[[list[Tok], random.Random], bool]]]
     "verb_form": (0.20, verb_form),
     "noun_number": (0.08, noun_number),
     "article": (0.13, article),
-    "preposition": (0.10, preposition),
+    "preposition": (0.04, preposition),  # any preposition swapped: often still right ("in/on the box")
     "confusable": (0.10, confusable),
     "spelling": (0.10, spelling),
     "typo": (0.06, typo),
@@ -401,11 +339,12 @@ ERROR_KINDS: dict[str, tuple[float, Callable[[list[Tok], random.Random], bool]]]
     "punctuation": (0.09, punctuation),
     "repeated_word": (0.03, repeated_word),
     "split_word": (0.03, split_word),
+    **LEARNER_KINDS,
 }
-CORRECT_SHARE = 0.25  # sentences left as they are: they teach the model when to keep quiet
+CORRECT_SHARE = 0.3  # sentences left as they are: they teach the model when to keep quiet
 ERRORS_PER_SENTENCE = (1, 2, 3)
-ERRORS_PER_SENTENCE_WEIGHTS = (0.55, 0.3, 0.15)
-MAX_TRIES = 8
+ERRORS_PER_SENTENCE_WEIGHTS = (0.45, 0.35, 0.2)  # learners' texts: often several per sentence
+MAX_TRIES = 24  # the learner kinds often find no place: try others until the count is met
 
 
 def corrupt(sentence: str, rng: random.Random) -> tuple[str, list[str]]:

@@ -85,7 +85,54 @@ def transforms() -> dict[str, dict[str, str]]:
         if plural and plural != lemma and plural.isalpha() and zipf(plural) >= MIN_FORM_ZIPF:
             tables.setdefault("AGREEMENT_PLURAL", {}).setdefault(lemma, plural)
             tables.setdefault("AGREEMENT_SINGULAR", {}).setdefault(plural, lemma)
+    tables["VERB_REGULARIZED"] = regularized_pasts(tables["VERB_VB_VBD"])
+    tables["AGREEMENT_UNCOUNTABLE"] = {noun + "s": noun for noun in UNCOUNTABLE_NOUNS}
     return tables
+
+
+# Nouns learners pluralise that have no plural ("informations"); "researches", "works" etc. are also
+# verbs, so they are not here.
+UNCOUNTABLE_NOUNS = (
+    "information", "advice", "furniture", "equipment", "homework", "luggage", "baggage", "knowledge",
+    "feedback", "software", "evidence", "traffic", "garbage", "jewelry", "scenery", "machinery", "clothing",
+    "housework", "applause", "pollution", "wildlife",
+)
+
+
+def _regular_pasts(lemma: str) -> set[str]:
+    """The past forms a learner builds by the regular rule: "buy" -> "buyed", "run" -> "runned"/"runed"."""
+    if lemma.endswith("e"):
+        return {lemma + "d"}
+    forms = {lemma + "ed"}
+    if len(lemma) >= 3 and lemma[-1] not in "aeiouwxy" and lemma[-2] in "aeiou" and lemma[-3] not in "aeiou":
+        forms.add(lemma + lemma[-1] + "ed")
+    return forms
+
+
+# Irregular verbs too rare in the tables above but common in learners' errors (lemma -> past).
+MORE_IRREGULAR_PASTS = {
+    "teach": "taught", "catch": "caught", "leave": "left", "say": "said", "pay": "paid", "sell": "sold",
+    "sit": "sat", "swim": "swam", "drink": "drank", "choose": "chose", "know": "knew", "hear": "heard",
+    "wear": "wore", "throw": "threw", "grow": "grew", "draw": "drew", "fly": "flew", "ride": "rode",
+    "steal": "stole", "wake": "woke", "feed": "fed", "lend": "lent", "spend": "spent", "hurt": "hurt",
+    "cut": "cut", "read": "read", "sleep": "slept", "bring": "brought", "buy": "bought", "go": "went",
+    "take": "took", "see": "saw", "eat": "ate", "write": "wrote", "forget": "forgot", "begin": "began",
+}
+MAX_REGULARIZED_ZIPF = 2.5  # a learner's form as frequent as this is a real word ("singed", "costed")
+REGULARIZED_ALWAYS_WRONG = {"payed", "sayed", "leaved"}  # frequent only as misspellings
+REGULARIZED_REAL_WORDS = {"putted", "seed", "wined", "grinded"}
+
+
+def regularized_pasts(base_to_past: dict[str, str]) -> dict[str, str]:
+    """Wrong regular past of an irregular verb -> its right past ("buyed" -> "bought"), if no real word."""
+    out = {}
+    for lemma, past in {**MORE_IRREGULAR_PASTS, **base_to_past}.items():
+        if past in _regular_pasts(lemma):
+            continue  # a regular verb
+        for wrong in _regular_pasts(lemma) - REGULARIZED_REAL_WORDS:
+            if zipf(wrong) < MAX_REGULARIZED_ZIPF or wrong in REGULARIZED_ALWAYS_WRONG:
+                out[wrong] = past
+    return dict(sorted(out.items()))
 
 
 @functools.cache
@@ -103,7 +150,7 @@ def verb_tags() -> dict[str, set[str]]:
     """word -> its Penn tags in the verb transform tables ("walked" -> {"VBD", "VBN"})."""
     out: dict[str, set[str]] = {}
     for name, table in transforms().items():
-        if name.startswith("VERB_"):
+        if name.startswith("VERB_") and name.count("_") == 2:
             _, a, b = name.split("_")
             for src, dst in table.items():
                 out.setdefault(src, set()).add(a)

@@ -239,13 +239,13 @@ def unprune_into(model: BertForTokenClassification, src: Path, tags: list[str], 
 
     Export pruned the word-piece table to the training vocabulary and lowered the ``$CASE_CAPITAL`` logit by
     ``case_bias``; this puts each kept row back at its full-vocabulary id (the other rows are never used by
-    the restricted tokenizer) and undoes the bias, so training resumes where the exported model stood.
+    the restricted tokenizer) and undoes the bias, so training resumes where the exported model stood. The
+    classifier rows are matched by tag name, so a grown tag vocabulary starts from the trained rows.
     """
     from safetensors.torch import load_file
 
     exported = json.loads((src / "config.json").read_text())
-    if [exported["id2label"][str(i)] for i in range(len(tags))] != tags:
-        raise ValueError(f"{src} was trained with another tag vocabulary than runs/grammar/vocab.json")
+    old_tags = [exported["id2label"][str(i)] for i in range(len(exported["id2label"]))]
     pruned = json.loads((src / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
     full = json.loads((sources.minilm() / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
     state = {k: v.float() for k, v in load_file(src / "model.safetensors").items()}
@@ -254,7 +254,15 @@ def unprune_into(model: BertForTokenClassification, src: Path, tags: list[str], 
     for piece, row in pruned.items():
         table[full[piece]] = state[key][row]
     state[key] = table
-    state["classifier.bias"][tags.index("$CASE_CAPITAL")] += case_bias
+    state["classifier.bias"][old_tags.index("$CASE_CAPITAL")] += case_bias
+    # The tag vocabulary may have grown with the data: tags both know keep their trained head rows, new
+    # ones keep the fresh initialisation.
+    for name in ("classifier.weight", "classifier.bias"):
+        rows = model.state_dict()[name].clone()
+        for new, tag in enumerate(tags):
+            if tag in old_tags:
+                rows[new] = state[name][old_tags.index(tag)]
+        state[name] = rows
     model.load_state_dict(state)
 
 

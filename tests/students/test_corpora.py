@@ -36,3 +36,17 @@ def _xdr_strings(names: list[str], values: list[str]) -> bytes:
 def test_r_reader_reads_a_named_character_vector() -> None:
     blob = _xdr_strings(["a", "b"], ["Emma Woodhouse,", "handsome, clever"])
     assert corpora._RReader(blob).read() == {"a": "Emma Woodhouse,", "b": "handsome, clever"}
+
+
+def test_email_body_keeps_only_the_writers_own_prose() -> None:
+    raw = (
+        "From: ann@example.org\nSubject: Re: lunch\nContent-Type: text/plain\n\n"
+        "Sounds good, see you at noon.\n"
+        "The menu is at http://example.org/menu if you want to look.\n"
+        "On Tue, Bob wrote:\n> Shall we meet for lunch?\n"
+        "int main() { return 0; }\n"
+        "-- \nAnn Smith, Example Corp\n"
+    )
+    body = corpora.email_body(raw)
+    assert "Sounds good, see you at noon." in body
+    assert not any(s in body for s in ("http", "wrote", "Shall we", "return 0", "Ann Smith", "Subject"))

@@ -40,6 +40,10 @@ def outcomes(kind: str, sentence: str) -> set[str]:
     ("noun_number", "I like the songs on this album.", {"I like the song on this album."}),
     # an article for another one that fits as well
     ("article", "I saw a dog in the park.", {"I saw the dog in the park.", "I saw a dog in a park."}),
+    # tense needs a time word that rules the new tense out; agreement a subject of the other number
+    ("tense", "She went to school by bus.", {"She goes to school by bus.", "She go to school by bus."}),
+    ("distant_agreement", "The man in the car was angry.", {"The man in the car were angry."}),
+    ("pronoun", "Tell me about it.", {"Tell I about it."}),
 ])
 def test_no_error_is_correct_english(kind: str, sentence: str, correct_rewrites: set[str]) -> None:
     assert not outcomes(kind, sentence) & correct_rewrites
@@ -54,6 +58,28 @@ def test_no_error_is_correct_english(kind: str, sentence: str, correct_rewrites:
     ("noun_number", "The movie was boring.", "The movies was boring."),
     ("article", "She is an honest person.", "She is a honest person."),
     ("article", "I saw a dog in the park.", "I saw dog in the park."),
+    # learner kinds (students.grammar.learner_errors)
+    ("tense", "She went to school yesterday.", "She goes to school yesterday."),
+    ("tense", "I saw him yesterday.", "I have seen him yesterday."),
+    ("tense", "I have lived here since 2019.", "I live here since 2019."),
+    ("irregular_past", "I bought a new phone.", "I buyed a new phone."),
+    ("pronoun", "She gave it to me.", "She gave it to I."),
+    ("pronoun", "My wife and I are going to Spain.", "My wife and me are going to Spain."),
+    ("pronoun", "The man who called was rude.", "The man which called was rude."),
+    ("word_order", "I always go to work by bus.", "I go always to work by bus."),
+    ("word_order", "Can you tell me where the station is?", "Can you tell me where is the station?"),
+    ("collocation", "It depends on the weather.", "It depends of the weather."),
+    ("collocation", "See you on Monday.", "See you in Monday."),
+    ("quantified_number", "One of my friends lives in Paris.", "One of my friend lives in Paris."),
+    ("quantified_number", "We don't have much information.", "We don't have many informations."),
+    ("distant_agreement", "The list of items is on the table.", "The list of items are on the table."),
+    ("generic_article", "Life is too short.", "The life is too short."),
 ])
 def test_the_errors_learners_make_are_drawn(kind: str, sentence: str, expected: str) -> None:
     assert expected in outcomes(kind, sentence)
+
+
+def test_regularized_pasts_are_no_real_words() -> None:
+    table = errors.lexicon.transforms()["VERB_REGULARIZED"]
+    assert table["buyed"] == "bought" and table["goed"] == "went" and table["teached"] == "taught"
+    assert not {"seed", "singed", "costed", "wined"} & table.keys()
