@@ -122,6 +122,7 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
     """The conversion proper; returns the manifest as written."""
     stage("export")
     source = load_source(src, opts)
+    refuse_non_finite(source.model)
     kind = tokenizer_kind(source.tokenizer)
     tokenizer = clean_tokenizer(source.tokenizer)
     task_config, max_length = build_task_config(source, opts)
@@ -175,6 +176,27 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
         raise ConvertError(str(e)) from None
     except OSError as e:
         raise ConvertError(f"cannot write {opts.out}: {e.strerror or e}") from None
+
+
+# Initializer types whose values can be NaN or infinite (and that numpy_helper reads as numpy floats).
+FLOAT_TYPES = frozenset({onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.DOUBLE})
+
+
+def refuse_non_finite(model: onnx.ModelProto) -> None:
+    """A one-line error for NaN or infinite weights (a diverged training run): quantization cannot scale them
+    (onnxruntime's quantizer fails an assertion deep inside) and the model could only give NaN scores."""
+    import numpy as np
+    from onnx import numpy_helper
+
+    for tensor in model.graph.initializer:
+        if tensor.data_type in FLOAT_TYPES:
+            values = numpy_helper.to_array(tensor)
+            bad = values.size - int(np.count_nonzero(np.isfinite(values)))
+            if bad:
+                raise ConvertError(
+                    f"weight {tensor.name!r} holds {bad} NaN or infinite values (of {values.size}): "
+                    "the checkpoint is broken, e.g. by a diverged training run"
+                )
 
 
 def io_names(model_bytes: bytes) -> tuple[list[str], list[str]]:

@@ -36,7 +36,7 @@ async def load(source: Source, backend: Backend | None = None) -> Model:
     ``backend`` defaults to onnxruntime in CPython and onnxruntime-web in Pyodide.
     """
     bundle = read_bundle(await _bundle_bytes(source))
-    tokenizer = _tokenizer(bundle.tokenizer_json)
+    tokenizer = _tokenizer(bundle.tokenizer_spec)
     if backend is None:
         from .backends import default_backend
 
@@ -72,14 +72,16 @@ async def _bundle_bytes(source: Source) -> Source:
     return await response.bytes()
 
 
-def _tokenizer(tokenizer_json: str) -> Any:
+def _tokenizer(spec: dict[str, Any]) -> Any:
     from .tokenizers import from_json
 
     try:
-        return from_json(tokenizer_json)
+        return from_json(spec)
     except SLMError:
         raise
-    except (ValueError, KeyError, TypeError) as e:
+    # The bundle reader checked the fields every tokenizer has; a component's own settings of the wrong
+    # shape (a list where an object belongs...) surface here as whichever error Python raises.
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
         raise BundleError(f"tokenizer.json is not a tokenizer slm_web can run ({e})") from None
 
 

@@ -1,8 +1,9 @@
 """Read, verify and write ``.slm`` bundles (format: docs/bundle-format.md). Pure standard library.
 
 Both sides use this module: the converter writes bundles with :func:`write_bundle`, the runtime (CPython and
-Pyodide) loads them with :func:`read_bundle`, which checks the container, the manifest and every member's size
-and sha256 before anything is handed to a tokenizer or an inference engine.
+Pyodide) loads them with :func:`read_bundle`, which checks the container, every member's size and sha256, the
+bundle id (which covers the manifest too), the fields of the JSON members (:mod:`.bundle_schema`) and the
+model's protobuf (:mod:`.model_check`) before anything is handed to a tokenizer or an inference engine.
 """
 
 from __future__ import annotations
@@ -19,19 +20,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import bundle_schema
 from .errors import BundleError
+from .model_check import check_model
 
 FORMAT = "slm-bundle"
-FORMAT_VERSION = 1
+# 2: bundle_sha256 covers the whole manifest, not only its members list. A version-1 manifest could be
+# edited (labels swapped) under the same id, so readers refuse version 1: convert the checkpoint again.
+FORMAT_VERSION = 2
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
 MANIFEST = "manifest.json"
 MODEL = "model.onnx"
 TOKENIZER = "tokenizer.json"
+# Uncompressed size limits per member: the JSON members are parsed into Python objects, so theirs are
+# far lower (the converter writes a few kB of manifest, under 1 MB of tokenizer.json for 30k tokens).
+MEMBER_LIMITS = {MANIFEST: 8 * 1024 * 1024, MODEL: MAX_MEMBER_BYTES, TOKENIZER: 32 * 1024 * 1024}
+# A whole bundle: its members plus the ZIP's own headers. Reading stops here, so an endless stream (a
+# device file, a pipe) is refused instead of filling memory.
+MAX_BUNDLE_BYTES = sum(MEMBER_LIMITS.values()) + 1024 * 1024
+# A ZIP starts with a local file header (or, empty, with the end record): anything else is refused after
+# 4 bytes, so /dev/zero or a text stream is not read to the limit first.
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # The members the manifest names and hashes (everything except the manifest itself).
 PAYLOAD_MEMBERS = (MODEL, TOKENIZER)
 TASKS = ("sentiment", "autocomplete", "grammar")
-# Manifest sections the runtime reads; each must be a JSON object.
-REQUIRED_SECTIONS = ("tokenizer", "model", "task_config")
 
 # A fixed timestamp makes bundles byte-for-byte reproducible from the same inputs.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -43,10 +55,12 @@ _COMPRESSION = {MANIFEST: zipfile.ZIP_DEFLATED, MODEL: zipfile.ZIP_STORED, TOKEN
 
 @dataclass(frozen=True)
 class Bundle:
-    """A verified bundle: the manifest and the payload members' bytes (``model.onnx``, ``tokenizer.json``)."""
+    """A verified bundle: the manifest, the payload members' bytes (``model.onnx``, ``tokenizer.json``) and
+    tokenizer.json parsed (checked already, so it is not parsed twice)."""
 
     manifest: dict[str, Any]
     members: dict[str, bytes]
+    tokenizer_spec: dict[str, Any]
 
     @property
     def task(self) -> str:
@@ -71,21 +85,21 @@ def member_entry(data: bytes) -> dict[str, Any]:
     return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 
-def bundle_sha256(members: Mapping[str, Mapping[str, Any]]) -> str:
-    """sha256 of the manifest's ``members`` object serialised canonically (the bundle's cache key)."""
-    canonical = json.dumps(members, sort_keys=True, separators=(",", ":"))
+def bundle_sha256(manifest: Mapping[str, Any]) -> str:
+    """The bundle's id and cache key: sha256 of the manifest without its ``bundle_sha256`` key, serialised
+    canonically. It covers every member through the hashes in ``members``, and every manifest field."""
+    content = {k: v for k, v in manifest.items() if k != "bundle_sha256"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def read_bundle(source: str | os.PathLike[str] | bytes | bytearray | memoryview) -> Bundle:
     """Open a bundle from a path or its bytes and verify it; a :class:`BundleError` names any problem."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        data = bytes(source)
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as e:
-            raise BundleError(f"cannot read bundle {os.fspath(source)}: {e.strerror or e}") from None
+    data = bytes(source) if isinstance(source, bytes | bytearray | memoryview) else _read_file(source)
+    if not data.startswith(ZIP_MAGIC):
+        raise BundleError("not a .slm bundle: not a ZIP archive")
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleError(f"not a .slm bundle: over the {MAX_BUNDLE_BYTES}-byte limit")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as e:
@@ -95,7 +109,27 @@ def read_bundle(source: str | os.PathLike[str] | bytes | bytearray | memoryview)
         raw = {name: _read_member(archive, info) for name, info in infos.items()}
     manifest = _parse_manifest(raw.pop(MANIFEST))
     _check_payload(manifest, raw)
-    return Bundle(manifest, raw)
+    bundle_schema.check_manifest(manifest)
+    tokenizer_spec = bundle_schema.parse_json(raw[TOKENIZER], TOKENIZER)
+    bundle_schema.check_tokenizer(tokenizer_spec, manifest)
+    check_model(raw[MODEL])
+    return Bundle(manifest, raw, tokenizer_spec)
+
+
+def _read_file(path: str | os.PathLike[str]) -> bytes:
+    """A file's bytes, read in blocks up to MAX_BUNDLE_BYTES + 1: a device or a pipe may never end."""
+    try:
+        with open(path, "rb") as f:
+            blocks = [f.read(len(ZIP_MAGIC[0]))]
+            if not blocks[0].startswith(ZIP_MAGIC):
+                return blocks[0]  # refused by the caller, without reading on
+            total = len(blocks[0])
+            while total <= MAX_BUNDLE_BYTES and (block := f.read(1024 * 1024)):
+                blocks.append(block)
+                total += len(block)
+    except OSError as e:
+        raise BundleError(f"cannot read bundle {os.fspath(path)}: {e.strerror or e}") from None
+    return b"".join(blocks)
 
 
 def write_bundle(
@@ -113,18 +147,24 @@ def write_bundle(
         )
     entries = {name: member_entry(members[name]) for name in PAYLOAD_MEMBERS}
     for name, entry in entries.items():
-        if entry["size"] > MAX_MEMBER_BYTES:
+        if entry["size"] > MEMBER_LIMITS[name]:
             raise BundleError(
-                f"member {name} is {entry['size']} bytes, over the {MAX_MEMBER_BYTES}-byte limit"
+                f"member {name} is {entry['size']} bytes, over the {MEMBER_LIMITS[name]}-byte limit"
             )
+    computed = ("format", "format_version", "members", "bundle_sha256")
     full = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        **{k: v for k, v in manifest.items() if k not in ("format", "format_version")},
+        **{k: v for k, v in manifest.items() if k not in computed},
         "members": entries,
-        "bundle_sha256": bundle_sha256(entries),
     }
+    try:  # hash what readers will parse: tuples become lists, and NaN has no JSON form
+        full = json.loads(json.dumps(full, allow_nan=False))
+    except ValueError as e:
+        raise BundleError(f"manifest is not JSON-serialisable ({e})") from None
+    full["bundle_sha256"] = bundle_sha256(full)
     _check_manifest_fields(full)
+    bundle_schema.check_manifest(full)
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -162,9 +202,10 @@ def _check_entries(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
             raise BundleError(f"duplicated member {info.filename!r}")
         if info.flag_bits & 0x1:
             raise BundleError(f"member {info.filename!r} is encrypted")
-        if info.file_size > MAX_MEMBER_BYTES:
+        limit = MEMBER_LIMITS[info.filename]
+        if info.file_size > limit:
             raise BundleError(
-                f"member {info.filename!r} is {info.file_size} bytes, over the {MAX_MEMBER_BYTES}-byte limit"
+                f"member {info.filename!r} is {info.file_size} bytes, over the {limit}-byte limit"
             )
         infos[info.filename] = info
     missing = [name for name in allowed if name not in infos]
@@ -182,10 +223,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 
 def _parse_manifest(raw: bytes) -> dict[str, Any]:
-    try:
-        manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BundleError(f"manifest.json is not valid UTF-8 JSON ({e})") from None
+    manifest = bundle_schema.parse_json(raw, MANIFEST)
     if not isinstance(manifest, dict):
         raise BundleError("manifest.json is not a JSON object")
     _check_manifest_fields(manifest)
@@ -193,7 +231,7 @@ def _parse_manifest(raw: bytes) -> dict[str, Any]:
 
 
 def _check_manifest_fields(manifest: Mapping[str, Any]) -> None:
-    """Format, version, task and the sections the runtime reads."""
+    """Format, version and task: what decides how the rest is read."""
     if manifest.get("format") != FORMAT:
         raise BundleError(f"not a .slm bundle: manifest format is {manifest.get('format')!r}, not {FORMAT!r}")
     version = manifest.get("format_version")
@@ -204,15 +242,18 @@ def _check_manifest_fields(manifest: Mapping[str, Any]) -> None:
             f"bundle format_version {version} was made by a newer converter (this reader knows "
             f"{FORMAT_VERSION}): upgrade slm_web"
         )
+    if version < FORMAT_VERSION:
+        raise BundleError(
+            f"bundle format_version {version} predates hashing the manifest: convert the checkpoint again"
+        )
     if manifest.get("task") not in TASKS:
-        raise BundleError(f"unknown task {manifest.get('task')!r} (known: {', '.join(TASKS)})")
-    for section in REQUIRED_SECTIONS:
-        if not isinstance(manifest.get(section), dict):
-            raise BundleError(f"manifest.json lacks the {section!r} object")
+        raise BundleError(f"unknown task {_short(manifest.get('task'))} (known: {', '.join(TASKS)})")
 
 
 def _check_payload(manifest: Mapping[str, Any], raw: Mapping[str, bytes]) -> None:
-    """Every payload member is listed with the right size and sha256, and the bundle id matches."""
+    """The bundle id matches the manifest; every payload member is listed with the right size and sha256."""
+    if manifest.get("bundle_sha256") != bundle_sha256(manifest):
+        raise BundleError("manifest.json bundle_sha256 does not match it (corrupt or edited)")
     entries = manifest.get("members")
     if not isinstance(entries, dict) or set(entries) != set(PAYLOAD_MEMBERS):
         raise BundleError(f"manifest.json 'members' must list exactly {', '.join(PAYLOAD_MEMBERS)}")
@@ -233,76 +274,8 @@ def _check_payload(manifest: Mapping[str, Any], raw: Mapping[str, bytes]) -> Non
             )
         if actual["sha256"] != entry["sha256"].lower():
             raise BundleError(f"member {name!r} fails its sha256 check (corrupt or tampered with)")
-    if manifest.get("bundle_sha256") != bundle_sha256(entries):
-        raise BundleError("manifest.json bundle_sha256 does not match its members")
-    external = external_data_tensors(raw[MODEL])
-    if external:
-        raise BundleError(
-            f"model.onnx uses external data (tensor {external[0]!r}); a bundle must be self-contained"
-        )
 
 
-def external_data_tensors(model: bytes) -> list[str]:
-    """Names of the graph initializers stored outside ``model`` (ONNX external data).
-
-    A minimal protobuf walk (ModelProto.graph -> GraphProto.initializer -> TensorProto.data_location /
-    external_data) so the check needs no onnx package; it skips tensor payloads by length, so it is cheap.
-    """
-    try:
-        names = []
-        for field, value in _proto_fields(memoryview(model)):
-            if field != _MODEL_GRAPH:
-                continue
-            for gfield, gvalue in _proto_fields(value):
-                if gfield != _GRAPH_INITIALIZER:
-                    continue
-                tensor = dict(_proto_fields(gvalue))
-                if tensor.get(_TENSOR_DATA_LOCATION) == 1 or _TENSOR_EXTERNAL_DATA in tensor:
-                    names.append(bytes(tensor.get(_TENSOR_NAME, b"")).decode("utf-8", "replace"))
-        return names
-    except (IndexError, ValueError) as e:
-        raise BundleError(f"model.onnx is not a valid ONNX protobuf ({e})") from None
-
-
-# Protobuf field numbers from onnx.proto.
-_MODEL_GRAPH = 7
-_GRAPH_INITIALIZER = 5
-_TENSOR_NAME = 8
-_TENSOR_EXTERNAL_DATA = 13
-_TENSOR_DATA_LOCATION = 14
-
-
-def _proto_fields(buf: memoryview):
-    """Yield (field number, value) of one protobuf message: ints for varints, memoryviews for the rest."""
-    pos, end = 0, len(buf)
-    while pos < end:
-        key, pos = _varint(buf, pos)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = _varint(buf, pos)
-        elif wire == 2:
-            length, pos = _varint(buf, pos)
-            if pos + length > end:
-                raise ValueError("truncated field")
-            value, pos = buf[pos : pos + length], pos + length
-        elif wire in (1, 5):
-            size = 8 if wire == 1 else 4
-            value, pos = buf[pos : pos + size], pos + size
-        else:
-            raise ValueError(f"unsupported wire type {wire}")
-        yield field, value
-    if pos != end:
-        raise ValueError("truncated message")
-
-
-def _varint(buf: memoryview, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = buf[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result, pos
-        shift += 7
-        if shift > 63:
-            raise ValueError("varint too long")
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."

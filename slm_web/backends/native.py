@@ -31,7 +31,9 @@ class NativeBackend:
 
     async def load(self, model_bytes: bytes) -> NativeSession:
         options = self._ort.SessionOptions()
-        options.log_severity_level = 3  # warnings about unused initializers etc. are not the user's problem
+        # Errors reach the caller as a BackendError; onnxruntime would also log them (a coloured line on
+        # stderr), and its warnings (unused initializers...) are not the user's problem: log fatal ones only.
+        options.log_severity_level = 4
         options.inter_op_num_threads = 1
         if self.threads:
             options.intra_op_num_threads = self.threads

@@ -42,7 +42,9 @@ MANIFEST = {
     "model": {"architecture": "bert", "opset": 17, "quantization": "fp32"},
     "task_config": {"labels": ["negative", "positive"]},
 }
-MEMBERS = {"model.onnx": tiny_onnx(), "tokenizer.json": b'{"model": {"type": "WordPiece"}}'}
+VOCAB = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "a": 4}
+TOKENIZER = {"model": {"type": "WordPiece", "vocab": VOCAB}}
+MEMBERS = {"model.onnx": tiny_onnx(), "tokenizer.json": json.dumps(TOKENIZER).encode()}
 
 
 def zip_bytes(entries: list[tuple[str, bytes]]) -> bytes:
@@ -58,13 +60,8 @@ def good_entries(manifest: dict | None = None, members: dict | None = None) -> l
     members = dict(MEMBERS if members is None else members)
     if manifest is None:
         entries = {n: B.member_entry(members[n]) for n in B.PAYLOAD_MEMBERS}
-        manifest = {
-            "format": B.FORMAT,
-            "format_version": B.FORMAT_VERSION,
-            **MANIFEST,
-            "members": entries,
-            "bundle_sha256": B.bundle_sha256(entries),
-        }
+        manifest = {"format": B.FORMAT, "format_version": B.FORMAT_VERSION, **MANIFEST, "members": entries}
+        manifest["bundle_sha256"] = B.bundle_sha256(manifest)
     return [("manifest.json", json.dumps(manifest).encode()), *members.items()]
 
 
@@ -79,7 +76,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert bundle.manifest == written
     assert bundle.members == MEMBERS
     assert bundle.task == "sentiment"
-    assert bundle.sha256 == B.bundle_sha256(written["members"])
+    assert bundle.sha256 == B.bundle_sha256(written)
     assert B.read_bundle(path.read_bytes()).manifest == written
     assert B.read_bundle(str(path)).model_bytes == MEMBERS["model.onnx"]
     assert json.loads(bundle.tokenizer_json)["model"]["type"] == "WordPiece"
@@ -96,11 +93,12 @@ def test_write_is_reproducible_and_leaves_no_temp_files(tmp_path: Path) -> None:
     assert (tmp_path / "a.slm").stat().st_mode & 0o777 == 0o666 & ~umask  # like any file the user writes
 
 
-def test_bundle_sha256_is_canonical() -> None:
-    a = {"model.onnx": {"sha256": "ab", "size": 1}, "tokenizer.json": {"size": 2, "sha256": "cd"}}
-    b = {"tokenizer.json": {"sha256": "cd", "size": 2}, "model.onnx": {"size": 1, "sha256": "ab"}}
-    assert B.bundle_sha256(a) == B.bundle_sha256(b)
+def test_bundle_sha256_is_canonical_and_covers_the_manifest() -> None:
+    a = {"task": "x", "members": {"model.onnx": {"sha256": "ab", "size": 1}}, "labels": ["n", "p"]}
+    b = {"labels": ["n", "p"], "members": {"model.onnx": {"size": 1, "sha256": "ab"}}, "task": "x"}
+    assert B.bundle_sha256(a) == B.bundle_sha256(b) == B.bundle_sha256({**b, "bundle_sha256": "ignored"})
     assert len(B.bundle_sha256(a)) == 64
+    assert B.bundle_sha256({**a, "labels": ["p", "n"]}) != B.bundle_sha256(a)  # e.g. labels swapped
 
 
 @pytest.mark.parametrize(
@@ -108,7 +106,8 @@ def test_bundle_sha256_is_canonical() -> None:
     [
         ({"model.onnx": b"x"}, MANIFEST, "exactly"),
         (MEMBERS, {**MANIFEST, "task": "translate"}, "unknown task"),
-        (MEMBERS, {k: v for k, v in MANIFEST.items() if k != "tokenizer"}, "'tokenizer'"),
+        (MEMBERS, {k: v for k, v in MANIFEST.items() if k != "tokenizer"}, "lacks tokenizer"),
+        (MEMBERS, {**MANIFEST, "task_config": {"labels": ["only"]}}, "task_config.labels must be"),
     ],
 )
 def test_write_refuses_bad_input_and_leaves_nothing(tmp_path: Path, members, manifest, message) -> None:
@@ -132,9 +131,12 @@ def test_write_to_unwritable_path_raises_oserror(tmp_path: Path) -> None:
         B.write_bundle(tmp_path / "no" / "such" / "dir" / "m.slm", MANIFEST, MEMBERS)
 
 
-def _doctor(**changes) -> bytes:
+def _doctor(rehash: bool = True, **changes) -> bytes:
+    """The valid bundle with manifest keys changed; its bundle id is recomputed unless ``rehash`` is false."""
     manifest = valid_manifest()
     manifest.update(changes)
+    if rehash and "bundle_sha256" not in changes:
+        manifest["bundle_sha256"] = B.bundle_sha256(manifest)
     return zip_bytes(good_entries(manifest))
 
 
@@ -184,14 +186,15 @@ BAD_BUNDLES = {
     "oversized member": (lambda t: _oversized(), "over the .*-byte limit"),
     "manifest not json": (
         lambda t: zip_bytes([("manifest.json", b"{nope"), *good_entries()[1:]]),
-        "not valid UTF-8 JSON",
+        "manifest.json is not valid JSON",
     ),
     "manifest not object": (lambda t: zip_bytes([("manifest.json", b"[1]"), *good_entries()[1:]]), "object"),
     "wrong format": (lambda t: _doctor(format="zip"), "manifest format is 'zip'"),
-    "newer version": (lambda t: _doctor(format_version=2), "newer converter.*upgrade slm_web"),
+    "newer version": (lambda t: _doctor(format_version=B.FORMAT_VERSION + 1), "newer converter.*upgrade"),
+    "version 1": (lambda t: _doctor(format_version=1), "predates hashing the manifest: convert .* again"),
     "bogus version": (lambda t: _doctor(format_version="1"), "unknown bundle format_version '1'"),
     "unknown task": (lambda t: _doctor(task="summarise"), "unknown task 'summarise'"),
-    "missing section": (lambda t: _doctor(task_config=None), "lacks the 'task_config' object"),
+    "missing section": (lambda t: _doctor(task_config=None), "task_config must be an object, not null"),
     "hash mismatch": (lambda t: _tampered_model(), "'model.onnx' fails its sha256 check"),
     "size mismatch": (
         lambda t: _doctor(
@@ -204,6 +207,10 @@ BAD_BUNDLES = {
         "must list exactly",
     ),
     "bundle id mismatch": (lambda t: _doctor(bundle_sha256="ff" * 32), "bundle_sha256 does not match"),
+    "manifest edited": (
+        lambda t: _doctor(rehash=False, task_config={"labels": ["positive", "negative"]}),
+        "bundle_sha256 does not match",
+    ),
     "external data": (_external_data_bundle, "external data"),
 }
 
@@ -230,4 +237,5 @@ def test_missing_file_is_a_bundle_error(tmp_path: Path) -> None:
 def test_unknown_manifest_keys_are_ignored() -> None:
     manifest = valid_manifest()
     manifest["future_feature"] = {"x": 1}
+    manifest["bundle_sha256"] = B.bundle_sha256(manifest)
     assert B.read_bundle(zip_bytes(good_entries(manifest))).manifest["future_feature"] == {"x": 1}
