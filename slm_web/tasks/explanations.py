@@ -97,9 +97,9 @@ def sentence_start(site: Site) -> str | None:
 
 
 def capital_letters(site: Site) -> str | None:
-    if site.edit.type != "capitalization":
-        return None
     new = site.replacement
+    if site.edit.type != "capitalization" or not new:
+        return None
     if new.isupper() and len(new) > 1:
         return f"Write '{new}' in capital letters."
     return None if new[:1].isupper() else f"Write '{new}' with a small letter."

@@ -74,6 +74,7 @@ FINITE_VERBS = _words(
 # The word after the next one: "Whose umbrella is" -> "is".
 _WORD_AFTER_NEXT = re.compile(r"\s+[A-Za-z]+\s+([A-Za-z]+)\b")
 _ARTICLES = frozenset({"a", "an"})
+_OPENING = frozenset("\"'“‘([{")
 # An article standing alone before a word: "a apple", "An hour" (not "a.m.", "Plan-a", "a-ha").
 _ARTICLE_BEFORE = re.compile(r"(?<![\w'’.-])(a|an|A|An|AN)(?=\s+[A-Za-z])")
 
@@ -136,8 +137,7 @@ def keep_content_words(sentence: Sentence, word: int, edit: Edit) -> Edit | None
         return edit
     text, words = sentence.text, sentence.words
     token, (start, end) = words[word]
-    attached = start > 0 and not text[start - 1].isspace() and text[start - 1] not in "\"'“‘([{"
-    if not token.isalpha() or attached or not edit.start <= start < end <= edit.end:
+    if not token.isalpha() or not _standalone(text, start) or not edit.start <= start < end <= edit.end:
         return edit  # punctuation, or part of a longer written word ("it" + "'" + "s")
     neighbours = [words[j][0].lower() for j in (word - 1, word + 1) if 0 <= j < len(words)]
     if token.lower() in _FUNCTION or token.lower() in neighbours:
@@ -156,6 +156,13 @@ def keep_possessive_subject(sentence: Sentence, word: int, edit: Edit) -> Edit |
         return edit
     after = _WORD_AFTER_NEXT.match(sentence.text, edit.end)
     return None if after and after.group(1).lower() in FINITE_VERBS else edit
+
+
+def _standalone(text: str, start: int) -> bool:
+    """The word at ``start`` is written on its own (after a space, or an opening quote or bracket that is)."""
+    if start > 0 and text[start - 1] in _OPENING:
+        start -= 1
+    return start == 0 or text[start - 1].isspace()
 
 
 GUARDS: tuple[Guard, ...] = (
