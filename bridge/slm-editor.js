@@ -14,7 +14,9 @@ const STYLE = `
   max-width: 100%; /* its px width is re-synced after layout: never let a stale one widen the page */
   white-space: pre-wrap; overflow-wrap: break-word; color: transparent; border-color: transparent !important; }
 .slm-ghost { color: var(--slm-ghost, #9aa0a6); }
-.slm-issue { text-decoration: underline wavy var(--slm-underline, #e5484d); text-decoration-skip-ink: none;
+/* Longhands, not the text-decoration shorthand: WebKit drops a shorthand holding var() and draws nothing. */
+.slm-issue { text-decoration-line: underline; text-decoration-style: wavy;
+  text-decoration-color: var(--slm-underline, #e5484d); text-decoration-skip-ink: none;
   text-underline-offset: 3px; }
 .slm-badge { position: absolute; right: 10px; bottom: 10px; padding: 3px 10px; border-radius: 999px;
   font: 600 12px/1.6 system-ui, sans-serif; background: #eef0f3; color: #3b4351; pointer-events: none;
@@ -22,9 +24,11 @@ const STYLE = `
 .slm-badge[data-label="positive"] { background: #dcf5e7; color: #126b3a; }
 .slm-badge[data-label="negative"] { background: #fde2e2; color: #a1161b; }
 .slm-badge[hidden], .slm-popover[hidden] { display: none; }
-.slm-popover { position: absolute; z-index: 10; display: flex; gap: 6px; align-items: center; padding: 6px;
-  border-radius: 8px; background: #fff; box-shadow: 0 4px 18px rgba(0,0,0,.16); font: 13px/1.4 system-ui, sans-serif; }
+.slm-popover { position: absolute; z-index: 10; display: flex; flex-wrap: wrap; gap: 6px; align-items: center;
+  padding: 6px; max-width: 22em; border-radius: 8px; background: #fff; box-shadow: 0 4px 18px rgba(0,0,0,.16);
+  font: 13px/1.4 system-ui, sans-serif; }
 .slm-popover .slm-type { color: #6b7280; padding: 0 4px; }
+.slm-popover .slm-explanation { flex-basis: 100%; color: #3b4351; padding: 0 4px 2px; }
 .slm-popover button { font: inherit; border: 0; border-radius: 6px; padding: 4px 10px; cursor: pointer;
   background: #2563eb; color: #fff; }
 .slm-popover button.slm-dismiss { background: transparent; color: #6b7280; }
@@ -232,6 +236,8 @@ export function attachEditor(
     dismiss.setAttribute("aria-label", "dismiss");
     dismiss.addEventListener("click", hidePopover);
     popover.replaceChildren(element("span", "slm-type", edit.type), apply, dismiss);
+    // Why, under the suggestion; model output goes in as text (textContent), never as HTML.
+    if (edit.explanation) popover.append(element("div", "slm-explanation", edit.explanation));
     const box = span.getBoundingClientRect();
     const origin = wrap.getBoundingClientRect();
     popover.style.left = `${Math.max(0, box.left - origin.left)}px`;

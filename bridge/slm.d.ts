@@ -67,6 +67,8 @@ export interface Edit {
   replacement: string;
   /** "spelling", "replace", "missing", "unnecessary", "capitalization", "verb form", "noun number", … */
   type: string;
+  /** One plain-English sentence saying why, e.g. "Use 'an' before a vowel sound." (text, not HTML). */
+  explanation: string;
 }
 
 export interface Correction {

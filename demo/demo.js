@@ -115,6 +115,11 @@ function showIssues({ result, ms: took }) {
       editor.dispatchEvent(new Event("input", { bubbles: true }));
     });
     li.append(what, type, apply);
+    if (edit.explanation) {
+      const why = muted(edit.explanation, "span"); // textContent: text only, never HTML
+      why.className = "muted issue-why";
+      li.append(why);
+    }
     return li;
   });
   $("issues").replaceChildren(...(items.length ? items : [muted("No issues found.", "li")]));

@@ -105,10 +105,18 @@ def test_grammar_underline_click_applies_the_fix(demo):
         pytest.skip("the grammar model finds nothing to fix in the test text")
     issue = demo.locator(".slm-issue").first
     issue.wait_for(timeout=5_000)
+    # Drawn from the text-decoration longhands (WebKit drops the shorthand when it holds a var()).
+    decoration = issue.evaluate("(el) => { const s = getComputedStyle(el); "
+                                "return [s.textDecorationLine, s.textDecorationStyle]; }")
+    assert decoration == ["underline", "wavy"]
     box = issue.bounding_box()
     demo.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     apply = demo.locator(".slm-popover .slm-apply")
     apply.wait_for(timeout=5_000)
+    # The popover says why under the suggestion, as text.
+    why = demo.locator(".slm-popover .slm-explanation")
+    assert why.text_content() in {e["explanation"] for e in edits}
+    assert demo.locator(".issues .issue-why").count() == len(edits)
     apply.click()
     fixed = {text[: e["start"]] + e["replacement"] + text[e["end"] :] for e in edits}
     assert demo.input_value("#editor") in fixed
