@@ -56,6 +56,7 @@ GOVERNORS: Mapping[str, frozenset[str]] = {
 # Spelled-out past and plural endings of regular words: "buyed" (buy + ed), "childs" (child + s).
 _REGULAR_ENDINGS = {"past": ("ed", "d"), "plural": ("s", "es")}
 _WORD_BEFORE = re.compile(r"([A-Za-z']+)\W*$")
+_APOSTROPHES = frozenset("'’")
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,31 @@ class Site:
 
     @property
     def original(self) -> str:
-        return self.edit.original.strip()
+        """The words the edit changes; a part of a contraction is shown as the whole word ("don't")."""
+        start, end = self._whole_word()
+        return self.text[start:end] if start < end else self.edit.original.strip()
 
     @property
     def replacement(self) -> str:
-        return self.edit.replacement.strip()
+        start, end = self._whole_word()
+        if start == end:
+            return self.edit.replacement.strip()
+        return self.text[start : self.edit.start] + self.edit.replacement + self.text[self.edit.end : end]
+
+    def _whole_word(self) -> tuple[int, int]:
+        """The written word around an edit of part of it ("don" of "don't"), or an empty span."""
+        text, start, end = self.text, self.edit.start, self.edit.end
+        if start == end or not self.edit.original.isalpha():
+            return (0, 0)
+        while start > 0 and (text[start - 1].isalpha() or text[start - 1] in _APOSTROPHES):
+            start -= 1
+        while end < len(text) and (text[end].isalpha() or text[end] in _APOSTROPHES):
+            end += 1
+        while text[start] in _APOSTROPHES:  # quotation marks around the word are not part of it
+            start += 1
+        while text[end - 1] in _APOSTROPHES:
+            end -= 1
+        return (start, end) if (start, end) != (self.edit.start, self.edit.end) else (0, 0)
 
     def word_before(self) -> str:
         m = _WORD_BEFORE.search(self.text[: self.edit.start])
@@ -144,6 +165,14 @@ def punctuation(site: Site) -> str | None:
     return None
 
 
+def ending_only(site: Site) -> str | None:
+    """A "spelling" edit that only changes an ending ("advices" -> "advice") is a word form, not a typo."""
+    old, new = site.original.lower(), site.replacement.lower()
+    if site.edit.type == "spelling" and old and new and (old.startswith(new) or new.startswith(old)):
+        return f"Use '{site.replacement}' here, not '{site.original}'."
+    return None
+
+
 def one_word(site: Site) -> str | None:
     if " " in site.original and site.original.replace(" ", "") == site.replacement:
         return f"Write '{site.replacement}' as one word."
@@ -152,7 +181,7 @@ def one_word(site: Site) -> str | None:
 
 Rule = Callable[[Site], "str | None"]
 RULES: tuple[Rule, ...] = (article_sound, sentence_start, capital_letters, irregular_form, after_governor,
-                           repeated_word, punctuation, one_word)
+                           repeated_word, punctuation, ending_only, one_word)
 
 
 def explain(text: str, edit: Edit, transforms: Transforms) -> str:

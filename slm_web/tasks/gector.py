@@ -148,6 +148,38 @@ def _whole_groups(words: Sequence[Word], tags: Sequence[str]) -> list[str]:
     return kept
 
 
+def join_word_edits(text: str, edits: Sequence[Edit]) -> list[Edit]:
+    """Sorted edits with those touching one written word with an apostrophe joined into one edit.
+
+    Tags change a contraction part by part ("it's" -> "its" is "it" -> "its", "'" and "s" deleted); a reader
+    wants one suggestion for the word. The joined edit keeps the first part's type.
+
+    >>> text = "wagged it's tail"
+    >>> parts = [Edit(7, 9, "it", "its", "replace"), Edit(9, 10, "'", "", "unnecessary"),
+    ...          Edit(10, 11, "s", "", "unnecessary")]
+    >>> join_word_edits(text, parts)
+    [Edit(start=7, end=11, original="it's", replacement='its', type='replace', explanation='')]
+    """
+    joined: list[Edit] = []
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        last = joined[-1] if joined else None
+        if last is not None and _parts_of_one_word(text, last, e):
+            gap = text[last.end : e.start]
+            whole = text[last.start : e.end]
+            joined[-1] = Edit(last.start, e.end, whole, last.replacement + gap + e.replacement, last.type)
+        else:
+            joined.append(e)
+    return joined
+
+
+def _parts_of_one_word(text: str, a: Edit, b: Edit) -> bool:
+    """``a`` and ``b`` (in order) change parts of one written word that has an apostrophe (not insertions:
+    a full stop appended to the word is a suggestion of its own)."""
+    span = text[a.start : b.end]
+    return (a.start < a.end and b.start < b.end and not any(c.isspace() for c in span)
+            and bool(_APOSTROPHES.intersection(span)))
+
+
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     """``text`` with non-overlapping ``edits`` applied (insertion first at equal starts)."""
     out, pos = [], 0

@@ -33,7 +33,16 @@ from . import grammar_guards as guards
 from .article_sounds import ArticleSounds, check_table
 from .base import Model
 from .explanations import explain
-from .gector import KEEP, Word, apply_edits, apply_tags, compose_edits, spelling_edits, tag_kind
+from .gector import (
+    KEEP,
+    Word,
+    apply_edits,
+    apply_tags,
+    compose_edits,
+    join_word_edits,
+    spelling_edits,
+    tag_kind,
+)
 from .results import Correction, Edit
 
 
@@ -120,7 +129,8 @@ class GrammarModel(Model):
             for (start, _), sentence_edits in zip(spans, edits, strict=True)
             for e in sentence_edits
         ]
-        explained = [replace(e, explanation=explain(text, e, transforms)) for e in shifted]
+        joined = join_word_edits(text, shifted)  # one suggestion per contraction, not one per part
+        explained = [replace(e, explanation=explain(text, e, transforms)) for e in joined]
         return Correction(apply_edits(text, explained), explained)
 
     async def _tag_pass(self, sentences: list[str], thresholds: guards.Thresholds

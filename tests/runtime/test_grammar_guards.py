@@ -297,6 +297,8 @@ EXAMPLES = [  # (text, edit, explanation)
     ("I recieve", Edit(2, 9, "recieve", "receive", "spelling"), "'recieve' is misspelled: write 'receive'."),
     ("their is", Edit(0, 5, "their", "there", "replace"), "Use 'there' here, not 'their'."),
     ("I came and I saw", Edit(6, 10, " and", ",", "replace"), "Use a comma here instead of 'and'."),
+    ("He don't", Edit(3, 6, "don", "doesn", "replace"), "Use 'doesn't' here, not 'don't'."),  # whole word
+    ("good advices", Edit(5, 12, "advices", "advice", "spelling"), "Use 'advice' here, not 'advices'."),
 ]
 
 
