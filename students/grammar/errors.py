@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from students.grammar import lexicon
 from students.grammar.learner_errors import LEARNER_KINDS
+from students.grammar.learner_errors_more import MORE_LEARNER_KINDS
 from students.grammar.toks import (
     Tok,
     delete_at,
@@ -38,7 +39,7 @@ BE_CONFUSIONS = {
     "been": ["be", "being"], "be": ["been", "is"], "being": ["been", "be"], "has": ["have"], "have": ["has"],
     "does": ["do"], "do": ["does"], "did": ["done"], "doesn't": ["don't"], "don't": ["doesn't"],
     "isn't": ["aren't"], "aren't": ["isn't"], "wasn't": ["weren't"], "weren't": ["wasn't"],
-    "there's": ["there are"], "there are": ["there's"],
+    "there's": ["there are"], "there are": ["there's", "there is"],
 }
 # (from, to) Penn tags of a verb swap that is always wrong. Present <-> past of a finite verb is not here:
 # "went" -> "go" is correct after "I", and "He go" then reads as a tense error instead of agreement.
@@ -77,7 +78,7 @@ CONFUSABLES = {
     "would have": ["would of"], "should have": ["should of"], "of": ["off"], "off": ["of"],
     "advice": ["advise"], "past": ["passed"], "passed": ["past"], "weather": ["whether"],
     "whether": ["weather"], "piece": ["peace"], "know": ["no"], "no": ["know"], "new": ["knew"],
-    "knew": ["new"], "here": ["hear"], "hear": ["here"], "buy": ["by"], "by": ["buy"],
+    "knew": ["new"], "our": ["are"], "here": ["hear"], "hear": ["here"], "buy": ["by"], "by": ["buy"],
 }
 PREPOSITIONS = {
     "in": ["on", "at", "into"], "on": ["in", "at", "onto"], "at": ["in", "on", "to"],
@@ -340,6 +341,7 @@ ERROR_KINDS: dict[str, tuple[float, Callable[[list[Tok], random.Random], bool]]]
     "repeated_word": (0.03, repeated_word),
     "split_word": (0.03, split_word),
     **LEARNER_KINDS,
+    **MORE_LEARNER_KINDS,
 }
 CORRECT_SHARE = 0.3  # sentences left as they are: they teach the model when to keep quiet
 ERRORS_PER_SENTENCE = (1, 2, 3)

@@ -1,7 +1,8 @@
 """Write the committed grammar checkpoint: pruned vocabulary, fp16 weights, slm_task.json.
 
-``python -m students.grammar.export [SRC] [--min-confidence X] [--case-bias B]`` (SRC defaults to
-``runs/grammar/final``; both values are the ones ``python -m students.evaluate grammar BUNDLE --tune`` picks)
+``python -m students.grammar.export [SRC] [--tuned TUNED.json | --min-confidence X --case-bias B]`` (SRC
+defaults to ``runs/grammar/final``; ``TUNED.json`` is what ``python -m students.evaluate grammar BUNDLE
+--tune TUNED.json`` picked on dev: the case bias, ``min_confidence`` and ``min_confidence_by_kind``)
 
 The vocabulary is pruned with ``converter.prune`` to exactly the WordPiece set training used
 (``students.grammar.wordpieces``): its corpus is the list of words built from those pieces, and the
@@ -23,7 +24,10 @@ from students.grammar import train
 CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "grammar"
 
 
-def export(src: Path, min_confidence: float, case_bias: float = 0.0, dest: Path = CHECKPOINT) -> dict:
+def export(
+    src: Path, min_confidence: float, case_bias: float = 0.0, dest: Path = CHECKPOINT,
+    by_kind: dict[str, float] | None = None,
+) -> dict:
     from safetensors.torch import load_file, save_file
 
     from converter.prune import prune_checkpoint
@@ -45,6 +49,8 @@ def export(src: Path, min_confidence: float, case_bias: float = 0.0, dest: Path 
         (dest / "config.json").write_text((Path(tmp) / "config.json").read_text())
     (dest / "tokenizer.json").write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
     config = train.task_config(vocab["tags"], min_confidence)
+    if by_kind:
+        config["min_confidence_by_kind"] = by_kind
     (dest / "slm_task.json").write_text(json.dumps(config, sort_keys=True) + "\n")
     return report
 
@@ -54,8 +60,15 @@ def main(argv: list[str]) -> int:
     ap.add_argument("src", type=Path, nargs="?", default=train.RUNS / "final")
     ap.add_argument("--min-confidence", type=float, default=0.5)
     ap.add_argument("--case-bias", type=float, default=0.0)
+    ap.add_argument("--tuned", type=Path, help="the JSON evaluate --tune wrote (overrides the two above)")
     args = ap.parse_args(argv)
-    print(json.dumps(export(args.src, args.min_confidence, args.case_bias)))
+    if args.tuned:
+        tuned = json.loads(args.tuned.read_text())
+        report = export(args.src, tuned["min_confidence"], tuned["case_bias"],
+                        by_kind=tuned["min_confidence_by_kind"])
+    else:
+        report = export(args.src, args.min_confidence, args.case_bias)
+    print(json.dumps(report))
     return 0
 
 

@@ -242,6 +242,12 @@ def word_order(toks: list[Tok], rng: random.Random) -> bool:
 # --- prepositions that belong to a head word ------------------------------------------------------------
 # head word (any inflection) -> (its preposition, the ones learners put instead; "" = left out)
 COLLOCATIONS = {
+    "forward": ("to", ["for"]),
+    "due": ("to", ["of"]),
+    "familiar": ("with", ["about", "to"]),
+    "explain": ("to", [""]),
+    "answer": ("to", ["of"]),
+    "reason": ("for", ["of"]),
     "depend": ("on", ["of", "from"]),
     "interested": ("in", ["on", "about", "for"]),
     "married": ("to", ["with"]),
@@ -350,6 +356,11 @@ def collocation(toks: list[Tok], rng: random.Random) -> bool:
                 or (i + 2 < len(toks) and lower_at(toks, i + 1) == "the" and lower_at(toks, i + 2) in nouns)
             )
         ]
+    spots += [
+        (i, ["on", "in"])
+        for i in range(len(toks) - 1)
+        if lower_at(toks, i) == "at" and toks[i + 1].text[:1].isdigit()
+    ]  # "at 8 p.m." -> "on 8 p.m."
     if not spots:
         return False
     i, wrong = rng.choice(spots)

@@ -87,9 +87,16 @@ def transforms() -> dict[str, dict[str, str]]:
             tables.setdefault("AGREEMENT_SINGULAR", {}).setdefault(plural, lemma)
     tables["VERB_REGULARIZED"] = regularized_pasts(tables["VERB_VB_VBD"])
     tables["AGREEMENT_UNCOUNTABLE"] = {noun + "s": noun for noun in UNCOUNTABLE_NOUNS}
+    tables["AGREEMENT_IRREGULAR"] = dict(REGULARIZED_PLURALS)
     return tables
 
 
+# An irregular plural made regular -> the right plural ("childs" -> "children").
+REGULARIZED_PLURALS = {
+    "childs": "children", "mans": "men", "womans": "women", "foots": "feet", "tooths": "teeth",
+    "mouses": "mice", "knifes": "knives", "wifes": "wives", "leafs": "leaves", "shelfs": "shelves",
+    "halfs": "halves", "gooses": "geese",
+}
 # Nouns learners pluralise that have no plural ("informations"); "researches", "works" etc. are also
 # verbs, so they are not here.
 UNCOUNTABLE_NOUNS = (

@@ -44,6 +44,7 @@ def outcomes(kind: str, sentence: str) -> set[str]:
     ("tense", "She went to school by bus.", {"She goes to school by bus.", "She go to school by bus."}),
     ("distant_agreement", "The man in the car was angry.", {"The man in the car were angry."}),
     ("pronoun", "Tell me about it.", {"Tell I about it."}),
+    ("adjective_order", "It was a nice hotel room.", {"It was a hotel nice room."}),
 ])
 def test_no_error_is_correct_english(kind: str, sentence: str, correct_rewrites: set[str]) -> None:
     assert not outcomes(kind, sentence) & correct_rewrites
@@ -74,6 +75,15 @@ def test_no_error_is_correct_english(kind: str, sentence: str, correct_rewrites:
     ("quantified_number", "We don't have much information.", "We don't have many informations."),
     ("distant_agreement", "The list of items is on the table.", "The list of items are on the table."),
     ("generic_article", "Life is too short.", "The life is too short."),
+    # students.grammar.learner_errors_more
+    ("infinitive_to", "She made me wait for an hour.", "She made me to wait for an hour."),
+    ("extra_preposition", "We discussed the budget for two hours.", "We discussed about the budget for two hours."),
+    ("fixed_phrase_article", "She plays tennis every Saturday.", "She plays the tennis every Saturday."),
+    ("indirect_question_do", "I don't know where she lives.", "I don't know where does she live."),
+    ("adjective_order", "We rented a small car for the week.", "We rented a car small for the week."),
+    ("adjective_order", "She speaks English very well.", "She speaks very well English."),
+    ("regularized_plural", "He has three children.", "He has three childs."),
+    ("question_agreement", "There are two bedrooms in the flat.", "There is two bedrooms in the flat."),
 ])
 def test_the_errors_learners_make_are_drawn(kind: str, sentence: str, expected: str) -> None:
     assert expected in outcomes(kind, sentence)
