@@ -36,6 +36,7 @@ SOURCES: tuple[Source, ...] = (
     Source("austen", 1.0, False),      # 0.72M
     Source("movie_dialog", 1.5, True),  # 0.87M
     Source("reviews", 2.0, True),      # 0.41M: tweets, movie/Amazon/NYT snippets
+    Source("emails", 2.0, True),       # 0.5M: the writers' own text of 4,150 non-spam e-mails
 )
 
 SOTU_CHUNK = 8  # sentences per document: a speech is one 8,000-word line in the source
@@ -49,6 +50,9 @@ def documents(name: str) -> list[str]:
     """Deduplicated documents of one source, shaped for the LM (dialog turns paired as exchanges)."""
     if name == "movie_dialog":
         docs = [f"{a}\n{b}" for a, b in corpora.dialog_pairs()]
+    elif name == "emails":  # one document per message, so a held-out message is held out whole
+        docs = ["\n".join(corpora._paragraphs(body)) for _, body in corpora.email_messages()]
+        docs = [d for d in docs if d]
     else:
         docs = corpora.load_corpus(name)
     if name == "sotu":
