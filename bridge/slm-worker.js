@@ -7,9 +7,11 @@
 // the remaining models load after an `init` with whenReady "first"; {type: "ready"} answers once they are).
 //
 // Every file listed in the site's build-manifest.json is fetched through `cachedFetch`: from the Cache
-// API when an entry with the same sha256 exists, else from the network (with byte progress), verified
-// against its sha256 and stored. Pyodide looks up `fetch` at call time, so installing the wrapper as the
-// worker's global fetch covers its own downloads too.
+// API when an entry with the same sha256 exists and its bytes still hash to it, else from the network
+// (with byte progress), verified against its sha256 and stored. Pyodide looks up `fetch` at call time, so
+// installing the wrapper as the worker's global fetch covers its own downloads too. A cached copy that
+// does not match, cannot be read or fails to load is dropped (an "evicted" progress event) and the file
+// downloaded again, so a corrupt cache entry costs one download, never the page.
 
 import { decodeWire, isWire } from "./slm-wire.js";
 
@@ -50,12 +52,43 @@ function hex(buffer) {
   return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** A fetch for the files of `manifest`, cached by content hash; other URLs go to the network as is. */
+/** The sha256 of `bytes` (an ArrayBuffer or typed array), as lowercase hex. */
+async function sha256(bytes) {
+  return hex(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+/**
+ * A fetch for the files of `manifest`, cached by content hash; other URLs go to the network as is.
+ * `dropFailed(path)` deletes a file's cached copy after it failed to load, so the next fetch downloads it.
+ */
 function makeCachedFetch(manifest, baseURL, onProgress, cache) {
   const networkFetch = globalThis.fetch.bind(globalThis);
   const entries = new Map(
     Object.entries(manifest.files).map(([path, info]) => [new URL(path, baseURL).href, { path, ...info }]),
   );
+  const keyOf = (entry) => `${new URL(entry.path, baseURL).href}?sha256=${entry.sha256}`;
+
+  async function evict(entry, reason) {
+    await cache.delete(keyOf(entry)).catch(() => {});
+    onProgress({ step: "evicted", file: entry.path, reason });
+  }
+
+  /** The cached response for `entry` if its bytes still hash to the manifest's sha256; else null (dropped). */
+  async function readCached(entry) {
+    let reason = "corrupt";
+    try {
+      const hit = await cache.match(keyOf(entry));
+      if (!hit) return null;
+      // Hash a copy and hand back the untouched response: a streamed compile of a Cache API response lets
+      // Chromium reuse the compiled code of a wasm file (startOrt).
+      const bytes = await hit.clone().arrayBuffer();
+      if (bytes.byteLength === entry.size && (await sha256(bytes)) === entry.sha256) return hit;
+    } catch {
+      reason = "unreadable";
+    }
+    await evict(entry, reason);
+    return null;
+  }
 
   async function download(url, entry) {
     const response = await networkFetch(url);
@@ -76,8 +109,7 @@ function makeCachedFetch(manifest, baseURL, onProgress, cache) {
         onProgress({ step: "download", file: entry.path, loaded, total: entry.size });
       }
     }
-    const digest = hex(await crypto.subtle.digest("SHA-256", body));
-    if (loaded !== entry.size || digest !== entry.sha256) {
+    if (loaded !== entry.size || (await sha256(body)) !== entry.sha256) {
       throw new Error(`${entry.path} does not match build-manifest.json (stale or corrupt download)`);
     }
     onProgress({ step: "download", file: entry.path, loaded, total: entry.size });
@@ -85,12 +117,11 @@ function makeCachedFetch(manifest, baseURL, onProgress, cache) {
     return new Response(body, { headers });
   }
 
-  return async function cachedFetch(input, init) {
+  async function cachedFetch(input, init) {
     const url = new URL(input instanceof Request ? input.url : String(input), baseURL).href;
     const entry = entries.get(url);
     if (!entry) return networkFetch(input, init);
-    const key = `${url}?sha256=${entry.sha256}`;
-    const hit = cache && (await cache.match(key));
+    const hit = cache && (await readCached(entry));
     if (hit) {
       onProgress({ step: "cache", file: entry.path, loaded: entry.size, total: entry.size });
       return hit;
@@ -98,10 +129,17 @@ function makeCachedFetch(manifest, baseURL, onProgress, cache) {
     const response = await download(url, entry);
     if (cache) {
       // A full quota (or private mode) only costs the next visit a download: never fail start-up for it.
-      await cache.put(key, response.clone()).catch((error) => console.warn(`not cached: ${entry.path}: ${error}`));
+      await cache.put(keyOf(entry), response.clone()).catch((error) => console.warn(`not cached: ${entry.path}: ${error}`));
     }
     return response;
-  };
+  }
+
+  async function dropFailed(path) {
+    const entry = entries.get(new URL(path, baseURL).href);
+    if (cache && (await cache.match(keyOf(entry)))) await evict(entry, "failed");
+  }
+
+  return { cachedFetch, dropFailed };
 }
 
 /** Drop cache entries of files the current build no longer has (older versions, removed bundles). */
@@ -123,13 +161,9 @@ async function openCache() {
 // The site's warm-up model (webbuild/bundles.py build_warmup_model): a tiny int8 encoder with the
 // students' ops, run once while Pyodide starts so the first real run does not pay for cold kernels.
 const WARMUP_PATH = "ort/warmup.onnx";
-const RUNTIME_FILES = [
-  "ort/ort-wasm-simd-threaded.wasm",
-  WARMUP_PATH,
-  "pyodide/pyodide.asm.wasm",
-  "pyodide/python_stdlib.zip",
-  "pyodide/pyodide-lock.json",
-];
+const ORT_FILES = ["ort/ort-wasm-simd-threaded.wasm", WARMUP_PATH];
+const PYTHON_FILES = ["pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json"];
+const RUNTIME_FILES = [...ORT_FILES, ...PYTHON_FILES];
 
 // A 67-byte ONNX model (y = Identity(x)), the warm-up of a site without WARMUP_PATH. Creating a session
 // makes onnxruntime-web compile and start its wasm (about a second) while Pyodide boots, instead of on the
@@ -139,6 +173,20 @@ const WARMUP_MODEL = new Uint8Array([
   119, 90, 15, 10, 1, 120, 18, 10, 10, 8, 8, 1, 18, 4, 10, 2, 8, 1, 98, 15, 10, 1, 121, 18, 10, 10, 8, 8, 1,
   18, 4, 10, 2, 8, 1, 66, 4, 10, 0, 16, 17,
 ]);
+
+/**
+ * `promise`'s value; if it rejects, the cached copies of `paths` are dropped first, so the next visit
+ * downloads them again instead of failing the same way for good (the bytes matched their sha256, so this
+ * only matters if the browser could not use what it read back).
+ */
+async function droppedOnFailure(site, paths, promise) {
+  try {
+    return await promise;
+  } catch (error) {
+    await Promise.all(paths.filter((path) => site.manifest.files[path]).map(site.dropFailed));
+    throw error;
+  }
+}
 
 /** Start every promise now; await them later. A rejection is reported where it is awaited, not before. */
 function started(promise) {
@@ -192,21 +240,38 @@ function shippedSnapshotPath(manifest, wheelPath) {
   return shipped && manifest.files[shipped.path] && madeFromThese ? shipped.path : null;
 }
 
-async function readSnapshot(cache, key) {
+// No manifest lists this browser's own snapshot, so its sha256 is stored beside it (a response header)
+// and checked before a restore. OWN_SNAPSHOT names it in "evicted" progress events.
+const SNAPSHOT_SHA256 = "X-SLM-SHA256";
+const OWN_SNAPSHOT = "pyodide/pyodide.snapshot";
+
+/** This browser's snapshot if its bytes still hash to the sha256 stored with it; else null (dropped). */
+async function readSnapshot(cache, key, step) {
+  let reason = "corrupt";
   try {
     const hit = await cache.match(key);
     if (!hit) return null;
-    return new Uint8Array(await hit.arrayBuffer());
-  } catch (error) {
-    console.warn(`slm-web: could not read the Pyodide snapshot: ${error}`);
-    return null;
+    const bytes = new Uint8Array(await hit.arrayBuffer());
+    if ((await sha256(bytes)) === hit.headers.get(SNAPSHOT_SHA256)) return bytes;
+  } catch {
+    reason = "unreadable";
   }
+  await dropSnapshot(cache, key, step, reason);
+  return null;
+}
+
+async function dropSnapshot(cache, key, step, reason) {
+  await cache.delete(key).catch(() => {});
+  step("evicted", { file: OWN_SNAPSHOT, reason });
 }
 
 /** Snapshot Python's memory and store it; resolves when stored (or failed: a warning, never an error). */
 function saveSnapshot(cache, key, pyodide) {
   try {
-    return cache.put(key, new Response(pyodide.makeMemorySnapshot())).catch((error) => console.warn(`slm-web: snapshot not cached: ${error}`));
+    const snapshot = pyodide.makeMemorySnapshot();
+    return sha256(snapshot)
+      .then((digest) => cache.put(key, new Response(snapshot, { headers: { [SNAPSHOT_SHA256]: digest } })))
+      .catch((error) => console.warn(`slm-web: snapshot not cached: ${error}`));
   } catch (error) {
     console.warn(`slm-web: no Pyodide snapshot (the next visit boots normally): ${error}`);
     return Promise.resolve();
@@ -262,7 +327,7 @@ async function bootPython({ loadPyodide, options }, step, wheel, makeSnapshot) {
 async function startPyodide(site, { cache, step, wheel, shipped }) {
   const pyodideModule = await importPyodide(site);
   const key = snapshotKey(site.manifest, pyodideModule.indexURL, site.wheelPath);
-  const own = cache && (await readSnapshot(cache, key));
+  const own = cache && (await readSnapshot(cache, key, step));
   const snapshot = own ?? (await shipped);
   if (snapshot) {
     step("runtime", { detail: own ? "pyodide (snapshot)" : "pyodide (site snapshot)" });
@@ -272,10 +337,11 @@ async function startPyodide(site, { cache, step, wheel, shipped }) {
       return { pyodide, saved: Promise.resolve(), key };
     } catch (error) {
       console.warn(`slm-web: unusable Pyodide snapshot, starting Python normally: ${error}`);
-      if (own) await cache.delete(key);
+      if (own) await dropSnapshot(cache, key, step, "failed");
     }
   }
-  const pyodide = await bootPython(pyodideModule, step, wheel(), Boolean(cache));
+  const pythonFiles = PYTHON_FILES.concat(site.wheelPath);
+  const pyodide = await droppedOnFailure(site, pythonFiles, bootPython(pyodideModule, step, wheel(), Boolean(cache)));
   const saved = cache ? saveSnapshot(cache, key, pyodide) : Promise.resolve();
   return { pyodide, saved, key };
 }
@@ -287,10 +353,10 @@ async function openSite(baseURL, cache, progress) {
   const manifest = await manifestResponse.json();
   const wheelPath = Object.keys(manifest.files).find((p) => p.startsWith("pyodide/") && p.endsWith(".whl"));
   if (!wheelPath) throw new Error("this site has no slm_web wheel under pyodide/ (rebuild it with build_wasm.sh)");
-  const cachedFetch = makeCachedFetch(manifest, baseURL, progress, cache);
+  const { cachedFetch, dropFailed } = makeCachedFetch(manifest, baseURL, progress, cache);
   globalThis.fetch = cachedFetch; // Pyodide's own downloads go through the cache too
   const bytesOf = async (path) => new Uint8Array(await (await cachedFetch(new URL(path, baseURL))).arrayBuffer());
-  return { baseURL, manifest, wheelPath, cachedFetch, bytesOf };
+  return { baseURL, manifest, wheelPath, cachedFetch, dropFailed, bytesOf };
 }
 
 /** Build time (webbuild/snapshot.py): the memory snapshot a first visit would store, made the same way. */
@@ -331,7 +397,7 @@ async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
   };
   const bundles = tasks.map((task) => started(bundleOf(manifest.bundles[task].path)));
   const warmupModel = manifest.files[WARMUP_PATH] ? bytesOf(WARMUP_PATH) : Promise.resolve(WARMUP_MODEL);
-  const ortReady = started(startOrt(baseURL, threads, warmupModel));
+  const ortReady = started(droppedOnFailure(site, ORT_FILES, startOrt(baseURL, threads, warmupModel)));
   const { pyodide, saved, key: snapshotCacheKey } = await startPyodide(site, { cache, step, wheel, shipped });
   const ort = await ortReady;
 
@@ -344,7 +410,12 @@ async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
   // Pyodide's wasm memory size (a private field: diagnostics only, null if it ever disappears).
   const heapBytes = () => pyodide._module?.HEAP8?.byteLength ?? null;
   const loading = { python, loaded: new Set(), failed: new Map(), step };
-  const loadJobs = tasks.map((task, i) => ({ type: "load", task, name: manifest.bundles[task].name, data: bundles[i] }));
+  const loadJobs = tasks.map((task, i) => {
+    const path = manifest.bundles[task].path;
+    const drop = () => site.dropFailed(path);
+    const again = () => drop().then(() => bundleOf(path));
+    return { type: "load", task, name: manifest.bundles[task].name, data: bundles[i], drop, again };
+  });
   const now = whenReady === "first" ? loadJobs.slice(0, 1) : loadJobs;
   for (const job of now) {
     await loadModel(loading, job);
@@ -365,17 +436,29 @@ async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
   return { tasks, threads: ort.env.wasm.numThreads, crossOriginIsolated: self.crossOriginIsolated };
 }
 
-/** Load one model into Python; a failure is recorded for its task (calls that need it reject with it). */
-async function loadModel(loading, { task, name, data }) {
+/**
+ * Load one model into Python, from a fresh download if its bundle fails the first time. A second failure
+ * is recorded for its task (calls that need it reject with it) and leaves no cached copy behind.
+ */
+async function loadModel(loading, { task, name, data, drop, again }) {
   try {
-    const bytes = await data;
-    loading.step("model", { task, detail: name });
-    const reply = JSON.parse(await callPython(loading.python.load, task, bytes));
-    if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
-    loading.loaded.add(task);
-  } catch (error) {
-    loading.failed.set(task, error);
+    await loadBundle(loading, task, name, await data);
+  } catch {
+    try {
+      await loadBundle(loading, task, name, await again());
+    } catch (error) {
+      await drop();
+      loading.failed.set(task, error);
+      return;
+    }
   }
+  loading.loaded.add(task);
+}
+
+async function loadBundle(loading, task, name, bytes) {
+  loading.step("model", { task, detail: name });
+  const reply = JSON.parse(await callPython(loading.python.load, task, bytes));
+  if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
 }
 
 /** Once no model is left to load: "ready" progress and the `ready` reply (or the first load error). */

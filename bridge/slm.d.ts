@@ -12,10 +12,21 @@
 export type Task = "sentiment" | "autocomplete" | "grammar";
 
 export interface Progress {
-  /** "manifest" → "download" | "cache" (per file) → "runtime" → "python" → "model" (per task) → "ready". */
-  step: "manifest" | "download" | "cache" | "runtime" | "python" | "model" | "ready";
-  /** Site-relative path of the file being downloaded or read from the cache. */
+  /**
+   * "manifest" → "download" | "cache" (per file) → "runtime" → "python" → "model" (per task) → "ready";
+   * "evicted" whenever a cached copy of `file` was dropped (see `reason`) and is downloaded again.
+   */
+  step: "manifest" | "download" | "cache" | "evicted" | "runtime" | "python" | "model" | "ready";
+  /**
+   * Site-relative path of the file being downloaded, read from the cache or evicted
+   * ("pyodide/pyodide.snapshot": this browser's own Python snapshot, made again rather than downloaded).
+   */
   file?: string;
+  /**
+   * Why a cached copy was evicted ("evicted" step): "corrupt" (its bytes no longer match their sha256),
+   * "unreadable" (the Cache API failed to read it), "failed" (it matched but failed to load).
+   */
+  reason?: "corrupt" | "unreadable" | "failed";
   /**
    * Bytes done and expected for `file` (uncompressed sizes from build-manifest.json). On the "manifest"
    * step, `total` is the size of everything start-up will fetch (from the network or the cache).
