@@ -1,0 +1,36 @@
+"""The runtime's precision guards on the committed grammar student: the damage issue 15 listed is gone.
+
+Each sentence here was changed by the student alone (capital lost and article swapped, "An MRI" -> "A MRI",
+"Whose" -> "who's", "apps" deleted); the guards (slm_web/tasks/grammar_guards.py) keep them whatever the
+tagger proposes, so these hold for any retrained checkpoint too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+TASK = "grammar"  # conftest.py converts students/checkpoints/grammar into the `bundle` fixture
+
+KEPT = [
+    "An honest review is more useful than a long one.",
+    "An honest answer is better than a polite lie.",
+    "An MRI scan takes an hour.",
+    "It took an hour to reach a one-way street.",
+    "Whose umbrella is this?",
+    "Whose car is parked outside?",
+    "She works for a small startup that builds apps for local restaurants.",
+]
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_correct_sentences_stay(model: Any, text: str) -> None:
+    result = model.correct_sync(text)
+    assert (result.text, result.edits) == (text, []), result
+
+
+def test_a_wrong_article_is_fixed_and_explained(model: Any) -> None:
+    result = model.correct_sync("Yesterday I ate a apple.")
+    assert "an apple" in result.text
+    assert "Use 'an' before a vowel sound." in [e.explanation for e in result.edits]
