@@ -9,9 +9,13 @@
 #                         a first visit restores Python instead of booting it (about 2 s sooner on 2
 #                         cores) but downloads that much more; see docs/hosting.md
 #        SLM_FULL_STDLIB=1  ship Pyodide's stock python_stdlib.zip (2.5 MB) instead of the trimmed one
-#                         (0.66 MB with Brotli: only the stdlib a loaded worker imports, traced and then checked in
-#                         Pyodide under Node, about 25 s on 2 busy cores; code of your own that imports
-#                         a dropped module gets ModuleNotFoundError: see docs/hosting.md)
+#                         (only the stdlib a loaded worker imports, traced and then checked in Pyodide
+#                         under Node, about 25 s on 2 busy cores; code of your own that imports a dropped
+#                         module gets ModuleNotFoundError: see docs/hosting.md)
+#        SLM_SOURCE_STDLIB=1  ship Python sources in the trimmed python_stdlib.zip and the slm_web wheel
+#                         instead of sourceless .pyc (compiled inside Pyodide under Node): fewer bytes, but
+#                         every start compiles every module it imports; bench/ANALYSIS.md has the figures
+#                         and docs/hosting.md says when to choose it
 #
 # Idempotent (re-running rebuilds only what changed) and loud: any missing piece stops the build.
 set -euo pipefail
@@ -54,9 +58,16 @@ step "onnxruntime-web $ORT_VERSION wasm backend -> $OUT/ort/"
 copy node_modules/onnxruntime-web/dist/{ort.wasm.min.mjs,ort-wasm-simd-threaded.mjs,ort-wasm-simd-threaded.wasm} "$OUT/ort"
 "$PYTHON" -m webbuild warmup --out "$OUT/ort/warmup.onnx"
 
+# Sourceless .pyc (python_stdlib.zip and the wheel) unless SLM_SOURCE_STDLIB=1: compiled in Pyodide under Node.
+BYTECODE=
+if [ "${SLM_SOURCE_STDLIB:-}" != 1 ]; then
+    command -v node >/dev/null || die "node not found: it compiles the bytecode (or set SLM_SOURCE_STDLIB=1)"
+    BYTECODE=--bytecode
+fi
+
 step "slm_web wheel and pyodide-lock.json -> $OUT/pyodide/"
 "$PYTHON" -m webbuild wheel slm_web --pyproject pyproject.toml \
-    --stock-lock node_modules/pyodide/pyodide-lock.json --out "$OUT/pyodide"
+    --stock-lock node_modules/pyodide/pyodide-lock.json --out "$OUT/pyodide" --pyodide node_modules/pyodide $BYTECODE
 
 if [ "${SLM_FULL_STDLIB:-}" = 1 ]; then
     step "python_stdlib.zip: Pyodide's stock one (SLM_FULL_STDLIB=1)"
@@ -64,7 +75,7 @@ else
     step "python_stdlib.zip trimmed to what a loaded worker imports (traced in Pyodide under Node)"
     command -v node >/dev/null || die "node not found: it runs the stdlib trace (or set SLM_FULL_STDLIB=1)"
     "$PYTHON" -m webbuild stdlib slm_web --pyodide node_modules/pyodide --wheel-dir "$OUT/pyodide" \
-        --out "$OUT/pyodide/python_stdlib.zip"
+        --out "$OUT/pyodide/python_stdlib.zip" $BYTECODE
 fi
 
 step "default bundles -> $OUT/bundles/"

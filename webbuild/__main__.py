@@ -6,30 +6,40 @@ import argparse
 from pathlib import Path
 
 from webbuild.bundles import build_bundle, build_warmup_model
+from webbuild.bytecode import SITE_PACKAGES, BytecodeError, compile_sources
 from webbuild.site import INDEX_HTML, MANIFEST, precompress, write_manifest, write_wire_bundles
 from webbuild.stdlib import TrimError, trim
 from webbuild.wheel import build_wheel, project_version, write_lock
 
 
 def _wheel(args: argparse.Namespace) -> None:
-    wheel = build_wheel(args.package, project_version(args.pyproject), args.out)
+    def compiler(sources: dict[str, bytes]) -> dict[str, bytes]:
+        return compile_sources(args.pyodide, SITE_PACKAGES, sources).pycs
+
+    try:
+        version = project_version(args.pyproject)
+        wheel = build_wheel(args.package, version, args.out, compiler=compiler if args.bytecode else None)
+    except BytecodeError as error:
+        raise SystemExit(f"webbuild wheel: error: {error}") from None
     lock = write_lock(args.stock_lock, wheel, args.package.name, args.out / "pyodide-lock.json")
     (entry,) = lock["packages"].values()
     for stale in args.out.glob(f"{args.package.name}-*.whl"):
         if stale != wheel:
             stale.unlink()
-    print(f"    {wheel.name} sha256 {entry['sha256'][:16]}…, pyodide-lock.json lists it")
+    form = "sourceless .pyc" if args.bytecode else "sources"
+    print(f"    {wheel.name} ({form}) sha256 {entry['sha256'][:16]}…, pyodide-lock.json lists it")
 
 
 def _stdlib(args: argparse.Namespace) -> None:
     stock = args.pyodide / "python_stdlib.zip"
     try:
-        got = trim(stock, args.out, args.pyodide, args.wheel_dir, args.package)
-    except TrimError as error:
+        got = trim(stock, args.out, args.pyodide, args.wheel_dir, args.package, bytecode=args.bytecode)
+    except (TrimError, BytecodeError) as error:
         raise SystemExit(f"webbuild stdlib: error: {error}") from None
+    form = f".pyc, magic {got['magic'].hex()}" if got["magic"] else "sources"
     print(
         f"    {args.out.name}: {got['files']} of {got['stock_files']} files, "
-        f"{got['stock_bytes'] / 1e6:.2f} -> {got['bytes'] / 1e6:.2f} MB "
+        f"{got['stock_bytes'] / 1e6:.2f} -> {got['bytes'] / 1e6:.2f} MB of {form} "
         f"(trace + check on the trimmed zip under Node: {got['seconds']:.1f} s)"
     )
     print(f"    not in Pyodide, skipped: {', '.join(got['not_in_pyodide']) or 'nothing'}")
@@ -72,12 +82,15 @@ def main(argv: list[str] | None = None) -> None:
     wheel.add_argument("--pyproject", type=Path, required=True)
     wheel.add_argument("--stock-lock", type=Path, required=True, help="Pyodide's own pyodide-lock.json")
     wheel.add_argument("--out", type=Path, required=True)
+    wheel.add_argument("--pyodide", type=Path, required=True, help="the pyodide npm package (compiles .pyc)")
+    wheel.add_argument("--bytecode", action="store_true", help="ship sourceless .pyc compiled in Pyodide")
     wheel.set_defaults(run=_wheel)
     stdlib = sub.add_parser("stdlib", help="python_stdlib.zip trimmed to what a loaded worker imports")
     stdlib.add_argument("package", type=Path, help="the package folder (slm_web)")
     stdlib.add_argument("--pyodide", type=Path, required=True, help="the pyodide npm package (stock zip)")
     stdlib.add_argument("--wheel-dir", type=Path, required=True, help="the wheel + its pyodide-lock.json")
     stdlib.add_argument("--out", type=Path, required=True)
+    stdlib.add_argument("--bytecode", action="store_true", help="ship sourceless .pyc compiled in Pyodide")
     stdlib.set_defaults(run=_stdlib)
     bundle = sub.add_parser("bundle", help="the default bundle of a task (student, or a tiny model)")
     bundle.add_argument("task", choices=["sentiment", "autocomplete", "grammar"])

@@ -6,8 +6,9 @@ keep is traced, not guessed: ``stdlib_trace.mjs`` boots Pyodide under Node with 
 what a worker does (import every slm_web module and every import statement of its sources, JS interop,
 tracebacks, the event loop, memory snapshots, both ways of installing the wheel). The files in
 ``sys.modules`` are kept, with their packages' ``__init__.py`` and ``KEEP_PREFIXES``.
-The same trace then runs on the trimmed zip: a step that fails there, or an import that worked with the
-stock zip and does not with the trimmed one, fails the build.
+With ``bytecode``, the trimmed zip's modules become sourceless ``.pyc`` (webbuild.bytecode) before the
+check. The same trace then runs on the trimmed zip: a step that fails there, or an import that worked with
+the stock zip and does not with the trimmed one, fails the build.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from webbuild.bytecode import sourceless_zip
+
 TRACE_SCRIPT = Path(__file__).with_name("stdlib_trace.mjs")
 # Desktop-only modules (the dev server, the CLI): never imported in a browser, so neither are their imports.
 DESKTOP_ONLY = ("slm_web.serve", "slm_web.__main__")
@@ -34,6 +37,10 @@ KEEP_PREFIXES = ("_pyodide/", "pyodide/", "_sysconfigdata_", "encodings/")
 # cp1252 is the legacy web default.
 KEEP_CODEPAGES = {"encodings/cp437.py", "encodings/cp1252.py"}
 COMMENT = b"slm-web: trimmed python_stdlib.zip (SLM_FULL_STDLIB=1 builds ship the stock one)"
+BYTECODE_COMMENT = (
+    b"slm-web: trimmed python_stdlib.zip as sourceless .pyc "
+    b"(SLM_SOURCE_STDLIB=1 builds ship sources, SLM_FULL_STDLIB=1 builds the stock zip)"
+)
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed member dates: the same input gives the same bytes (sha256)
 TRACE_TIMEOUT_S = 300
 
@@ -118,8 +125,12 @@ def trace(pyodide_dir: Path, stdlib_zip: Path, wheel_dir: Path, imports: list[st
     return json.loads(done.stdout)
 
 
-def trim(stock: Path, out: Path, pyodide_dir: Path, wheel_dir: Path, package: Path) -> dict[str, Any]:
-    """Trace with ``stock``, write the trimmed zip to ``out``, check it with the same trace; a summary."""
+def trim(
+    stock: Path, out: Path, pyodide_dir: Path, wheel_dir: Path, package: Path, bytecode: bool = False
+) -> dict[str, Any]:
+    """Trace with ``stock``, write the trimmed zip to ``out`` (as bytecode if ``bytecode``), check it with
+    the same trace; a summary. An ``out`` that already holds the same bytes is left alone (its date too,
+    so its precompressed copies stay fresh)."""
     imports = import_statements(package)
     started = time.perf_counter()
     traced = trace(pyodide_dir, stock, wheel_dir, imports)
@@ -129,15 +140,20 @@ def trim(stock: Path, out: Path, pyodide_dir: Path, wheel_dir: Path, package: Pa
     candidate = out.with_name(out.name + ".candidate")
     write_zip(stock, keep, candidate)
     try:
+        magic = None
+        if bytecode:
+            magic = sourceless_zip(candidate, candidate, pyodide_dir, BYTECODE_COMMENT).magic
         checked = trace(pyodide_dir, candidate, wheel_dir, imports)
         if checked["failed"] != traced["failed"]:
             lost = sorted(set(checked["failed"]) - set(traced["failed"]))
             raise TrimError(f"imports that fail only with the trimmed stdlib: {lost or checked['failed']}")
-        candidate.replace(out)
+        if not (out.is_file() and out.read_bytes() == candidate.read_bytes()):
+            candidate.replace(out)
     finally:
         candidate.unlink(missing_ok=True)
     return {
         "files": sum(not name.endswith("/") for name in keep),
+        "magic": magic,
         "stock_files": stock_files,
         "traced": len(traced["files"]),
         "bytes": out.stat().st_size,

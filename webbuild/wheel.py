@@ -13,12 +13,15 @@ import hashlib
 import json
 import tomllib
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 # Fixed timestamp for every member (the earliest a zip can hold) so the archive is byte-reproducible.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _SKIP_PARTS = {"__pycache__"}
 _SKIP_SUFFIXES = {".pyc", ".pyo"}
+# {member name: source} -> {member name: its sourceless .pyc} (webbuild.bytecode, compiled in Pyodide)
+Compiler = Callable[[dict[str, bytes]], dict[str, bytes]]
 
 
 def project_version(pyproject: Path) -> str:
@@ -37,12 +40,29 @@ def _package_files(package_dir: Path) -> list[Path]:
     )
 
 
-def build_wheel(package_dir: Path, version: str, out_dir: Path, dist_name: str = "slm_web") -> Path:
-    """Write ``{dist_name}-{version}-py3-none-any.whl`` holding ``package_dir`` into ``out_dir``."""
+def _sourceless(members: dict[str, bytes], compiler: Compiler) -> dict[str, bytes]:
+    """``members`` with each ``.py`` replaced by its ``.pyc`` beside it (where an import finds it when
+    there is no source), in the same order."""
+    pycs = compiler({name: data for name, data in members.items() if name.endswith(".py")})
+    return {(name + "c" if name in pycs else name): pycs.get(name, data) for name, data in members.items()}
+
+
+def build_wheel(
+    package_dir: Path,
+    version: str,
+    out_dir: Path,
+    dist_name: str = "slm_web",
+    compiler: Compiler | None = None,
+) -> Path:
+    """Write ``{dist_name}-{version}-py3-none-any.whl`` holding ``package_dir`` into ``out_dir``; with a
+    ``compiler``, its modules as sourceless ``.pyc`` instead of sources. A wheel with the same bytes as
+    the one there is left alone (its date too, so its precompressed copies stay fresh)."""
     members: dict[str, bytes] = {
         f"{package_dir.name}/{p.relative_to(package_dir).as_posix()}": p.read_bytes()
         for p in _package_files(package_dir)
     }
+    if compiler is not None:
+        members = _sourceless(members, compiler)
     info = f"{dist_name}-{version}.dist-info"
     members[f"{info}/METADATA"] = (
         f"Metadata-Version: 2.1\nName: {dist_name.replace('_', '-')}\nVersion: {version}\n".encode()
@@ -63,7 +83,10 @@ def build_wheel(package_dir: Path, version: str, out_dir: Path, dist_name: str =
             entry = zipfile.ZipInfo(name, date_time=_EPOCH)
             entry.external_attr = 0o644 << 16
             zf.writestr(entry, data)
-    tmp.replace(path)
+    if path.is_file() and path.read_bytes() == tmp.read_bytes():
+        tmp.unlink()
+    else:
+        tmp.replace(path)
     return path
 
 
