@@ -18,6 +18,7 @@ Limits (all enforced in bounded time, whatever the input size):
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .errors import InputTextError
 
@@ -37,6 +38,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # a line break. Abbreviations like "Mr." split a sentence in two, which only costs the tagger some context.
 _SENTENCE_END = re.compile(r"""[.!?…]+['"’”)\]]*(?=\s)|\n""")
 _SPACE = re.compile(r"\s+")
+_WORD_PUNCT = frozenset("'’-_")
+
+
+def is_word_char(ch: str) -> bool:
+    """Letters, digits, combining marks and in-word punctuation (don't, well-known) continue a word."""
+    return ch.isalnum() or ch in _WORD_PUNCT or unicodedata.category(ch).startswith("M")
 
 
 def clean(text: object, what: str = "text") -> str:

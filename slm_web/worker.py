@@ -19,6 +19,26 @@ import slm_web
 from slm_web import tokenizers
 from slm_web.errors import SLMError, TaskMismatchError
 
+
+# Personal words (autocomplete): each answers with the count of words learned, export with the JSON to store.
+async def _learn(model: Any, text: str, options: dict) -> int:
+    model.learn(text)
+    return model.personal_words
+
+
+async def _forget(model: Any, text: str, options: dict) -> int:
+    model.forget()
+    return model.personal_words
+
+
+async def _export_memory(model: Any, text: str, options: dict) -> str:
+    return model.export_memory()
+
+
+async def _import_memory(model: Any, text: str, options: dict) -> int:
+    return model.import_memory(text)
+
+
 # bridge method -> (task it needs, how to call the model with the text and the JSON options)
 METHODS: dict[str, tuple[str, Callable[[Any, str, dict], Awaitable[Any]]]] = {
     "classify": ("sentiment", lambda model, text, options: model.classify(text)),
@@ -32,6 +52,10 @@ METHODS: dict[str, tuple[str, Callable[[Any, str, dict], Awaitable[Any]]]] = {
         "grammar",
         lambda model, text, options: model.correct(text, min_confidence=options.get("min_confidence")),
     ),
+    "learn": ("autocomplete", _learn),
+    "forget": ("autocomplete", _forget),
+    "export_memory": ("autocomplete", _export_memory),
+    "import_memory": ("autocomplete", _import_memory),
 }
 
 # Modules that only make sense on the desktop (CPython): the browser never imports them.
@@ -108,7 +132,7 @@ async def load(task: str, data: Any) -> str:
 
 
 async def call(method: str, text: Any, options_json: str = "{}") -> str:
-    """Run ``method`` (classify/complete/correct) on ``text``; the result's ``to_dict()`` as JSON."""
+    """Run ``method`` (a key of :data:`METHODS`) on ``text``; the result's ``to_dict()`` as JSON."""
     global _calls
     _calls += 1
     try:

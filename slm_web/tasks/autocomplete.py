@@ -26,6 +26,16 @@ How it works:
   of that boundary, so "like" outranks the unfinished "lik".
 - **Cancellation**: a newer ``complete`` call on the same model makes an older one still running raise
   :class:`~slm_web.errors.Cancelled` at its next step (the user typed on).
+- **Personal words** (opt-in): after ``model.learn(text)`` the suggestions mix the model's with a memory of
+  the user's own words (:mod:`slm_web.tasks.personal`), so names and habits come back; ``model.forget()``
+  erases it, and a model that never learned answers exactly as the model alone.
+
+>>> model.learn("Lunch with Ksenia on Friday. Ksenia says hi.")
+8
+>>> "Ksenia" in [s.text for s in model.complete_sync("Lunch with Kse")]
+True
+>>> model.forget(); model.personal_words
+0
 """
 
 from __future__ import annotations
@@ -33,7 +43,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +50,9 @@ from typing import Any
 from .. import text as textlib
 from ..backends.base import Tensor
 from ..errors import Cancelled, InputTextError
+from ..text import is_word_char
 from .base import Model
+from .personal import PersonalWords, personalize
 from .results import Completion
 
 # Decoding steps allowed per suggested word (most words are 1-3 BPE tokens), on top of the healed prefix.
@@ -55,12 +66,6 @@ MIN_TYPED_WORD_END = 0.5
 # Characters of context read per model position: English BPE averages 4-5 per token, and tokenizing is the
 # per-keystroke cost in pure Python, so a long text is cut well before the strict bound of slm_web.text.
 TAIL_CHARS_PER_TOKEN = 6
-_WORD_PUNCT = frozenset("'’-_")
-
-
-def is_word_char(ch: str) -> bool:
-    """Letters, digits, combining marks and in-word punctuation (don't, well-known) continue a word."""
-    return ch.isalnum() or ch in _WORD_PUNCT or unicodedata.category(ch).startswith("M")
 
 
 def count_words(text: str) -> int:
@@ -233,6 +238,7 @@ class AutocompleteModel(Model):
         self._ticket = 0  # bumped by every complete(); an older call that sees a newer ticket cancels itself
         self._prompt_cache: _Prompt | None = None
         self._pieces: dict[int, tuple[str, str | None]] = {}  # token id -> its text and kind (see _piece)
+        self.memory: PersonalWords | None = None  # personal words: None until learn() or import_memory()
 
     async def complete(self, text: str, k: int = 3, max_words: int = 1) -> list[Completion]:
         """Up to ``k`` distinct suggestions of ``max_words`` words for how ``text`` goes on, best first."""
@@ -270,7 +276,43 @@ class AutocompleteModel(Model):
             self._done_with(root)
         # Scores are conditional on what was typed: P(suggestion | the text goes on with the healed prefix).
         ranked = sorted(finished.values(), key=lambda c: -c.score)[:k]
-        return [Completion(c.text, c.insert, min(1.0, c.score / prefix_prob)) for c in ranked]
+        suggestions = [Completion(c.text, c.insert, min(1.0, c.score / prefix_prob)) for c in ranked]
+        if self.memory is not None and len(self.memory):
+            return personalize(self.memory, text, suggestions, k)
+        return suggestions
+
+    def learn(self, text: str) -> int:
+        """Remember the words of ``text`` (what the user wrote) for later suggestions; returns how many.
+
+        Opt-in and on the device only: the memory lives in this object (see :meth:`export_memory` to keep it).
+        """
+        if self.memory is None:
+            self.memory = PersonalWords()
+        return self.memory.learn(textlib.clean(text))
+
+    def forget(self) -> None:
+        """Erase every learned word; suggestions are the model's alone again."""
+        if self.memory is not None:
+            self.memory.forget()
+        self.memory = None
+
+    @property
+    def personal_words(self) -> int:
+        """Distinct words learned (0 when nothing is)."""
+        return 0 if self.memory is None else self.memory.words
+
+    def export_memory(self) -> str:
+        """The learned words as JSON, for the caller to store (see :meth:`import_memory`)."""
+        return (self.memory or PersonalWords()).to_json()
+
+    def import_memory(self, document: str) -> int:
+        """Replace the learned words by :meth:`export_memory`'s JSON; returns :attr:`personal_words`.
+
+        Anything that is not such a document raises :class:`~slm_web.errors.InputTextError` and leaves the
+        memory as it was.
+        """
+        self.memory = PersonalWords.from_json(document)
+        return self.personal_words
 
     def close(self) -> None:
         if self._prompt_cache is not None:

@@ -21,7 +21,8 @@ R = TypeVar("R")
 
 # Which task provides each public method.
 METHOD_TASKS = {"classify": "sentiment", "classify_batch": "sentiment", "complete": "autocomplete",
-                "correct": "grammar"}
+                "correct": "grammar", "learn": "autocomplete", "forget": "autocomplete",
+                "export_memory": "autocomplete", "import_memory": "autocomplete"}
 
 
 def _sync(method: str) -> Callable[..., Any]:
@@ -108,6 +109,19 @@ class Model:
 
     async def correct(self, text: str) -> Any:
         raise self._mismatch("correct")
+
+    # Personal words (autocomplete): plain methods, no engine call, so no ``*_sync`` twins.
+    def learn(self, text: str) -> int:
+        raise self._mismatch("learn")
+
+    def forget(self) -> None:
+        raise self._mismatch("forget")
+
+    def export_memory(self) -> str:
+        raise self._mismatch("export_memory")
+
+    def import_memory(self, document: str) -> int:
+        raise self._mismatch("import_memory")
 
     classify_sync = _sync("classify")
     classify_batch_sync = _sync("classify_batch")
