@@ -41,7 +41,7 @@ class Checkpoint:
         raise ConvertError(f"checkpoint {self.path} has no weights ({' or '.join(WEIGHT_FILES)})")
 
     def state_dict(self) -> dict[str, Any]:
-        """All tensors as float32 torch tensors (students are often stored in fp16)."""
+        """All tensors as float32 torch tensors (students are often stored in fp16), all finite."""
         import torch
 
         path = self.weights_file
@@ -56,7 +56,18 @@ class Checkpoint:
             raise ConvertError(
                 f"cannot read weights {path}: {str(e).splitlines()[0] if str(e) else e!r}"
             ) from None
+        for name, tensor in tensors.items():
+            # NaN or infinite weights (a diverged training run) cannot be quantized: onnxruntime's quantizer
+            # would fail an assertion deep inside, and the model could only give NaN scores.
+            if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+                bad = tensor.numel() - int(torch.isfinite(tensor).sum())
+                raise ConvertError(non_finite_message(name, bad, tensor.numel()))
         return {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
+
+
+def non_finite_message(name: str, bad: int, total: int) -> str:
+    return (f"weight {name!r} holds {bad} NaN or infinite values (of {total}): the checkpoint is broken, "
+            "e.g. by a diverged training run")
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:

@@ -21,7 +21,7 @@ from slm_web.errors import BundleError
 
 from . import __version__
 from .build import build_module, labels_from_config
-from .checkpoint import load_checkpoint, read_json
+from .checkpoint import load_checkpoint, non_finite_message, read_json
 from .errors import ConvertError
 from .export import OPSET, export_module
 from .optimize import optimize
@@ -122,7 +122,6 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
     """The conversion proper; returns the manifest as written."""
     stage("export")
     source = load_source(src, opts)
-    refuse_non_finite(source.model)
     kind = tokenizer_kind(source.tokenizer)
     tokenizer = clean_tokenizer(source.tokenizer)
     task_config, max_length = build_task_config(source, opts)
@@ -183,8 +182,8 @@ FLOAT_TYPES = frozenset({onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.
 
 
 def refuse_non_finite(model: onnx.ModelProto) -> None:
-    """A one-line error for NaN or infinite weights (a diverged training run): quantization cannot scale them
-    (onnxruntime's quantizer fails an assertion deep inside) and the model could only give NaN scores."""
+    """A one-line error for NaN or infinite weights of an ONNX source (checkpoints: Checkpoint.state_dict);
+    quantization cannot scale them (onnxruntime's quantizer fails an assertion deep inside)."""
     import numpy as np
     from onnx import numpy_helper
 
@@ -193,10 +192,7 @@ def refuse_non_finite(model: onnx.ModelProto) -> None:
             values = numpy_helper.to_array(tensor)
             bad = values.size - int(np.count_nonzero(np.isfinite(values)))
             if bad:
-                raise ConvertError(
-                    f"weight {tensor.name!r} holds {bad} NaN or infinite values (of {values.size}): "
-                    "the checkpoint is broken, e.g. by a diverged training run"
-                )
+                raise ConvertError(non_finite_message(tensor.name, bad, values.size))
 
 
 def io_names(model_bytes: bytes) -> tuple[list[str], list[str]]:
@@ -236,6 +232,7 @@ def _onnx_source(src: Path, opts: Options) -> Source:
     except Exception as e:  # onnx raises DecodeError and others for a damaged file
         raise ConvertError(f"{src} is not a readable ONNX model ({type(e).__name__})") from None
     _embed_external_data(model, src.parent)
+    refuse_non_finite(model)
     tokenizer = read_json(opts.tokenizer, "tokenizer")
     task_meta = read_json(opts.task_config, "--task-config") if opts.task_config else {}
     if not isinstance(tokenizer, dict) or not isinstance(task_meta, dict):

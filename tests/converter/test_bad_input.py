@@ -46,9 +46,36 @@ def _drop_weight(ckpt: Path) -> None:
     save_file(state, ckpt / "model.safetensors")
 
 
+def _poison_weights(value: float, every: bool) -> Callable[[Path], None]:
+    """Set one value of the query weights (or every weight of the checkpoint) to ``value``: NaN or inf."""
+
+    def damage(ckpt: Path) -> None:
+        state = load_file(ckpt / "model.safetensors")
+        for name, tensor in state.items():
+            if every and tensor.is_floating_point():
+                tensor.fill_(value)
+            elif name.endswith("attention.self.query.weight"):
+                tensor[0, 0] = value
+        save_file(state, ckpt / "model.safetensors")
+
+    return damage
+
+
 # name -> (checkpoint fixture, how to damage a copy, extra CLI args, expected message pattern)
 CHECKPOINT_CASES: dict[str, tuple[str, Callable[[Path], None] | None, list[str], str]] = {
     "no config": ("sentiment", lambda c: (c / "config.json").unlink(), [], r"config\.json not found"),
+    "NaN weights": (
+        "sentiment",
+        _poison_weights(float("nan"), every=True),
+        [],
+        r"weight '.*' holds \d+ NaN or infinite values .*the checkpoint is broken",
+    ),
+    "one infinite weight": (
+        "grammar",
+        _poison_weights(float("inf"), every=False),
+        [],
+        r"weight '.*query.*' holds 1 NaN or infinite values",
+    ),
     "no tokenizer": (
         "sentiment",
         lambda c: (c / "tokenizer.json").unlink(),
@@ -227,6 +254,27 @@ def test_onnx_with_missing_external_data(capsys, tmp_path: Path, sentiment_check
     out = tmp_path / "m.slm"
     args = [path, "--tokenizer", sentiment_checkpoint / "tokenizer.json", "--task", "sentiment", "--out", out]
     assert_one_line_error(*_run(capsys, *args, "--quiet"), r"external data that is missing")
+    assert not out.exists()
+
+
+def test_onnx_with_nan_weights(capsys, tmp_path: Path, sentiment_checkpoint: Path) -> None:
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["w", "input_ids"], ["logits"])],
+        "g",
+        [helper.make_tensor_value_info(n, TensorProto.INT64, [1]) for n in ("input_ids", "attention_mask")],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 2])],
+        [numpy_helper.from_array(np.full((600, 2), np.nan, np.float32), "w")],
+    )
+    path = tmp_path / "nan.onnx"
+    onnx.save_model(helper.make_model(graph), path)
+    (tmp_path / "task.json").write_text('{"labels": ["negative", "positive"]}')
+    out = tmp_path / "m.slm"
+    args = [path, "--tokenizer", sentiment_checkpoint / "tokenizer.json", "--task-config",
+            tmp_path / "task.json", "--task", "sentiment", "--out", out]
+    assert_one_line_error(*_run(capsys, *args, "--quiet"), r"weight 'w' holds 1200 NaN or infinite values")
     assert not out.exists()
 
 
