@@ -7,6 +7,8 @@
 //
 // Every result is also announced as a DOM event on the textarea (`slm:sentiment`, `slm:completion`,
 // `slm:grammar`, detail `{result, ms}`), so a page can show more (lists, latency) without re-querying.
+// With personal words on (`SLM.create({personal: true})`), finished sentences are learned once each
+// (`slm:learned`, detail `{learnedWords}`).
 
 const STYLE = `
 .slm-wrap { position: relative; display: block; }
@@ -42,7 +44,9 @@ const MIRRORED = [
   "borderLeftWidth", "borderTopStyle", "borderRightStyle", "borderBottomStyle", "borderLeftStyle",
 ];
 
-const DELAYS_MS = { sentiment: 250, grammar: 450, autocomplete: 0 };
+const DELAYS_MS = { sentiment: 250, grammar: 450, autocomplete: 0, learn: 1500 };
+// Where a sentence ends: what is learned is the text up to the last of these (all of it on blur).
+const SENTENCE_END = /[.!?…]\s|\n/g;
 
 let styleInstalled = false;
 function installStyle() {
@@ -85,6 +89,13 @@ function replaceRange(textarea, start, end, text) {
   }
 }
 
+/** The end of the last finished sentence in `text` before `until` (0 if none). */
+function finishedEnd(text, until = text.length) {
+  let end = 0;
+  for (const match of text.slice(0, until).matchAll(SENTENCE_END)) end = match.index + match[0].length;
+  return end;
+}
+
 /** Zero-width edits (insertions) are underlined on the word before them so there is something to click. */
 function underlinedRange(text, edit) {
   if (edit.end > edit.start) return [edit.start, edit.end];
@@ -96,7 +107,7 @@ function underlinedRange(text, edit) {
 }
 
 export function attachEditor(
-  slm, textarea, { autocomplete = true, grammar = true, sentiment = true, k = 3, minConfidence } = {},
+  slm, textarea, { autocomplete = true, grammar = true, sentiment = true, k = 3, minConfidence, learn = true } = {},
 ) {
   installStyle();
   const wrap = element("div", "slm-wrap");
@@ -276,6 +287,25 @@ export function attachEditor(
     }
   }, DELAYS_MS.sentiment);
 
+  // ---- personal words: each finished sentence is learned once; an edit inside learned text makes its
+  // sentence count again (a small overcount, never a loss).
+  const learning = learn && autocomplete && slm.personal;
+  let learnedText = textarea.value; // only what is written from now on: text already there may not be the user's
+  function learnWritten(everything = false) {
+    const text = textarea.value;
+    let from = 0;
+    while (from < learnedText.length && text[from] === learnedText[from]) from++;
+    if (from < learnedText.length) from = finishedEnd(text, from);
+    const end = Math.max(from, everything ? text.length : finishedEnd(text));
+    learnedText = text.slice(0, end);
+    if (!text.slice(from, end).trim()) return;
+    slm.learn(text.slice(from, end)).then(
+      (learnedWords) => emit("learned", { learnedWords }),
+      (error) => emit("error", { error, feature: "autocomplete" }),
+    );
+  }
+  const learnSoon = debounce(() => learnWritten(), DELAYS_MS.learn);
+
   // ---- wiring
   function onInput() {
     ghost = null;
@@ -284,6 +314,7 @@ export function attachEditor(
     if (autocomplete && caretAtLineEnd()) requestCompletion();
     if (grammar) requestGrammar();
     if (sentiment) requestSentiment();
+    if (learning) learnSoon();
   }
 
   function onKeyDown(event) {
@@ -314,6 +345,11 @@ export function attachEditor(
     ["input", onInput], ["keydown", onKeyDown], ["click", onCaretMove], ["keyup", onCaretMove],
     ["scroll", onScroll], ["blur", () => setTimeout(() => !wrap.contains(document.activeElement) && hidePopover(), 150)],
   ];
+  const learnAll = () => {
+    learnSoon.cancel();
+    learnWritten(true);
+  };
+  if (learning) listeners.push(["blur", learnAll]);
   for (const [name, fn] of listeners) textarea.addEventListener(name, fn);
   resizeObserver.observe(textarea);
   onInput();
@@ -324,6 +360,7 @@ export function attachEditor(
       disposed = true;
       requestGrammar.cancel();
       requestSentiment.cancel();
+      learnSoon.cancel();
       resizeObserver.disconnect();
       for (const [name, fn] of listeners) textarea.removeEventListener(name, fn);
       wrap.before(textarea);

@@ -54,6 +54,12 @@ export interface CreateOptions {
    * when every model is in.
    */
   whenReady?: "all" | "first";
+  /**
+   * Personal words (opt-in, needs the autocomplete task): `learn()` and an attached textarea teach
+   * autocomplete the user's own words (names, jargon, habits), kept in this origin's IndexedDB and never
+   * sent anywhere; `forget()` erases them. Default false.
+   */
+  personal?: boolean;
 }
 
 export interface Classification {
@@ -120,6 +126,8 @@ export interface AttachOptions {
   k?: number;
   /** Passed to correct(): the grammar model's confidence threshold (default: the model's own). */
   minConfidence?: number;
+  /** With personal words on: learn each sentence the user finishes (and the rest on blur). Default true. */
+  learn?: boolean;
 }
 
 export interface Attachment {
@@ -142,6 +150,7 @@ declare global {
     "slm:completion": CustomEvent<ResultEvent<Completion[]>>;
     "slm:grammar": CustomEvent<ResultEvent<Correction>>;
     "slm:error": CustomEvent<{ error: SLMError; feature: "sentiment" | "autocomplete" | "grammar" }>;
+    "slm:learned": CustomEvent<{ learnedWords: number }>;
   }
 }
 
@@ -160,6 +169,19 @@ export declare class SLM {
    */
   correct(text: string, options?: { minConfidence?: number }): Promise<Correction>;
   stats(): Promise<Stats>;
+  /** True if created with `personal: true`. */
+  readonly personal: boolean;
+  /** Distinct words the personal memory knows (0 if personal words are off or forgotten). */
+  readonly learnedWords: number;
+  /**
+   * Learn the words of `text` for autocomplete; resolves with `learnedWords`. Saved to IndexedDB
+   * (debounced). Rejects with name "InputTextError" unless created with `personal: true`.
+   */
+  learn(text: string): Promise<number>;
+  /** Erase every learned word in the worker and the origin's IndexedDB database (`slm-web-personal`). */
+  forget(): Promise<void>;
+  /** Write the personal words to IndexedDB now rather than after the save delay. */
+  saveMemory(): Promise<void>;
   /** Ghost-text completion (Tab accepts, Esc dismisses), grammar underlines with fixes, sentiment badge. */
   attach(textarea: HTMLTextAreaElement, options?: AttachOptions): Attachment;
   /** Terminate the worker; pending calls reject with name "Disposed". */

@@ -3,6 +3,7 @@
 // Types and docs: slm.d.ts. Nothing here touches the network beyond `baseURL` (the page's own site).
 
 import { attachEditor } from "./slm-editor.js";
+import { MemoryStore } from "./slm-memory.js";
 
 const DEFAULT_TASKS = ["sentiment", "autocomplete", "grammar"];
 
@@ -31,6 +32,8 @@ export class SLM {
   #nextId = 1;
   #lastComplete = null; // id of the newest complete(): older ones are rejected as Cancelled
   #disposed = false;
+  #memory = null; // MemoryStore of the personal words when create({personal: true}), else null
+  #learnedWords = 0;
 
   /** Use `SLM.create()`. */
   constructor(worker, info) {
@@ -45,7 +48,9 @@ export class SLM {
    * Resolves once every requested task is ready, or with `whenReady: "first"` once the first one is: the
    * others keep loading in the worker, a call that needs one waits for it, and `ready` settles when all are in.
    */
-  static async create({ baseURL, tasks = DEFAULT_TASKS, threads, onProgress, whenReady = "all" } = {}) {
+  static async create({
+    baseURL, tasks = DEFAULT_TASKS, threads, onProgress, whenReady = "all", personal = false,
+  } = {}) {
     const base = new URL(baseURL ?? new URL("../", import.meta.url), globalThis.location?.href).href;
     const worker = new Worker(new URL("./slm-worker.js", import.meta.url), { type: "module", name: "slm-web" });
     const slm = new SLM(worker, null);
@@ -66,7 +71,26 @@ export class SLM {
       slm.ready = slm.#request({ type: "ready" });
       slm.ready.catch(() => {}); // a load error also rejects the calls that need that model: not unhandled
     }
+    if (personal && tasks.includes("autocomplete")) {
+      slm.#memory = new MemoryStore();
+      // With whenReady "first" the autocomplete model may still be loading: `ready` then covers this too.
+      const restored = slm.#restoreMemory();
+      if (whenReady === "all") await restored;
+      else slm.ready = Promise.all([slm.ready, restored]).then(() => undefined);
+    }
     return slm;
+  }
+
+  /** Load the stored personal words into the worker; an unusable record is erased. */
+  async #restoreMemory() {
+    const stored = await this.#memory.load();
+    if (stored === null) return;
+    try {
+      this.#learnedWords = await this.#call("import_memory", stored);
+    } catch (error) {
+      console.warn(`slm-web: stored personal words were unusable and are erased: ${error.message}`);
+      await this.#memory.erase();
+    }
   }
 
   #onMessage(message, onProgress) {
@@ -129,6 +153,39 @@ export class SLM {
   async correct(text, { minConfidence } = {}) {
     const result = await this.#call("correct", text, minConfidence == null ? {} : { min_confidence: minConfidence });
     return { ...result, edits: toUTF16Offsets(text, result.edits) };
+  }
+
+  /** True if this instance learns the user's words (`SLM.create({personal: true})`). */
+  get personal() {
+    return this.#memory !== null;
+  }
+
+  /** Distinct words the personal memory knows (0 when personal words are off or forgotten). */
+  get learnedWords() {
+    return this.#learnedWords;
+  }
+
+  /**
+   * Learn the words of `text` (what the user wrote) for autocomplete; resolves with `learnedWords`. The
+   * memory is saved in this origin's IndexedDB shortly after, and never leaves the browser.
+   */
+  async learn(text) {
+    if (!this.#memory) throw new SLMError("InputTextError", "personal words are off: SLM.create({personal: true})");
+    this.#learnedWords = await this.#call("learn", text);
+    this.#memory.scheduleSave(() => this.#call("export_memory", ""));
+    return this.#learnedWords;
+  }
+
+  /** Erase every learned word, in the worker and in IndexedDB. Suggestions are the model's alone again. */
+  async forget() {
+    if (!this.#memory) return;
+    this.#learnedWords = await this.#call("forget", "");
+    await this.#memory.erase(); // cancels a waiting save too
+  }
+
+  /** Write the personal words now instead of after the save delay (e.g. before the page closes). */
+  saveMemory() {
+    return this.#memory ? this.#memory.flush() : Promise.resolve();
   }
 
   /** Worker diagnostics (calls served, live Python objects, wasm heap size); for tests and monitoring. */
