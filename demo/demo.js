@@ -125,6 +125,12 @@ function showIssues({ result, ms: took }) {
   $("issues").replaceChildren(...(items.length ? items : [muted("No issues found.", "li")]));
 }
 
+// Personal words: what autocomplete learned from this browser's writing (IndexedDB, this origin only).
+function showLearned(count) {
+  $("learned-count").textContent = `learned ${count} word${count === 1 ? "" : "s"}`;
+  $("learned").hidden = false;
+}
+
 function showError({ error, feature }) {
   $(`ms-${feature}`).textContent = "error";
   $(`ms-${feature}`).title = error.message;
@@ -135,7 +141,7 @@ async function main() {
     // Typing can start once the autocomplete model is in; the others load behind it, and a check that
     // needs one of them waits for it.
     const [first, ...later] = ["autocomplete", "sentiment", "grammar"];
-    const slm = await SLM.create({ onProgress, tasks: [first, ...later], whenReady: "first" });
+    const slm = await SLM.create({ onProgress, tasks: [first, ...later], whenReady: "first", personal: true });
     const seconds = (t) => ((t - t0) / 1000).toFixed(1);
     const threads = `${slm.info.threads} thread${slm.info.threads > 1 ? "s" : ""}`;
     $("loader").classList.add("done");
@@ -145,6 +151,7 @@ async function main() {
     slm.ready.then(
       () => {
         $("runtime-info").textContent += ` · all models in ${seconds(performance.now())} s`;
+        showLearned(slm.learnedWords); // the stored words are loaded by now
         for (const task of loading) if ($(`ms-${task}`).textContent === "loading…") $(`ms-${task}`).textContent = "–";
       },
       (error) => ($("runtime-info").textContent += ` · a model did not load: ${error.message}`),
@@ -155,6 +162,8 @@ async function main() {
     editor.addEventListener("slm:completion", (e) => showCompletions(e.detail));
     editor.addEventListener("slm:grammar", (e) => showIssues(e.detail));
     editor.addEventListener("slm:error", (e) => showError(e.detail));
+    editor.addEventListener("slm:learned", (e) => showLearned(e.detail.learnedWords));
+    $("forget").addEventListener("click", async () => showLearned(await slm.forget().then(() => slm.learnedWords)));
     const attached = slm.attach(editor);
     for (const button of document.querySelectorAll("[data-sample]")) {
       button.addEventListener("click", () => {
