@@ -81,6 +81,11 @@ class Check:
     def fits_all(self, values: Iterable[Any], bounds: Mapping[str, int]) -> bool:
         return all(self.fits(v, bounds) for v in values)
 
+    def locate(self, value: Any, bounds: Mapping[str, int]) -> tuple[str, Check, Any]:
+        """The first misfit inside a ``value`` that does not fit: (path suffix such as ``["a"]`` or ``[3]``,
+        the check it fails, its value). Only containers look inside; the rest is the misfit itself."""
+        return "", self, value
+
 
 @dataclass(frozen=True)
 class Int(Check):
@@ -132,6 +137,11 @@ class Type(Check):
         return type(value) is self.type or (self.nullable and value is None)
 
 
+OBJECT = Type(dict, "an object")
+TEXT = Type(str, "a string")
+FLAG = Type(bool, "true or false")
+
+
 @dataclass(frozen=True)
 class OneOf(Check):
     values: tuple[str, ...]
@@ -164,20 +174,23 @@ class Texts(Check):
 
 @dataclass(frozen=True)
 class MapOf(Check):
-    """An object whose keys are strings and whose values all fit ``value`` (``None``: strings)."""
+    """An object whose values all fit ``value``."""
 
-    value: Check | None = None
+    value: Check
 
     def what(self, bounds: Mapping[str, int]) -> str:
-        inner = "strings" if self.value is None else self.value.what(bounds) + "s"
-        return f"an object mapping strings to {inner}"
+        return f"an object whose values are each {self.value.what(bounds)}"
 
     def fits(self, value: Any, bounds: Mapping[str, int]) -> bool:
-        if type(value) is not dict:
-            return False
-        if self.value is None:
-            return all(type(v) is str for v in value.values())
-        return self.value.fits_all(value.values(), bounds)
+        return type(value) is dict and self.value.fits_all(value.values(), bounds)
+
+    def locate(self, value: Any, bounds: Mapping[str, int]) -> tuple[str, Check, Any]:
+        if type(value) is dict:
+            for key, item in value.items():
+                if not self.value.fits(item, bounds):
+                    suffix, check, misfit = self.value.locate(item, bounds)
+                    return f"[{json.dumps(key)}]{suffix}", check, misfit
+        return super().locate(value, bounds)
 
 
 @dataclass(frozen=True)
@@ -187,10 +200,18 @@ class ListOf(Check):
     item: Check
 
     def what(self, bounds: Mapping[str, int]) -> str:
-        return f"a list of items each {self.item.what(bounds)}"
+        return f"a list whose items are each {self.item.what(bounds)}"
 
     def fits(self, value: Any, bounds: Mapping[str, int]) -> bool:
         return type(value) is list and self.item.fits_all(value, bounds)
+
+    def locate(self, value: Any, bounds: Mapping[str, int]) -> tuple[str, Check, Any]:
+        if type(value) is list:
+            for index, item in enumerate(value):
+                if not self.item.fits(item, bounds):
+                    suffix, check, misfit = self.item.locate(item, bounds)
+                    return f"[{index}]{suffix}", check, misfit
+        return super().locate(value, bounds)
 
 
 @dataclass(frozen=True)
@@ -238,9 +259,6 @@ class Component(Check):
         return value is None or (type(value) is dict and type(value.get("type")) is str)
 
 
-OBJECT = Type(dict, "an object")
-TEXT = Type(str, "a string")
-FLAG = Type(bool, "true or false")
 
 
 @dataclass(frozen=True)
@@ -278,8 +296,8 @@ TASK_RULES = {
     "grammar": (
         Rule("task_config.tags", Texts(2)),
         Rule("task_config.tag_top_k", Int(1, "tags")),
-        Rule("task_config.transforms", MapOf(MapOf()), required=False),
-        Rule("task_config.spellings", MapOf(), required=False),
+        Rule("task_config.transforms", MapOf(MapOf(TEXT)), required=False),
+        Rule("task_config.spellings", MapOf(TEXT), required=False),
         Rule("task_config.min_confidence", Number(0.0, 1.0), required=False),
         Rule("task_config.max_passes", Int(0, 16), required=False),
     ),
@@ -349,7 +367,10 @@ def _apply(
             continue
         value = holder[key]
         if not rule.check.fits(value, bounds):
-            raise BundleError(f"{member} {rule.path} must be {rule.check.what(bounds)}, not {_show(value)}")
+            suffix, check, misfit = rule.check.locate(value, bounds)
+            raise BundleError(
+                f"{member} {rule.path}{suffix} must be {check.what(bounds)}, not {_show(misfit)}"
+            )
 
 
 def _show(value: Any) -> str:

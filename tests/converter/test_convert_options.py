@@ -15,7 +15,7 @@ from converter.build import build_module
 from converter.checkpoint import load_checkpoint
 from converter.pipeline import Options, convert
 from converter.validate import session
-from slm_web.bundle import read_bundle
+from slm_web.bundle import FORMAT_VERSION, read_bundle
 
 
 def test_int8_bundles_are_a_fraction_of_fp32_for_a_vocab_dominated_model(tmp_path: Path) -> None:
@@ -262,7 +262,7 @@ def test_help_documents_every_option(capsys) -> None:
 def test_inspect(grammar_bundle: Path, capsys) -> None:
     assert main(["inspect", str(grammar_bundle)]) == 0
     text = capsys.readouterr().out
-    assert "grammar bundle, format 1" in text and "10 tags, top 4 per token" in text
+    assert f"grammar bundle, format {FORMAT_VERSION}" in text and "10 tags, top 4 per token" in text
     assert main(["inspect", str(grammar_bundle), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["task_config"]["tags"][0] == "$KEEP"
 
