@@ -259,8 +259,6 @@ class Component(Check):
         return value is None or (type(value) is dict and type(value.get("type")) is str)
 
 
-
-
 @dataclass(frozen=True)
 class Rule:
     """Field ``path`` (dotted) must fit ``check``; an optional field may be absent."""
