@@ -79,10 +79,12 @@ function makeCachedFetch(manifest, baseURL, onProgress, cache) {
     try {
       const hit = await cache.match(keyOf(entry));
       if (!hit) return null;
-      // Hash a copy and hand back the untouched response: a streamed compile of a Cache API response lets
-      // Chromium reuse the compiled code of a wasm file (startOrt).
-      const bytes = await hit.clone().arrayBuffer();
-      if (bytes.byteLength === entry.size && (await sha256(bytes)) === entry.sha256) return hit;
+      // The checked bytes themselves are handed on (V8 caches no compiled code for a Cache API response
+      // anyway: bench/ANALYSIS.md), keeping the headers (a streamed wasm compile needs its Content-Type).
+      const bytes = await hit.arrayBuffer();
+      if (bytes.byteLength === entry.size && (await sha256(bytes)) === entry.sha256) {
+        return new Response(bytes, { headers: hit.headers });
+      }
     } catch {
       reason = "unreadable";
     }
@@ -298,16 +300,18 @@ function installWheel(pyodide, wheel) {
   }
 }
 
+const pyodideIndexURL = (site) => new URL("pyodide/", site.baseURL).href;
+
 async function importPyodide(site) {
   const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", site.baseURL).href);
-  const indexURL = new URL("pyodide/", site.baseURL).href;
+  const indexURL = pyodideIndexURL(site);
   // Passing the lock's contents (not its URL) keeps every package URL relative to indexURL, our origin.
   const options = () => ({
     indexURL,
     packageBaseUrl: indexURL,
     lockFileContents: site.cachedFetch(new URL("pyodide-lock.json", indexURL)).then((r) => r.json()),
   });
-  return { loadPyodide, options, indexURL };
+  return { loadPyodide, options };
 }
 
 /** Boot Python, unpack the wheel and import slm_web: what a snapshot holds. */
@@ -325,9 +329,11 @@ async function bootPython({ loadPyodide, options }, step, wheel, makeSnapshot) {
  * booted (and then snapshotted into the cache). `key`: that snapshot's cache key (pruning keeps it).
  */
 async function startPyodide(site, { cache, step, wheel, shipped }) {
+  const key = snapshotKey(site.manifest, pyodideIndexURL(site), site.wheelPath);
+  // This browser's snapshot is read and hashed while Pyodide's module script loads.
+  const ownRead = cache ? started(readSnapshot(cache, key, step)) : null;
   const pyodideModule = await importPyodide(site);
-  const key = snapshotKey(site.manifest, pyodideModule.indexURL, site.wheelPath);
-  const own = cache && (await readSnapshot(cache, key, step));
+  const own = await ownRead;
   const snapshot = own ?? (await shipped);
   if (snapshot) {
     step("runtime", { detail: own ? "pyodide (snapshot)" : "pyodide (site snapshot)" });
