@@ -142,10 +142,11 @@ class SiteHandler(SimpleHTTPRequestHandler):
         if _bad_path_character(local):
             self.send_error(HTTPStatus.BAD_REQUEST, "Bad path")
             return None
-        if not self._servable(local):
+        path = Path(local)
+        # A folder is served as its index.html (by the base class), which must stay inside too.
+        if not self._servable(local) or (path.is_dir() and not self._servable(path / "index.html")):
             self.send_error(HTTPStatus.NOT_FOUND, "File not found")
             return None
-        path = Path(local)
         if path.is_file():
             accepted = accepted_encodings(self.headers.get("Accept-Encoding", ""))
             for encoding, suffix in PRECOMPRESSED:

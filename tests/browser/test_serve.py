@@ -38,6 +38,8 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     (root / "d.mjs").write_text("export const d = 4;\n")
     (root / "d.mjs.br").symlink_to(outside / "d.mjs.br")
     (root / "same.wasm").symlink_to(root / "m.wasm")
+    (root / "page").mkdir()
+    (root / "page" / "index.html").symlink_to(outside / "secret.txt")
     srv = serve.serve_in_thread(root)
     yield f"http://127.0.0.1:{srv.server_port}/", root
     srv.shutdown()
@@ -140,7 +142,7 @@ def assert_clean_error(response: bytes, status: int) -> None:
 
 def test_symlinks_out_of_the_site_are_not_followed(server):
     base, _ = server
-    for path in ("system/secret.txt", "secret.txt", "system/", "system"):
+    for path in ("system/secret.txt", "secret.txt", "system/", "system", "page/", "page/index.html"):
         status, headers, body = fetch(base + path)
         assert (status, body) == (404, b""), path
         assert headers["Content-Security-Policy"] == serve.CSP, path
