@@ -197,9 +197,8 @@ function started(promise) {
 }
 
 // onnxruntime-web fetches its wasm itself (through `cachedFetch`, the worker's global fetch) and compiles
-// it while streaming, as Pyodide does with its own. Handing it the bytes instead (`env.wasm.wasmBinary`)
-// compiles them anew on every visit; a streamed compile of a Cache API response lets Chromium reuse the
-// compiled code on a revisit (bench/ANALYSIS.md: −0.3 s when the cores are busy, little on an idle machine).
+// it with WebAssembly's streaming API, as Pyodide does with its own, rather than being handed the bytes
+// (`env.wasm.wasmBinary`; bench/ANALYSIS.md: −0.3 s when the cores are busy, little on an idle machine).
 async function startOrt(baseURL, threads, warmupModel) {
   const ort = await import(new URL("ort/ort.wasm.min.mjs", baseURL).href);
   ort.env.wasm.wasmPaths = new URL("ort/", baseURL).href;
