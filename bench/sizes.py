@@ -66,11 +66,17 @@ def bundle_sizes(int8: Path, fp32: Path, tjs_models: Path) -> dict[str, Any]:
     return out
 
 
+def _module_source(name: str) -> str:
+    """A zip member by its source's name: the site ships ``mod.pyc`` where Pyodide's zip has ``mod.py``."""
+    return name.removesuffix("c") if name.endswith(".pyc") else name
+
+
 def stdlib_zip(path: Path, used: list[str]) -> dict[str, Any]:
     """Size and file count of a python_stdlib.zip, and the ``used`` files (a loaded worker's) it lacks."""
     with zipfile.ZipFile(path) as zf:
-        names = {name for name in zf.namelist() if not name.endswith("/")}
-    return compressed_sizes(path) | {"files": len(names), "lacks": sorted(set(used) - names)}
+        names = {_module_source(name) for name in zf.namelist() if not name.endswith("/")}
+    lacks = sorted({_module_source(name) for name in used} - names)
+    return compressed_sizes(path) | {"files": len(names), "lacks": lacks}
 
 
 def largest_tensors(bundle: Path, top: int = 3) -> list[list[Any]]:
