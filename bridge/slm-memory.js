@@ -21,10 +21,25 @@ function request(req) {
   });
 }
 
+/** Run `use(store)` in a transaction; resolves with its request's result. Reading never creates the database. */
 async function withStore(mode, use) {
   const open = indexedDB.open(DB_NAME, 1);
-  open.onupgradeneeded = () => open.result.createObjectStore(STORE);
-  const db = await request(open);
+  let missing = false;
+  open.onupgradeneeded = () => {
+    if (mode === "readwrite") {
+      open.result.createObjectStore(STORE);
+    } else {
+      missing = true; // no database yet: abort its creation, so that reading leaves nothing behind
+      open.transaction.abort();
+    }
+  };
+  let db;
+  try {
+    db = await request(open);
+  } catch (error) {
+    if (missing) return undefined;
+    throw error;
+  }
   try {
     const tx = db.transaction(STORE, mode);
     const result = await request(use(tx.objectStore(STORE)));

@@ -25,7 +25,7 @@ How it works:
 - **Suggest**: Witten-Bell interpolation, trigram → bigram → unigram, restricted to the words that start
   with the typed part of the word and renormalised over them. ``weight`` is how much to trust the memory
   against the model: it grows with how often the user continued this context with such a word
-  (:data:`EVIDENCE`).
+  (:class:`Mixing`).
 - **Persistence**: :meth:`PersonalWords.to_json` / :meth:`PersonalWords.from_json`, versioned; loading checks
   every field and refuses anything else with a one-line :class:`~slm_web.errors.InputTextError`.
 
@@ -37,6 +37,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,20 +53,26 @@ MAX_ENTRIES_LIMIT = 1_000_000
 MAX_WORD_CHARS = 32
 MAX_JSON_CHARS = 64 * 1024 * 1024
 MAX_COUNT = 2**53  # exact in a JavaScript number, so the JSON survives the page's side unchanged
-EVICT_TO = 0.9
+EVICT_TO = 0.8
 ORDER = 3
 # Words the unigram level offers for the next word when nothing of it is typed: the most frequent ones.
 TOP_UNIGRAMS = 32
 _SENTENCE_END = frozenset(".!?…")
 _TRIM = "'’-_"
 
-# How much each level's matching continuations count as evidence that the memory knows this context:
-# the context words are the stronger sign; the words typed without a context only a little.
-EVIDENCE = {2: 1.0, 1: 1.0, 0: 0.05}
-# weight = MAX_WEIGHT * evidence / (evidence + HALF_EVIDENCE): tuned on the development authors of
-# students/autocomplete/personal_eval.py (figures in the autocomplete model card).
-MAX_WEIGHT = 0.7
-HALF_EVIDENCE = 2.0
+
+
+@dataclass(frozen=True)
+class Mixing:
+    """How far to trust the memory against the model: ``weight = max_weight * e / (e + half_evidence)``,
+    where the evidence ``e`` adds up the counts of the fitting words after each context, times
+    ``evidence[context length]``: what followed the context words is the stronger sign, the words typed
+    anywhere only a weak one. The defaults are tuned on the development authors of
+    students/autocomplete/personal_eval.py (figures in the autocomplete model card)."""
+
+    max_weight: float = 0.7
+    half_evidence: float = 2.0
+    evidence: tuple[float, ...] = (0.05, 1.0, 1.0)  # per context length 0 (unigram), 1, 2
 
 
 def tokens(text: str) -> list[str]:
@@ -131,12 +138,13 @@ class _Entry:
 class PersonalWords:
     """Unigram, bigram and trigram counts of the words a user wrote, with a cap on distinct entries."""
 
-    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES, mixing: Mixing | None = None) -> None:
         if not (isinstance(max_entries, int) and 1 <= max_entries <= MAX_ENTRIES_LIMIT):
             raise InputTextError(
                 f"max_entries must be an int between 1 and {MAX_ENTRIES_LIMIT}, not {_short(max_entries)}"
             )
         self.max_entries = max_entries
+        self.mixing = mixing or Mixing()
         self.clock = 0  # words learned so far: the age of an entry is measured in it
         self._next: dict[tuple[str, ...], dict[str, _Entry]] = {}  # context -> word -> entry
         self._totals: dict[tuple[str, ...], int] = {}  # context -> sum of its words' counts
@@ -190,8 +198,9 @@ class PersonalWords:
         if fit <= 0:
             return _NOTHING
         ranked = sorted(probs.items(), key=lambda item: -item[1])[:limit]
-        evidence = sum(EVIDENCE[len(c)] * self._matching_count(c, partial_word) for c in contexts)
-        weight = MAX_WEIGHT * evidence / (evidence + HALF_EVIDENCE)
+        mixing = self.mixing
+        evidence = sum(mixing.evidence[len(c)] * self._matching_count(c, partial_word) for c in contexts)
+        weight = mixing.max_weight * evidence / (evidence + mixing.half_evidence) if evidence > 0 else 0.0
         return Guess({w: min(1.0, p / fit) for w, p in ranked}, weight)
 
     def forget(self) -> None:
@@ -239,8 +248,9 @@ class PersonalWords:
             raise InputTextError(f"personal words: entries must be a list of at most {max_entries} rows")
         memory = cls(max_entries)
         memory.clock = clock
+        words: dict[Any, bool] = {}  # string -> is a word: most strings recur across rows
         for i, row in enumerate(rows):
-            context, word, count, last = _checked_row(row, i, clock)
+            context, word, count, last = _checked_row(row, i, clock, words)
             if word in memory._next.get(context, {}):
                 raise InputTextError(f"personal words: entry {i} repeats an earlier one")
             memory._add(context, word, count, last)
@@ -260,12 +270,14 @@ class PersonalWords:
 
     def _evict(self, keep: int) -> None:
         """Drop the least useful entries (lowest count, then oldest) until ``keep`` remain."""
-        ranked = sorted((e.count, e.last, context, word) for context, words in self._next.items()
-                        for word, e in words.items())
-        for count, _, context, word in ranked[: self._entries - keep]:
+        # One int per entry orders by count, then age (``last`` < 2**53): sorting on it alone is what keeps
+        # this cheap (an entry's context tuple never takes part in a comparison).
+        rows = [(e.count << 53 | e.last, context, word) for context, words in self._next.items()
+                for word, e in words.items()]
+        rows.sort(key=operator.itemgetter(0))
+        for _, context, word in rows[: self._entries - keep]:
             words = self._next[context]
-            del words[word]
-            self._totals[context] -= count
+            self._totals[context] -= words.pop(word).count
             if not words:
                 del self._next[context], self._totals[context]
         self._entries = keep
@@ -349,13 +361,22 @@ def personalize(memory: PersonalWords, text: str, suggestions: list[Completion],
     return list(best.values())[:k]
 
 
-def _checked_row(row: Any, i: int, clock: int) -> tuple[tuple[str, ...], str, int, int]:
+def _checked_row(
+    row: Any, i: int, clock: int, words: dict[Any, bool]
+) -> tuple[tuple[str, ...], str, int, int]:
     if not isinstance(row, list) or not 3 <= len(row) <= 2 + ORDER:
         raise InputTextError(f"personal words: entry {i} is not a [count, last, *context, word] row")
     count, last, *context, word = row
     if not _is_int(count, 1, MAX_COUNT) or not _is_int(last, 0, clock):
         raise InputTextError(f"personal words: entry {i} has a count or last outside its range")
-    if not _is_word(word) or not all(c == START or (_is_word(c) and c == c.lower()) for c in context):
+    def is_word(value: Any) -> bool:
+        if not isinstance(value, str):
+            return False
+        if value not in words:
+            words[value] = _is_word(value)
+        return words[value]
+
+    if not is_word(word) or not all(c == START or (is_word(c) and c == c.lower()) for c in context):
         raise InputTextError(f"personal words: entry {i} holds something that is not a word")
     if START in context[1:]:
         raise InputTextError(f"personal words: entry {i} has a sentence start inside its context")

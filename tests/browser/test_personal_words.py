@@ -1,0 +1,78 @@
+"""Personal words in Chromium: learn, suggest, survive a reload (IndexedDB), forget (nothing left), caps.
+
+The site's own autocomplete student runs here: it never suggests the made-up name, so a suggestion of it
+can only come from the memory.
+"""
+
+from __future__ import annotations
+
+from .helpers import call, open_bridge
+
+QUERY = "?tasks=autocomplete&personal=1"
+TEXT = "Lunch with Zorblat on Friday. Zorblat says hi."
+DATABASES = "() => indexedDB.databases().then((dbs) => dbs.map((db) => db.name))"
+
+
+def _texts(page, text: str) -> list[str]:
+    return [c["text"] for c in call(page, "complete", text)["value"]]
+
+
+def _reload(page) -> None:
+    page.reload()
+    page.wait_for_function("() => document.title !== 'loading'", timeout=120_000)
+    assert page.title() == "ready", page.title()
+
+
+def test_learn_reload_forget(browser):
+    page = open_bridge(browser, QUERY)
+    assert "Zorblat" not in _texts(page, "Lunch with Zor")
+    assert call(page, "learn", TEXT) == {"value": 7}
+    assert "Zorblat" in _texts(page, "Lunch with Zor")
+    page.evaluate("() => slm.saveMemory()")
+    assert "slm-web-personal" in page.evaluate(DATABASES)
+
+    _reload(page)  # a new worker: the words come back from IndexedDB
+    assert page.evaluate("() => slm.learnedWords") == 7
+    assert "Zorblat" in _texts(page, "Lunch with Zor")
+
+    page.evaluate("() => slm.forget()")
+    assert page.evaluate("() => slm.learnedWords") == 0
+    assert "Zorblat" not in _texts(page, "Lunch with Zor")
+    assert "slm-web-personal" not in page.evaluate(DATABASES)  # the origin's store is gone
+    _reload(page)
+    assert page.evaluate("() => slm.learnedWords") == 0
+    assert "slm-web-personal" not in page.evaluate(DATABASES)
+
+
+def test_attach_learns_what_is_written_and_caps_hold(browser):
+    page = open_bridge(browser, QUERY)
+    learned = page.evaluate("""async () => {
+      const area = document.body.appendChild(document.createElement("textarea"));
+      slm.attach(area, { grammar: false, sentiment: false });
+      const event = new Promise((resolve) => area.addEventListener("slm:learned", (e) => resolve(e.detail)));
+      area.focus();
+      area.value = "Ping Quixalot about the release. ";
+      area.dispatchEvent(new Event("input", { bubbles: true }));
+      area.blur();
+      return event;
+    }""")
+    assert learned == {"learnedWords": 5}
+    assert "Quixalot" in _texts(page, "Ping Qui")
+    page.evaluate("() => slm.forget()")  # also cancels the save learn() scheduled
+
+    # slm-memory.js stores nothing over its cap; a stored record that is not a memory is erased at start.
+    stored = page.evaluate("""async () => {
+      const { MemoryStore, MAX_CHARS } = await import("../bridge/slm-memory.js");
+      const store = new MemoryStore({ delayMs: 0 });
+      store.scheduleSave(async () => "x".repeat(MAX_CHARS + 1));
+      await store.flush();
+      const big = await store.load();
+      store.scheduleSave(async () => '{"format": "not a memory"}');
+      await store.flush();
+      return { big, junk: await store.load() };
+    }""")
+    assert stored["junk"] == '{"format": "not a memory"}' and stored["big"] is None
+    _reload(page)
+    assert page.evaluate("() => slm.learnedWords") == 0
+    assert "slm-web-personal" not in page.evaluate(DATABASES)
+    assert call(page, "learn", 42)["error"]["name"] == "InputTextError"
