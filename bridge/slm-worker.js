@@ -22,7 +22,11 @@ const LOAD_GRACE_MS = 20;
 const PROGRESS_EVERY_BYTES = 256 * 1024;
 
 // Which task each bridge method needs (mirrors slm_web/worker.py; checked here to fail fast).
-const METHOD_TASKS = { classify: "sentiment", complete: "autocomplete", correct: "grammar" };
+const METHOD_TASKS = {
+  classify: "sentiment", complete: "autocomplete", correct: "grammar",
+  // Personal words (slm.learn, slm.forget, and the IndexedDB copy of the memory).
+  learn: "autocomplete", forget: "autocomplete", export_memory: "autocomplete", import_memory: "autocomplete",
+};
 
 let state = null; // {python, tasks, loaded, failed, heapBytes} once init succeeds
 // Settles when every requested model is loaded (rejects with the first load error): the `ready` reply.
