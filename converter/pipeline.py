@@ -242,12 +242,20 @@ def _onnx_source(src: Path, opts: Options) -> Source:
 
 
 def _embed_external_data(model: onnx.ModelProto, base: Path) -> None:
-    """Pull external tensor data into the model, so the bundle is self-contained; name a missing file."""
+    """Pull external tensor data into the model, so the bundle is self-contained; name a missing file.
+
+    Only files inside the model's own folder: a location such as ``../../etc/passwd`` would copy any file
+    the converter can read into the bundle.
+    """
     from onnx.external_data_helper import _get_all_tensors, load_external_data_for_model, uses_external_data
 
     for tensor in _get_all_tensors(model):
         if uses_external_data(tensor):
             location = next((e.value for e in tensor.external_data if e.key == "location"), "")
+            if not (base / location).resolve().is_relative_to(base.resolve()):
+                raise ConvertError(
+                    f"tensor {tensor.name!r} refers to external data outside the model's folder: {location!r}"
+                )
             if not (base / location).is_file():
                 raise ConvertError(
                     f"tensor {tensor.name!r} refers to external data that is missing: {base / location}"

@@ -232,7 +232,8 @@ def test_onnx_source_errors(sentiment_checkpoint: Path, capsys, tmp_path: Path) 
     assert not out.exists()
 
 
-def test_onnx_with_missing_external_data(capsys, tmp_path: Path, sentiment_checkpoint: Path) -> None:
+def _external_data_model(path: Path, location: str) -> None:
+    """A one-Gather model whose weight lives in external data at ``location`` (relative to ``path``)."""
     import numpy as np
     from onnx import TensorProto, helper, numpy_helper
 
@@ -246,14 +247,38 @@ def test_onnx_with_missing_external_data(capsys, tmp_path: Path, sentiment_check
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 2])],
         [numpy_helper.from_array(np.ones((600, 2), np.float32), "w")],
     )
-    path = tmp_path / "ext.onnx"
     onnx.save_model(
-        helper.make_model(graph), path, save_as_external_data=True, location="ext.data", size_threshold=0
+        helper.make_model(graph), path, save_as_external_data=True, location=location, size_threshold=0
     )
+
+
+def test_onnx_with_missing_external_data(capsys, tmp_path: Path, sentiment_checkpoint: Path) -> None:
+    path = tmp_path / "ext.onnx"
+    _external_data_model(path, "ext.data")
     (tmp_path / "ext.data").unlink()
     out = tmp_path / "m.slm"
     args = [path, "--tokenizer", sentiment_checkpoint / "tokenizer.json", "--task", "sentiment", "--out", out]
     assert_one_line_error(*_run(capsys, *args, "--quiet"), r"external data that is missing")
+    assert not out.exists()
+
+
+def test_onnx_external_data_outside_its_folder_is_refused(
+    capsys, tmp_path: Path, sentiment_checkpoint: Path
+) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    path = folder / "ext.onnx"
+    _external_data_model(path, "ext.data")
+    (folder / "ext.data").rename(tmp_path / "secret.data")  # same bytes, one folder up
+    model = onnx.load(path, load_external_data=False)
+    for tensor in model.graph.initializer:
+        for entry in tensor.external_data:
+            if entry.key == "location":
+                entry.value = "../secret.data"
+    onnx.save(model, path)
+    out = tmp_path / "m.slm"
+    args = [path, "--tokenizer", sentiment_checkpoint / "tokenizer.json", "--task", "sentiment", "--out", out]
+    assert_one_line_error(*_run(capsys, *args, "--quiet"), r"external data outside the model's folder")
     assert not out.exists()
 
 
