@@ -52,7 +52,7 @@ step "checking tools and npm packages"
 mkdir -p "$OUT"
 
 step "Pyodide $PYODIDE_VERSION core -> $OUT/pyodide/"
-copy node_modules/pyodide/{pyodide.mjs,pyodide.asm.mjs,pyodide.asm.wasm,python_stdlib.zip} "$OUT/pyodide"
+copy node_modules/pyodide/{pyodide.mjs,pyodide.asm.mjs,pyodide.asm.wasm} "$OUT/pyodide"
 
 step "onnxruntime-web $ORT_VERSION wasm backend -> $OUT/ort/"
 copy node_modules/onnxruntime-web/dist/{ort.wasm.min.mjs,ort-wasm-simd-threaded.mjs,ort-wasm-simd-threaded.wasm} "$OUT/ort"
@@ -71,6 +71,7 @@ step "slm_web wheel and pyodide-lock.json -> $OUT/pyodide/"
 
 if [ "${SLM_FULL_STDLIB:-}" = 1 ]; then
     step "python_stdlib.zip: Pyodide's stock one (SLM_FULL_STDLIB=1)"
+    copy node_modules/pyodide/python_stdlib.zip "$OUT/pyodide"
 else
     step "python_stdlib.zip trimmed to what a loaded worker imports (traced in Pyodide under Node)"
     command -v node >/dev/null || die "node not found: it runs the stdlib trace (or set SLM_FULL_STDLIB=1)"
