@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Set up everything slm-web needs on a fresh Debian machine with Python 3.11 and Node:
-# Debian chromium (browser tests), the .venv with every Python extra, the pinned npm packages, and the
-# static site in dist/site (build_wasm.sh). Idempotent: re-running skips what is already there.
+# Set up everything slm-web needs on a fresh Debian machine with Python 3.11 and Node: the browsers of
+# the tests (Debian chromium, firefox-esr, WebKitGTK), the .venv with every Python extra, the pinned npm
+# packages, and the static site in dist/site (build_wasm.sh). Idempotent: re-running skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,10 +11,19 @@ as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-if ! command -v chromium >/dev/null 2>&1; then
-    step "installing Debian chromium (headless browser for the tests and the benchmark)"
+# The browsers the tests drive (Debian's builds work offline; Playwright's own cannot be downloaded here):
+# chromium through Playwright, firefox-esr through puppeteer-core (WebDriver BiDi), and WebKitGTK's
+# MiniBrowser (in libwebkit2gtk-4.1-0) through WebKitWebDriver and selenium under xvfb-run.
+MISSING=()
+command -v chromium >/dev/null 2>&1 || MISSING+=(chromium)
+command -v firefox-esr >/dev/null 2>&1 || MISSING+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null 2>&1 || MISSING+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null 2>&1 || MISSING+=(xvfb)
+dpkg -s libwebkit2gtk-4.1-0 >/dev/null 2>&1 || MISSING+=(libwebkit2gtk-4.1-0)
+if [ ${#MISSING[@]} -gt 0 ]; then
+    step "installing Debian ${MISSING[*]} (browsers for the tests and the benchmark)"
     as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${MISSING[@]}"
 fi
 
 PYTHON=${PYTHON:-python3}
