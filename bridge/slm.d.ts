@@ -40,7 +40,12 @@ export interface Progress {
 }
 
 export interface CreateOptions {
-  /** The built site's root (holds build-manifest.json). Default: the folder above slm.js. */
+  /**
+   * The built site's root, or the folder `npx slm-web assets DIR` filled: it holds build-manifest.json,
+   * and the worker (bridge/slm-worker.js) and every runtime file come from there. Default: the folder
+   * above slm.js, which is right for the built site; an app that bundles the npm package must pass it
+   * (e.g. "/slm/").
+   */
   baseURL?: string | URL;
   /** Models to load. Default: all three. */
   tasks?: Task[];

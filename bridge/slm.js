@@ -51,8 +51,11 @@ export class SLM {
   static async create({
     baseURL, tasks = DEFAULT_TASKS, threads, onProgress, whenReady = "all", personal = false,
   } = {}) {
-    const base = new URL(baseURL ?? new URL("../", import.meta.url), globalThis.location?.href).href;
-    const worker = new Worker(new URL("./slm-worker.js", import.meta.url), { type: "module", name: "slm-web" });
+    const root = new URL(baseURL ?? new URL("../", import.meta.url), globalThis.location?.href).href;
+    const base = root.endsWith("/") ? root : `${root}/`; // "/slm" names a folder too, as "/slm/" does
+    // The worker comes from the site too, not from beside this module: a bundler (the npm package's
+    // users) moves this module into its own output, where no slm-worker.js sits next to it.
+    const worker = new Worker(new URL("bridge/slm-worker.js", base), { type: "module", name: "slm-web" });
     const slm = new SLM(worker, null);
     worker.onmessage = ({ data }) => slm.#onMessage(data, onProgress);
     worker.onerror = (event) => slm.#failAll(new SLMError("WorkerError", event.message || "the worker failed"));
