@@ -70,9 +70,9 @@ class Mixing:
     anywhere only a weak one. The defaults are tuned on the development authors of
     students/autocomplete/personal_eval.py (figures in the autocomplete model card)."""
 
-    max_weight: float = 0.7
-    half_evidence: float = 2.0
-    evidence: tuple[float, ...] = (0.05, 1.0, 1.0)  # per context length 0 (unigram), 1, 2
+    max_weight: float = 0.3
+    half_evidence: float = 1.0
+    evidence: tuple[float, ...] = (0.5, 1.0, 1.0)  # per context length 0 (unigram), 1, 2
 
 
 def tokens(text: str) -> list[str]:

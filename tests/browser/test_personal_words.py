@@ -14,7 +14,8 @@ DATABASES = "() => indexedDB.databases().then((dbs) => dbs.map((db) => db.name))
 
 
 def _texts(page, text: str) -> list[str]:
-    return [c["text"] for c in call(page, "complete", text)["value"]]
+    """The words suggested for ``text``; five, so that a learned word's place does not hang on the model."""
+    return [c["text"] for c in call(page, "complete", text, k=5)["value"]]
 
 
 def _reload(page) -> None:
