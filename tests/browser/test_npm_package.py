@@ -80,8 +80,9 @@ def app_url(app: Path) -> Iterator[str]:
 
 def test_tarball_holds_the_runtime_and_nothing_else(packed: dict):
     files = packed["files"]
-    assert {"package.json", "index.js", "index.d.ts", "bin/slm-web.js", "site/build-manifest.json",
-            "site/bridge/slm.js", "site/bridge/slm-worker.js", "site/bridge/slm.d.ts"} <= set(files)
+    assert {"package.json", "README.md", "index.js", "index.d.ts", "bin/slm-web.js",
+            "site/build-manifest.json", "site/bridge/slm.js", "site/bridge/slm-worker.js",
+            "site/bridge/slm.d.ts"} <= set(files)
     assert any(f.startswith("site/pyodide/slm_web-") and f.endswith(".whl") for f in files)
     assert not [f for f in files if f.endswith((".br", ".gz")) or f.startswith(("site/demo/", "scripts/"))]
     assert packed["tarball"].stat().st_size < MAX_TARBALL_BYTES
