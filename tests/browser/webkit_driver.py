@@ -30,8 +30,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.proxy import Proxy
 from selenium.webdriver.webkitgtk.options import Options
 
-# Debian's libwebkit2gtk-4.1-0 puts it here (dpkg -L libwebkit2gtk-4.1-0).
-MINIBROWSER = Path("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser")
+# Debian's libwebkit2gtk-4.1-0 puts it in the library folder of its architecture (dpkg -L lists it).
+MINIBROWSER = next(iter(sorted(Path("/usr/lib").glob("*/webkit2gtk-4.1/MiniBrowser"))), None)
 KEYS = {"Tab": Keys.TAB, "Escape": Keys.ESCAPE}
 # Runs `fn` (a JS function's source) on arguments[0] and hands back its awaited value, or the error.
 ASYNC_CALL = """const done = arguments[arguments.length - 1];
@@ -45,8 +45,8 @@ def missing() -> str | None:
     for tool in ("WebKitWebDriver", "xvfb-run"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed (bash scripts/setup.sh installs it)"
-    if not MINIBROWSER.is_file():
-        return f"{MINIBROWSER} is missing (Debian package libwebkit2gtk-4.1-0)"
+    if MINIBROWSER is None:
+        return "WebKitGTK's MiniBrowser is missing (Debian package libwebkit2gtk-4.1-0)"
     return None
 
 
