@@ -42,7 +42,8 @@ function copyAssets(dir) {
   cpSync(site, target, { recursive: true, filter: (src) => src !== join(site, MANIFEST) });
   cpSync(join(site, MANIFEST), join(target, MANIFEST));
   for (const path of stale) rmSync(join(target, path), { force: true });
-  console.log(`slm-web: ${files.length + 1} files in ${relative(process.cwd(), target) || "."}/`);
+  const shown = relative(process.cwd(), target);
+  console.log(`slm-web: ${files.length + 1} files in ${shown.startsWith("..") ? target : shown || "."}/`);
 }
 
 function main(args) {
