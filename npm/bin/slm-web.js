@@ -13,8 +13,9 @@ const site = join(pkg, "site");
 
 const USAGE = `usage: slm-web assets <dir>
 
-Copies slm-web's runtime files (about 60 MB) into <dir>, e.g. public/slm, so that the app's origin
-serves them; then create the model runner with the URL of that folder:
+Copies slm-web's runtime files (the worker, Pyodide, onnxruntime-web's wasm, the default models and
+build-manifest.json) into <dir>, e.g. public/slm, so that the app's origin serves them; then create
+the model runner with the URL of that folder:
 
   import { SLM } from "slm-web";
   const slm = await SLM.create({ baseURL: "/slm/" });
@@ -37,13 +38,15 @@ function previousFiles(target) {
 /** Copy the site into `dir`, the manifest last: a page never sees a manifest whose files are not there yet. */
 function copyAssets(dir) {
   const target = resolve(dir);
-  const files = Object.keys(readManifest(site).files);
+  const manifest = readManifest(site);
+  const files = Object.keys(manifest.files);
   const stale = previousFiles(target).filter((path) => !files.includes(path));
   cpSync(site, target, { recursive: true, filter: (src) => src !== join(site, MANIFEST) });
   cpSync(join(site, MANIFEST), join(target, MANIFEST));
   for (const path of stale) rmSync(join(target, path), { force: true });
   const shown = relative(process.cwd(), target);
-  console.log(`slm-web: ${files.length + 1} files in ${shown.startsWith("..") ? target : shown || "."}/`);
+  const megabytes = Object.values(manifest.files).reduce((sum, file) => sum + file.size, 0) / 1e6;
+  console.log(`slm-web: ${files.length + 1} files (${megabytes.toFixed(1)} MB) in ${shown.startsWith("..") ? target : shown || "."}/`);
 }
 
 function main(args) {
