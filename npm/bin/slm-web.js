@@ -46,7 +46,8 @@ function copyAssets(dir) {
   for (const path of stale) rmSync(join(target, path), { force: true });
   const shown = relative(process.cwd(), target);
   const megabytes = Object.values(manifest.files).reduce((sum, file) => sum + file.size, 0) / 1e6;
-  console.log(`slm-web: ${files.length + 1} files (${megabytes.toFixed(1)} MB) in ${shown.startsWith("..") ? target : shown || "."}/`);
+  const where = shown.startsWith("..") ? target : shown || ".";
+  console.log(`slm-web: ${files.length + 1} files (${megabytes.toFixed(1)} MB) in ${where}/`);
 }
 
 function main(args) {
@@ -66,7 +67,12 @@ function main(args) {
     console.error(`slm-web: ${site} holds no built site (pack the package with npm pack, which builds it)`);
     return 1;
   }
-  copyAssets(args[1]);
+  try {
+    copyAssets(args[1]);
+  } catch (error) {
+    console.error(`slm-web: ${error.message}`); // e.g. <dir> is a file, or not writable: one line, no stack
+    return 1;
+  }
   return 0;
 }
 
