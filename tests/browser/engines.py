@@ -174,6 +174,13 @@ def open_bridge(engine: Engine, base_url: str) -> None:
     assert engine.evaluate("() => document.title") == "ready"
 
 
+def site_bundles(built_site: Path) -> dict[str, Path]:
+    """The site's bundle of each task, as CPython reads it (the bridge fetches the .slm4 wire form and
+    rebuilds this .slm from it)."""
+    manifest = json.loads((built_site / "build-manifest.json").read_text())
+    return {task: (built_site / e["path"]).with_suffix(".slm") for task, e in manifest["bundles"].items()}
+
+
 @functools.cache
 def _cpython(bundle: Path, texts: tuple[str, ...], *extra: str) -> list[dict[str, Any]]:
     return cpython_results(bundle, list(texts), *extra)

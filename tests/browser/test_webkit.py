@@ -7,7 +7,6 @@ navigation elsewhere. The checks themselves are engines.py's, shared with Firefo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,8 +27,7 @@ def webkit(base_url: str) -> Iterator[webkit_driver.WebKit]:
 
 @pytest.fixture(scope="module")
 def bundles(built_site: Path) -> dict[str, Path]:
-    manifest = json.loads((built_site / "build-manifest.json").read_text())
-    return {task: (built_site / e["path"]).with_suffix(".slm") for task, e in manifest["bundles"].items()}
+    return engines.site_bundles(built_site)
 
 
 def test_demo_shows_every_feature_with_visible_underlines(webkit, base_url: str):
