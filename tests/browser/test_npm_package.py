@@ -144,3 +144,8 @@ def test_bundled_app_runs_all_three_features(playwright_instance, app_url: str):
         correction = call(page, "correct", "He have two cat.")["value"]
         assert correction["edits"] and correction["text"] != "He have two cat."
         assert call(page, "classify", 42)["error"]["name"] == "InputTextError"
+        # "slm", relative and without the slash, names the same folder.
+        other = browser.new_page("index.html?base=slm")
+        other.wait_for_function("() => document.title !== 'loading'", timeout=120_000)
+        assert other.title() == "ready"
+        assert call(other, "classify", "What a lovely day")["value"]["label"]
