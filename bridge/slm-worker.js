@@ -492,16 +492,29 @@ async function callPython(fn, ...args) {
   }
 }
 
+/**
+ * JSON.stringify replacer: NaN and ±Infinity become `{"$number": "NaN"}` (JSON would write null), so
+ * Python's option checks refuse the value the page passed, with the same message as a Python caller gets.
+ * @param {string} _key
+ * @param {unknown} value
+ */
+function keepNonFinite(_key, value) {
+  return typeof value === "number" && !Number.isFinite(value) ? { $number: String(value) } : value;
+}
+
 async function call({ id, method, text, options }) {
   if (!state) throw new Error("the worker is not initialised (await SLM.create first)");
   const task = METHOD_TASKS[method];
   if (!task) throw new Error(`unknown method "${method}"`);
-  if (!state.tasks.has(task)) throw new Error(`${method}() needs the "${task}" task: pass it in SLM.create({tasks})`);
+  if (!state.tasks.has(task)) {
+    const message = `${method}() needs the "${task}" task: pass it in SLM.create({tasks})`;
+    throw Object.assign(new Error(message), { name: "TaskMismatchError" });
+  }
   if (state.failed.has(task)) throw state.failed.get(task);
   if (method === "complete" && id !== latestComplete) {
     throw Object.assign(new Error("superseded by a newer complete() call"), { name: "Cancelled" });
   }
-  const reply = JSON.parse(await callPython(state.python.call, method, text, JSON.stringify(options ?? {})));
+  const reply = JSON.parse(await callPython(state.python.call, method, text, JSON.stringify(options ?? {}, keepNonFinite)));
   if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
   return reply.value;
 }

@@ -8,6 +8,21 @@ import { MemoryStore } from "./slm-memory.js";
 const DEFAULT_TASKS = ["sentiment", "autocomplete", "grammar"];
 
 /** Error class of every rejected call: `name` is the Python error class (or "Cancelled"). */
+/**
+ * Options are an object (or left out: null and undefined mean the defaults); anything else rejects like a
+ * bad option value does, instead of throwing while destructuring.
+ * @param {unknown} options
+ */
+function isOptions(options) {
+  return options == null || (typeof options === "object" && !Array.isArray(options));
+}
+
+/** @param {string} method @param {unknown} options */
+function rejectOptions(method, options) {
+  const shown = Array.isArray(options) ? "an array" : typeof options;
+  return Promise.reject(new SLMError("InputTextError", `${method}() options must be an object, not ${shown}`));
+}
+
 export class SLMError extends Error {
   constructor(name, message) {
     super(message);
@@ -139,7 +154,9 @@ export class SLM {
    * Up to `k` completions of the word being typed at the end of `text`: `[{text, insert, score}]`.
    * A newer call cancels an older one still waiting: the older promise rejects with name "Cancelled".
    */
-  complete(text, { k = 3, maxWords = 1 } = {}) {
+  complete(text, options = {}) {
+    if (!isOptions(options)) return rejectOptions("complete", options);
+    const { k = 3, maxWords = 1 } = options ?? {};
     const previous = this.#lastComplete;
     if (previous !== null && this.#pending.has(previous)) {
       this.#pending.get(previous).reject(new SLMError("Cancelled", "superseded by a newer complete() call"));
@@ -153,7 +170,9 @@ export class SLM {
    * Grammar and spelling corrections: `{text, edits: [{start, end, original, replacement, type}]}`.
    * `minConfidence` (0-1) overrides the model's own threshold: lower finds more, with more false alarms.
    */
-  async correct(text, { minConfidence } = {}) {
+  async correct(text, options = {}) {
+    if (!isOptions(options)) return rejectOptions("correct", options);
+    const { minConfidence } = options ?? {};
     const result = await this.#call("correct", text, minConfidence == null ? {} : { min_confidence: minConfidence });
     return { ...result, edits: toUTF16Offsets(text, result.edits) };
   }

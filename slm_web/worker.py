@@ -17,7 +17,7 @@ from typing import Any
 
 import slm_web
 from slm_web import tokenizers
-from slm_web.errors import SLMError, TaskMismatchError
+from slm_web.errors import InputTextError, SLMError, TaskMismatchError
 
 
 # Personal words (autocomplete): each answers with the count of words learned, export with the JSON to store.
@@ -45,7 +45,7 @@ METHODS: dict[str, tuple[str, Callable[[Any, str, dict], Awaitable[Any]]]] = {
     "complete": (
         "autocomplete",
         lambda model, text, options: model.complete(
-            text, k=int(options.get("k", 3)), max_words=int(options.get("max_words", 1))
+            text, k=options.get("k", 3), max_words=options.get("max_words", 1)
         ),
     ),
     "correct": (
@@ -141,9 +141,20 @@ async def call(method: str, text: Any, options_json: str = "{}") -> str:
         task, run = METHODS[method]
         if task not in _models:
             raise TaskMismatchError(f"{method}() needs a {task} model, and none is loaded")
-        return _value(await run(_models[task], text, json.loads(options_json)))
+        options = json.loads(options_json, object_hook=_non_finite)
+        if not isinstance(options, dict):
+            raise InputTextError(f"{method}() options must be an object, not {options!r}")
+        return _value(await run(_models[task], text, options))
     except Exception as exc:
         return _error(exc)
+
+
+def _non_finite(obj: dict) -> Any:
+    """JSON has no NaN or Infinity: the bridge sends them as ``{"$number": "NaN"}`` so that the option
+    checks see the value the page passed (and refuse it with the same message as in Python)."""
+    if obj.keys() == {"$number"} and obj["$number"] in ("NaN", "Infinity", "-Infinity"):
+        return float(obj["$number"].replace("Infinity", "inf"))
+    return obj
 
 
 def stats() -> str:

@@ -245,9 +245,9 @@ class AutocompleteModel(Model):
         self._ticket += 1
         ticket = self._ticket
         text = textlib.clean(text)
-        if not (isinstance(k, int) and 1 <= k <= self.top_k):
+        if not (_is_int(k) and 1 <= k <= self.top_k):
             raise InputTextError(f"k must be an int between 1 and {self.top_k}, not {k!r}")
-        if not (isinstance(max_words, int) and 1 <= max_words <= MAX_WORDS):
+        if not (_is_int(max_words) and 1 <= max_words <= MAX_WORDS):
             raise InputTextError(f"max_words must be an int between 1 and {MAX_WORDS}, not {max_words!r}")
         prompt, healed, max_steps = self._prompt(text, max_words)
         prefix = self.tokenizer.decode(healed) if healed else ""
@@ -559,6 +559,11 @@ class AutocompleteModel(Model):
         for value in past.values():
             if not isinstance(value, Tensor):  # the empty first past is ours, not the engine's
                 self.session.release(value)
+
+
+def _is_int(value: Any) -> bool:
+    """An int option, and not a bool (which Python counts as an int)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _ranked(ids: list[int], logits: list[float]) -> list[tuple[int, float]]:

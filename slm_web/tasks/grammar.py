@@ -93,8 +93,9 @@ class GrammarModel(Model):
         textlib.check_correct_length(text)
         passes = self.config.get("max_passes", 3) if max_passes is None else max_passes
         if min_confidence is not None and (isinstance(min_confidence, bool)
-                                           or not isinstance(min_confidence, int | float)):
-            raise InputTextError(f"min_confidence must be a number, not {min_confidence!r}")
+                                           or not isinstance(min_confidence, int | float)
+                                           or not 0 <= min_confidence <= 1):
+            raise InputTextError(f"min_confidence must be a number from 0 to 1, not {min_confidence!r}")
         thresholds = guards.Thresholds.from_config(self.config, min_confidence)
         if isinstance(passes, bool) or not isinstance(passes, int) or passes < 0:
             raise InputTextError(f"max_passes must be an int >= 0, not {passes!r}")

@@ -117,7 +117,40 @@ def test_correct_takes_a_min_confidence(page, bundles):
     assert call(page, "correct", text, minConfidence=0.7)["value"]["text"] == lower[0]["text"]
     assert lower[0]["text"] == "She goes to school."
     wrong = call(page, "correct", text, minConfidence="high")["error"]
-    assert wrong == {"name": "InputTextError", "message": "min_confidence must be a number, not 'high'"}
+    message = "min_confidence must be a number from 0 to 1, not 'high'"
+    assert wrong == {"name": "InputTextError", "message": message}
+
+
+BAD_OPTIONS_JS = """async () => {
+  const outcome = async (promise) => {
+    try { const v = await promise; return ["resolved", Array.isArray(v) ? v.length : typeof v]; }
+    catch (e) { return [e.name, e.message]; }
+  };
+  const text = "I would li";
+  return {
+    fraction: await outcome(slm.complete(text, { k: 2.7 })),
+    string: await outcome(slm.complete(text, { k: "3" })),
+    nan: await outcome(slm.complete(text, { k: NaN })),
+    nul: await outcome(slm.complete(text, { k: null })),
+    list: await outcome(slm.complete(text, { k: [3] })),
+    defaults: await outcome(slm.complete(text, null)),
+    number: await outcome(slm.complete(text, 5)),
+    infinite: await outcome(slm.correct("She go to school.", { minConfidence: Infinity })),
+    nanConfidence: await outcome(slm.correct("She go to school.", { minConfidence: NaN })),
+  };
+}"""
+
+
+def test_bad_options_reject_like_python_does(page):
+    got = page.evaluate(BAD_OPTIONS_JS)
+    k_error = "k must be an int between 1 and"
+    for case in ("fraction", "string", "nan", "nul", "list"):
+        assert got[case][0] == "InputTextError" and got[case][1].startswith(k_error), (case, got[case])
+    assert got["nan"][1].endswith("not nan") and got["string"][1].endswith("not '3'")
+    assert got["defaults"] == ["resolved", 3]
+    assert got["number"] == ["InputTextError", "complete() options must be an object, not number"]
+    assert got["infinite"] == ["InputTextError", "min_confidence must be a number from 0 to 1, not inf"]
+    assert got["nanConfidence"] == ["InputTextError", "min_confidence must be a number from 0 to 1, not nan"]
 
 
 ATTACHED_CORRECTION_JS = """async ([text, minConfidence]) => {
@@ -145,6 +178,7 @@ def test_wrong_task_and_wrong_type_reject_with_clear_messages(module_browser):
     page = open_bridge(module_browser, "?tasks=sentiment&threads=2")
     assert page.evaluate("() => slm.info.threads") == 2  # isolated: ORT really gets its two threads
     missing = call(page, "complete", "I would li")["error"]
+    assert missing["name"] == "TaskMismatchError"
     assert "autocomplete" in missing["message"] and "SLM.create" in missing["message"]
     wrong_type = page.evaluate(
         "async () => { try { await slm.classify(42); } catch (e) { return [e.name, e.message]; } }"

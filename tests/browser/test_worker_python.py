@@ -42,6 +42,22 @@ def test_errors_are_one_line_with_the_python_class_name(loaded: Path):
     assert wrong["message"] and "\n" not in wrong["message"]
 
 
+def test_options_are_checked_by_the_model_not_coerced(autocomplete_bundle: Path):
+    json.loads(run(worker.load("autocomplete", autocomplete_bundle.read_bytes())))
+    try:
+        for k in (2.7, "3", None, [3], {}, True):
+            error = call("complete", "I would li", k=k)["error"]
+            assert error["name"] == "InputTextError" and error["message"].startswith("k must be an int"), k
+        nan = json.loads(run(worker.call("complete", "Hi", '{"k": {"$number": "NaN"}}')))["error"]
+        assert nan["name"] == "InputTextError" and nan["message"].endswith("not nan")
+        not_object = json.loads(run(worker.call("complete", "Hi", "[3]")))["error"]
+        message = "complete() options must be an object, not [3]"
+        assert not_object == {"name": "InputTextError", "message": message}
+        assert len(call("complete", "I would li", k=2)["value"]) <= 2
+    finally:
+        worker.close()
+
+
 def test_a_bundle_of_another_task_is_refused(sentiment_bundle: Path):
     reply = json.loads(run(worker.load("grammar", sentiment_bundle.read_bytes())))
     message = "the grammar bundle holds a sentiment model"
@@ -85,11 +101,12 @@ def test_correct_passes_min_confidence_on(grammar_bundle: Path):
     try:
         model = run(slm_web.load(str(grammar_bundle)))
         text = "their is a cat in the the house"
-        for threshold in (None, 0.0, 1.01):
+        for threshold in (None, 0.0, 1.0):
             expected = run(model.correct(text, min_confidence=threshold)).to_dict()
             options = {} if threshold is None else {"min_confidence": threshold}
             assert call("correct", text, **options) == {"value": expected}
-        assert call("correct", text, min_confidence=0.0) != call("correct", text, min_confidence=1.01)
+        assert call("correct", text, min_confidence=0.0) != call("correct", text, min_confidence=1.0)
+        assert call("correct", text, min_confidence=1.01)["error"]["name"] == "InputTextError"
         assert call("correct", text, min_confidence="high")["error"]["name"] == "InputTextError"
         model.close()
     finally:
