@@ -61,13 +61,15 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--min-confidence", type=float, default=0.5)
     ap.add_argument("--case-bias", type=float, default=0.0)
     ap.add_argument("--tuned", type=Path, help="the JSON evaluate --tune wrote (overrides the two above)")
+    ap.add_argument("--dest", type=Path, default=CHECKPOINT,
+                    help="where to write (default: the committed checkpoint)")
     args = ap.parse_args(argv)
     if args.tuned:
         tuned = json.loads(args.tuned.read_text())
-        report = export(args.src, tuned["min_confidence"], tuned["case_bias"],
+        report = export(args.src, tuned["min_confidence"], tuned["case_bias"], args.dest,
                         by_kind=tuned["min_confidence_by_kind"])
     else:
-        report = export(args.src, args.min_confidence, args.case_bias)
+        report = export(args.src, args.min_confidence, args.case_bias, args.dest)
     print(json.dumps(report))
     return 0
 
