@@ -9,10 +9,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from slm_web.registry import TASKS
+
 from .errors import ConvertError
 
-ENCODER_TASKS = {"sentiment": "sequence", "grammar": "token"}  # task -> encoder head
-DECODER_TASKS = ("autocomplete",)
+# task -> the encoder head it needs; the other tasks run a decoder (the registry says which)
+ENCODER_TASKS = {name: spec.head for name, spec in TASKS.items() if spec.head is not None}
+DECODER_TASKS = tuple(name for name, spec in TASKS.items() if spec.head is None)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from slm_web.bundle import MODEL, TOKENIZER, write_bundle
 from slm_web.errors import BundleError
+from slm_web.registry import TASKS as SPECS
 
 from . import __version__
 from .build import build_module, labels_from_config
@@ -31,19 +33,10 @@ from .samples import SAMPLE_TEXTS
 from .tokenizer import clean_tokenizer, tokenizer_kind, tokenizer_section
 from .validate import Context, check_parity, compare, evaluate, head_input_absmax, read_eval
 
-TASKS = ("sentiment", "grammar", "autocomplete")
+TASKS = tuple(SPECS)
 # --per-channel -> the int8 variants to build and validate (True: one scale per MatMul output channel).
 PER_CHANNEL = {"auto": (False, True), "on": (True,), "off": (False,)}
 STAGES = ("export", "quantize", "optimize", "validate", "write")
-FAMILIES = {"sentiment": "bert", "grammar": "bert", "autocomplete": "gpt2"}
-# task_config defaults; the checkpoint's slm_task.json (or --task-config) overrides them.
-TASK_DEFAULTS: dict[str, dict[str, Any]] = {
-    "sentiment": {},
-    "grammar": {"tag_top_k": 4, "transforms": {}, "min_confidence": 0.5, "max_passes": 3},
-    # 256, not 32: after "I would" the " like" token ranks past 32 in the student, so a top-32 graph cannot
-    # complete "I would li"; 256 candidates cost ~3 KB per decoding step across the JS bridge.
-    "autocomplete": {"top_k": 256},
-}
 
 
 @dataclass
@@ -151,7 +144,7 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
         "name": opts.name or f"{opts.task}-{Path(src).stem}",
         "tokenizer": tokenizer_section(tokenizer, source.config, max_length, kind),
         "model": {
-            "architecture": FAMILIES[opts.task],
+            "architecture": SPECS[opts.task].family,
             "opset": OPSET,
             "quantization": opts.quantize,
             "optimization": opts.optimize,
@@ -265,7 +258,7 @@ def _embed_external_data(model: onnx.ModelProto, base: Path) -> None:
 
 def build_task_config(source: Source, opts: Options) -> tuple[dict[str, Any], int]:
     """The manifest's task_config (defaults < checkpoint metadata < CLI) and the tokens per call."""
-    config = {**TASK_DEFAULTS[opts.task], **source.task_meta}
+    config = {**copy.deepcopy(dict(SPECS[opts.task].config_defaults)), **source.task_meta}
     if opts.top_k is not None:
         config["top_k"] = opts.top_k
     if opts.tag_top_k is not None:

@@ -23,6 +23,7 @@ from typing import Any
 from . import bundle_schema
 from .errors import BundleError
 from .model_check import check_model
+from .registry import TASKS as _SPECS
 
 FORMAT = "slm-bundle"
 # 2: bundle_sha256 covers the whole manifest, not only its members list. A version-1 manifest could be
@@ -43,7 +44,7 @@ MAX_BUNDLE_BYTES = sum(MEMBER_LIMITS.values()) + 1024 * 1024
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # The members the manifest names and hashes (everything except the manifest itself).
 PAYLOAD_MEMBERS = (MODEL, TOKENIZER)
-TASKS = ("sentiment", "autocomplete", "grammar")
+TASKS = tuple(_SPECS)
 
 # A fixed timestamp makes bundles byte-for-byte reproducible from the same inputs.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)

@@ -10,52 +10,19 @@ from __future__ import annotations
 
 import gc
 import importlib
+import inspect
 import json
 import pkgutil
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import slm_web
 from slm_web import tokenizers
 from slm_web.errors import InputTextError, SLMError, TaskMismatchError
+from slm_web.registry import TASKS, Method
 
-
-# Personal words (autocomplete): each answers with the count of words learned, export with the JSON to store.
-async def _learn(model: Any, text: str, options: dict) -> int:
-    model.learn(text)
-    return model.personal_words
-
-
-async def _forget(model: Any, text: str, options: dict) -> int:
-    model.forget()
-    return model.personal_words
-
-
-async def _export_memory(model: Any, text: str, options: dict) -> str:
-    return model.export_memory()
-
-
-async def _import_memory(model: Any, text: str, options: dict) -> int:
-    return model.import_memory(text)
-
-
-# bridge method -> (task it needs, how to call the model with the text and the JSON options)
-METHODS: dict[str, tuple[str, Callable[[Any, str, dict], Awaitable[Any]]]] = {
-    "classify": ("sentiment", lambda model, text, options: model.classify(text)),
-    "complete": (
-        "autocomplete",
-        lambda model, text, options: model.complete(
-            text, k=options.get("k", 3), max_words=options.get("max_words", 1)
-        ),
-    ),
-    "correct": (
-        "grammar",
-        lambda model, text, options: model.correct(text, min_confidence=options.get("min_confidence")),
-    ),
-    "learn": ("autocomplete", _learn),
-    "forget": ("autocomplete", _forget),
-    "export_memory": ("autocomplete", _export_memory),
-    "import_memory": ("autocomplete", _import_memory),
+# bridge method -> its task and its registry record (batch methods stay Python-only)
+METHODS: dict[str, tuple[str, Method]] = {
+    m.name: (spec.name, m) for spec in TASKS.values() for m in spec.methods if m.bridge
 }
 
 # Modules that only make sense on the desktop (CPython): the browser never imports them.
@@ -138,15 +105,24 @@ async def call(method: str, text: Any, options_json: str = "{}") -> str:
     try:
         if method not in METHODS:
             raise SLMError(f"unknown method {method!r}")
-        task, run = METHODS[method]
+        task, spec = METHODS[method]
         if task not in _models:
             raise TaskMismatchError(f"{method}() needs a {task} model, and none is loaded")
         options = json.loads(options_json, object_hook=_non_finite)
         if not isinstance(options, dict):
             raise InputTextError(f"{method}() options must be an object, not {options!r}")
-        return _value(await run(_models[task], text, options))
+        return _value(await _run(_models[task], spec, text, options))
     except Exception as exc:
         return _error(exc)
+
+
+async def _run(model: Any, method: Method, text: Any, options: dict) -> Any:
+    """Call ``method`` on ``model``; the model checks the options (the same check as for a Python caller)."""
+    args = (text,) if method.takes_text else ()
+    result = getattr(model, method.name)(*args, **method.bridge_kwargs(options))
+    if inspect.isawaitable(result):
+        result = await result
+    return result if method.bridge_reply is None else getattr(model, method.bridge_reply)
 
 
 def _non_finite(obj: dict) -> Any:

@@ -49,7 +49,7 @@ from typing import Any
 
 from .. import text as textlib
 from ..backends.base import Tensor
-from ..errors import Cancelled, InputTextError
+from ..errors import Cancelled
 from ..text import is_word_char
 from .base import Model
 from .personal import PersonalWords, personalize
@@ -59,7 +59,6 @@ from .results import Completion
 STEPS_PER_WORD = 4
 # A trailing "word" longer than this is not healed (nobody is typing it; healing would cost many steps).
 MAX_HEAL_CHARS = 40
-MAX_WORDS = 8
 # After a typed word ("Thank you for your"), next-word suggestions are offered only if the model thinks the
 # word is finished at least this likely; "I would li" thus gets "like", never a new word after "li".
 MIN_TYPED_WORD_END = 0.5
@@ -220,8 +219,6 @@ class _Prompt:
 
 class AutocompleteModel(Model):
     task = "autocomplete"
-    required_inputs = ("input_ids",)
-    required_outputs = ("top_logits", "top_ids")
 
     def __init__(self, manifest: dict[str, Any], tokenizer: Any, session: Any) -> None:
         super().__init__(manifest, tokenizer, session)
@@ -245,10 +242,7 @@ class AutocompleteModel(Model):
         self._ticket += 1
         ticket = self._ticket
         text = textlib.clean(text)
-        if not (_is_int(k) and 1 <= k <= self.top_k):
-            raise InputTextError(f"k must be an int between 1 and {self.top_k}, not {k!r}")
-        if not (_is_int(max_words) and 1 <= max_words <= MAX_WORDS):
-            raise InputTextError(f"max_words must be an int between 1 and {MAX_WORDS}, not {max_words!r}")
+        self.check_options("complete", k=k, max_words=max_words)
         prompt, healed, max_steps = self._prompt(text, max_words)
         prefix = self.tokenizer.decode(healed) if healed else ""
         finished: dict[str, Completion] = {}
@@ -559,11 +553,6 @@ class AutocompleteModel(Model):
         for value in past.values():
             if not isinstance(value, Tensor):  # the empty first past is ours, not the engine's
                 self.session.release(value)
-
-
-def _is_int(value: Any) -> bool:
-    """An int option, and not a bool (which Python counts as an int)."""
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _ranked(ids: list[int], logits: list[float]) -> list[tuple[int, float]]:

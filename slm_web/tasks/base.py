@@ -14,15 +14,11 @@ from typing import Any, ClassVar, TypeVar
 from ..backends.base import Session, Tensor
 from ..blocking import run_blocking
 from ..errors import BundleError, SLMError, TaskMismatchError
+from ..registry import METHOD_TASKS, TASKS, TaskSpec
 
 # Rows per encoder call: enough to amortise a call, small enough that padding to the longest stays cheap.
 BATCH_SIZE = 16
 R = TypeVar("R")
-
-# Which task provides each public method.
-METHOD_TASKS = {"classify": "sentiment", "classify_batch": "sentiment", "complete": "autocomplete",
-                "correct": "grammar", "learn": "autocomplete", "forget": "autocomplete",
-                "export_memory": "autocomplete", "import_memory": "autocomplete"}
 
 
 def _sync(method: str) -> Callable[..., Any]:
@@ -39,10 +35,7 @@ def _sync(method: str) -> Callable[..., Any]:
 class Model:
     """A loaded bundle, ready to run. Use :func:`slm_web.load` to get one."""
 
-    task: ClassVar[str]
-    # Graph inputs and outputs the task's code feeds and reads; checked at load time.
-    required_inputs: ClassVar[tuple[str, ...]] = ()
-    required_outputs: ClassVar[tuple[str, ...]] = ()
+    task: ClassVar[str]  # a key of slm_web.registry.TASKS, whose record says the rest
 
     def __init__(self, manifest: dict[str, Any], tokenizer: Any, session: Session) -> None:
         self.manifest = manifest
@@ -51,11 +44,19 @@ class Model:
         self.config: dict[str, Any] = manifest["task_config"]
         self.max_length: int = manifest["tokenizer"].get("max_length", 512)
         self.special_ids: dict[str, int] = manifest["tokenizer"].get("special_ids", {})
-        for kind, names, have in (("input", self.required_inputs, session.input_names),
-                                  ("output", self.required_outputs, session.output_names)):
+        for kind, names, have in (("input", self.spec.inputs, session.input_names),
+                                  ("output", self.spec.outputs, session.output_names)):
             missing = [n for n in names if n not in have]
             if missing:
                 raise BundleError(f"model.onnx of this {self.task} bundle lacks the {kind} {missing[0]!r}")
+
+    @property
+    def spec(self) -> TaskSpec:
+        return TASKS[self.task]
+
+    def check_options(self, method: str, **values: Any) -> None:
+        """Refuse bad option values of ``method`` with the registry's one-line InputTextError."""
+        self.spec.method(method).check(self.config, **values)
 
     @property
     def name(self) -> str:

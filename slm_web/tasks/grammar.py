@@ -28,7 +28,7 @@ from typing import Any
 
 from .. import text as textlib
 from ..backends.base import Tensor
-from ..errors import BundleError, InputTextError
+from ..errors import BundleError
 from . import grammar_guards as guards
 from .article_sounds import ArticleSounds, check_table
 from .base import Model
@@ -73,8 +73,6 @@ def words_of(encoding: Any, text: str) -> tuple[list[Word], list[int]]:
 
 class GrammarModel(Model):
     task = "grammar"
-    required_inputs = ("input_ids", "attention_mask")
-    required_outputs = ("tag_probs", "tag_ids")
 
     def __init__(self, manifest: dict[str, Any], tokenizer: Any, session: Any) -> None:
         super().__init__(manifest, tokenizer, session)
@@ -92,13 +90,8 @@ class GrammarModel(Model):
         text = textlib.clean(text)
         textlib.check_correct_length(text)
         passes = self.config.get("max_passes", 3) if max_passes is None else max_passes
-        if min_confidence is not None and (isinstance(min_confidence, bool)
-                                           or not isinstance(min_confidence, int | float)
-                                           or not 0 <= min_confidence <= 1):
-            raise InputTextError(f"min_confidence must be a number from 0 to 1, not {min_confidence!r}")
+        self.check_options("correct", min_confidence=min_confidence, max_passes=passes)
         thresholds = guards.Thresholds.from_config(self.config, min_confidence)
-        if isinstance(passes, bool) or not isinstance(passes, int) or passes < 0:
-            raise InputTextError(f"max_passes must be an int >= 0, not {passes!r}")
         spans = textlib.split_sentences(text)
         originals = [text[s:e] for s, e in spans]
         current = list(originals)

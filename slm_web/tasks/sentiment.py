@@ -26,8 +26,6 @@ from .results import Classification
 
 class SentimentModel(Model):
     task = "sentiment"
-    required_inputs = ("input_ids", "attention_mask")
-    required_outputs = ("probs",)
 
     @property
     def labels(self) -> list[str]:

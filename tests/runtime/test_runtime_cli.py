@@ -43,10 +43,14 @@ def test_run_human_output(autocomplete_bundle: Path, grammar_bundle: Path, capsy
 def test_run_min_confidence_reaches_the_grammar_model(grammar_bundle: Path, capsys) -> None:
     text = "their is a cat in the the house"  # the random fixture model tags everything at 0.0
     edits = {}
-    for threshold in ("0.0", "1.01"):
+    for threshold in ("0.0", "1.0"):
         assert main(["run", str(grammar_bundle), text, "--json", "--min-confidence", threshold]) == 0
         edits[threshold] = _json_lines(capsys.readouterr().out)[0]["edits"]
-    assert edits["0.0"] and edits["1.01"] == []
+    assert edits["0.0"] and edits["1.0"] == []
+    # Out of range: the model's option check, one line, as from the JS bridge.
+    assert main(["run", str(grammar_bundle), text, "--min-confidence", "1.01"]) == 1
+    error = "slm_web: error: min_confidence must be a number from 0 to 1, not 1.01\n"
+    assert capsys.readouterr().err == error
 
 
 def test_bad_text_is_reported_and_the_rest_still_run(sentiment_bundle: Path, capsys) -> None:

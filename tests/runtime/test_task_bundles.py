@@ -128,7 +128,7 @@ def test_grammar_edits_point_into_the_original_across_passes(grammar_model, dead
         three = grammar_model.correct_sync(text, min_confidence=0.0, max_passes=3)
     _check_correction(text, one)
     _check_correction(text, three)
-    assert grammar_model.correct_sync(text, min_confidence=1.01).edits == []  # nothing passes the bar
+    assert grammar_model.correct_sync(text, min_confidence=1.0).edits == []  # no random tag is that sure
     assert grammar_model.correct_sync(text, min_confidence=0.0, max_passes=0).edits == []
     for bad in [{"min_confidence": "high"}, {"max_passes": -1}, {"max_passes": 1.5}]:
         with pytest.raises(slm_web.InputTextError):
@@ -138,7 +138,7 @@ def test_grammar_edits_point_into_the_original_across_passes(grammar_model, dead
 def test_grammar_fixes_known_misspellings_before_tagging(grammar_model) -> None:
     # The fixture bundle's task_config lists "recieved", "becuase", "friday" (tests/fixtures/checkpoints.py).
     text = "Recieved it on friday. I came becuase, \u00e9recieved and recieved2 are no words. Friday!"
-    result = grammar_model.correct_sync(text, min_confidence=1.01)  # the tagger itself changes nothing
+    result = grammar_model.correct_sync(text, min_confidence=1.0)  # the tagger itself changes nothing
     assert [(e.original, e.replacement, e.type) for e in result.edits] == [
         ("Recieved", "Received", "spelling"), ("friday", "Friday", "capitalization"),
         ("becuase", "because", "spelling")]

@@ -1,0 +1,75 @@
+"""slm_web.registry: its records agree with the model classes, and its option checks say one line."""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import pytest
+
+from slm_web import registry
+from slm_web.errors import InputTextError
+from slm_web.tasks import TASKS, Model
+
+CONFIG = {"top_k": 5}
+
+
+def test_every_task_has_its_model_class():
+    assert list(TASKS) == list(registry.TASKS)
+    for name, cls in TASKS.items():
+        assert issubclass(cls, Model) and cls.task == name
+
+
+def test_model_methods_take_the_registrys_options():
+    """A method's keyword parameters are its options, with the registry's defaults: one source for both."""
+    for name, spec in registry.TASKS.items():
+        for method in spec.methods:
+            params = inspect.signature(getattr(TASKS[name], method.name)).parameters
+            keywords = {p: v.default for p, v in params.items() if v.default is not inspect.Parameter.empty}
+            assert keywords == {o.name: o.default for o in method.options}, (name, method.name)
+
+
+def test_every_public_method_belongs_to_one_task():
+    assert set(registry.METHOD_TASKS) == {
+        m for m, v in vars(Model).items() if inspect.isfunction(v) and not m.startswith("_")
+        and not m.endswith("_sync") and m not in {"close", "run_encoder", "check_options"}
+    }
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"k": 2.7}, "k must be an int between 1 and 5, not 2.7"),
+    ({"k": "3"}, "k must be an int between 1 and 5, not '3'"),
+    ({"k": True}, "k must be an int between 1 and 5, not True"),
+    ({"k": 6}, "k must be an int between 1 and 5, not 6"),
+    ({"k": None}, "k must be an int between 1 and 5, not None"),
+    ({"max_words": 0}, "max_words must be an int between 1 and 8, not 0"),
+    ({"k": float("nan")}, "k must be an int between 1 and 5, not nan"),
+])
+def test_complete_options_refuse_with_one_line(values, message):
+    with pytest.raises(InputTextError) as error:
+        registry.TASKS["autocomplete"].method("complete").check(CONFIG, **values)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"min_confidence": float("inf")}, "min_confidence must be a number from 0 to 1, not inf"),
+    ({"min_confidence": "high"}, "min_confidence must be a number from 0 to 1, not 'high'"),
+    ({"max_passes": 1.5}, "max_passes must be an int >= 0, not 1.5"),
+])
+def test_correct_options_refuse_with_one_line(values, message):
+    with pytest.raises(InputTextError) as error:
+        registry.TASKS["grammar"].method("correct").check({}, **values)
+    assert str(error.value) == message
+
+
+def test_defaults_pass():
+    registry.TASKS["autocomplete"].method("complete").check(CONFIG)
+    registry.TASKS["grammar"].method("correct").check({}, min_confidence=None, max_passes=None)
+
+
+def test_bridge_part_is_json_and_leaves_python_only_parts_out():
+    bridge = json.loads(json.dumps(registry.bridge_tasks()))
+    assert "classify_batch" not in bridge["sentiment"]
+    confidence = {"name": "min_confidence", "js": "minConfidence", "kind": "number"}
+    assert bridge["grammar"]["correct"] == [confidence]
+    assert [o["js"] for o in bridge["autocomplete"]["complete"]] == ["k", "maxWords"]
