@@ -21,14 +21,7 @@ const WHEN_READY = ["all", "first"];
 const LOAD_GRACE_MS = 20;
 const PROGRESS_EVERY_BYTES = 256 * 1024;
 
-// Which task each bridge method needs (mirrors slm_web/worker.py; checked here to fail fast).
-const METHOD_TASKS = {
-  classify: "sentiment", complete: "autocomplete", correct: "grammar",
-  // Personal words (slm.learn, slm.forget, and the IndexedDB copy of the memory).
-  learn: "autocomplete", forget: "autocomplete", export_memory: "autocomplete", import_memory: "autocomplete",
-};
-
-let state = null; // {python, tasks, loaded, failed, heapBytes} once init succeeds
+let state = null; // {python, tasks, methods, loaded, failed, heapBytes} once init succeeds
 // Settles when every requested model is loaded (rejects with the first load error): the `ready` reply.
 let allLoaded = null;
 // Requests run one at a time (models keep per-call state such as the KV cache). Waiting completions go
@@ -368,6 +361,22 @@ async function openSite(baseURL, cache, progress) {
   return { baseURL, manifest, wheelPath, cachedFetch, dropFailed, bytesOf };
 }
 
+/**
+ * Each bridge method's task (checked here to fail fast) and options, from build-manifest.json's `tasks`:
+ * the part of Python's task registry (slm_web/registry.py) the build writes for the bridge.
+ */
+function bridgeMethods(manifest) {
+  const pairs = Object.entries(manifest.tasks).flatMap(
+    ([task, methods]) => Object.entries(methods).map(([method, options]) => [method, { task, options }]),
+  );
+  return new Map(pairs);
+}
+
+/** The page's options (slm.d.ts names: `maxWords`) under Python's names (`max_words`); unknown ones dropped. */
+function pythonOptions(options, specs) {
+  return Object.fromEntries(specs.filter((o) => options?.[o.js] !== undefined).map((o) => [o.name, options[o.js]]));
+}
+
 /** Build time (webbuild/snapshot.py): the memory snapshot a first visit would store, made the same way. */
 async function makeSiteSnapshot({ baseURL }) {
   const site = await openSite(baseURL, null, () => {});
@@ -436,7 +445,7 @@ async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
     keep.add(snapshotCacheKey);
     await pruneCache(cache, keep);
   }
-  state = { ...loading, tasks: new Set(tasks), heapBytes };
+  state = { ...loading, tasks: new Set(tasks), methods: bridgeMethods(manifest), heapBytes };
   const later = loadJobs.slice(now.length);
   allLoaded = new Promise((resolve, reject) => Object.assign(state, { resolveAll: resolve, rejectAll: reject }));
   allLoaded.catch(() => {}); // reported through `ready` requests and the calls that need the model
@@ -504,8 +513,9 @@ function keepNonFinite(_key, value) {
 
 async function call({ id, method, text, options }) {
   if (!state) throw new Error("the worker is not initialised (await SLM.create first)");
-  const task = METHOD_TASKS[method];
-  if (!task) throw new Error(`unknown method "${method}"`);
+  const spec = state.methods.get(method);
+  if (!spec) throw new Error(`unknown method "${method}"`);
+  const { task } = spec;
   if (!state.tasks.has(task)) {
     const message = `${method}() needs the "${task}" task: pass it in SLM.create({tasks})`;
     throw Object.assign(new Error(message), { name: "TaskMismatchError" });
@@ -514,7 +524,7 @@ async function call({ id, method, text, options }) {
   if (method === "complete" && id !== latestComplete) {
     throw Object.assign(new Error("superseded by a newer complete() call"), { name: "Cancelled" });
   }
-  const reply = JSON.parse(await callPython(state.python.call, method, text, JSON.stringify(options ?? {}, keepNonFinite)));
+  const reply = JSON.parse(await callPython(state.python.call, method, text, JSON.stringify(pythonOptions(options, spec.options), keepNonFinite)));
   if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
   return reply.value;
 }
@@ -543,7 +553,7 @@ async function serve(message) {
 
 /** A request that can run now: not a model load, and not a call whose model is still loading. */
 function answerable(message) {
-  const task = METHOD_TASKS[message.method];
+  const task = state?.methods.get(message.method)?.task;
   const loading = state?.tasks.has(task) && !state.loaded.has(task) && !state.failed.has(task);
   return message.type !== "load" && !(message.type === "call" && loading);
 }

@@ -99,6 +99,23 @@ export interface Correction {
   edits: Edit[];
 }
 
+// One interface per method that takes options (names and kinds: slm_web/registry.py, which checks them;
+// tests/runtime/test_registry.py compares the two).
+export interface CompleteOptions {
+  /** How many suggestions, at most (1 to the model's top_k). Default 3. */
+  k?: number;
+  /** Words per suggestion (1 to 8). Default 1. */
+  maxWords?: number;
+}
+
+export interface CorrectOptions {
+  /**
+   * The tag probability an edit needs (0–1), instead of the model's own (the default grammar student's:
+   * 0.85, tuned for few false alarms). Lower finds more errors and flags more correct text.
+   */
+  minConfidence?: number;
+}
+
 export interface Info {
   tasks: Task[];
   /** onnxruntime-web threads actually in use. */
@@ -167,12 +184,8 @@ export declare class SLM {
   readonly ready: Promise<void>;
   classify(text: string): Promise<Classification>;
   /** A newer call rejects an older pending one with name "Cancelled". */
-  complete(text: string, options?: { k?: number; maxWords?: number }): Promise<Completion[]>;
-  /**
-   * `minConfidence` (0–1): the tag probability an edit needs, instead of the model's own (the default
-   * grammar student's: 0.85, tuned for few false alarms). Lower finds more errors and flags more correct text.
-   */
-  correct(text: string, options?: { minConfidence?: number }): Promise<Correction>;
+  complete(text: string, options?: CompleteOptions): Promise<Completion[]>;
+  correct(text: string, options?: CorrectOptions): Promise<Correction>;
   stats(): Promise<Stats>;
   /** True if created with `personal: true`. */
   readonly personal: boolean;

@@ -156,14 +156,14 @@ export class SLM {
    */
   complete(text, options = {}) {
     if (!isOptions(options)) return rejectOptions("complete", options);
-    const { k = 3, maxWords = 1 } = options ?? {};
     const previous = this.#lastComplete;
     if (previous !== null && this.#pending.has(previous)) {
       this.#pending.get(previous).reject(new SLMError("Cancelled", "superseded by a newer complete() call"));
       this.#pending.delete(previous);
     }
     this.#lastComplete = this.#nextId;
-    return this.#call("complete", text, { k, max_words: maxWords });
+    // Defaults and checks are Python's (slm_web/registry.py); the worker renames the options for it.
+    return this.#call("complete", text, options ?? {});
   }
 
   /**
@@ -172,8 +172,7 @@ export class SLM {
    */
   async correct(text, options = {}) {
     if (!isOptions(options)) return rejectOptions("correct", options);
-    const { minConfidence } = options ?? {};
-    const result = await this.#call("correct", text, minConfidence == null ? {} : { min_confidence: minConfidence });
+    const result = await this.#call("correct", text, options ?? {});
     return { ...result, edits: toUTF16Offsets(text, result.edits) };
   }
 

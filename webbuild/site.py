@@ -4,7 +4,8 @@ Each large file gets a Brotli (``NAME.br``) and a gzip (``NAME.gz``) copy, which
 production host configured as docs/hosting.md shows) sends as ``NAME`` to a browser that accepts them.
 
 The manifest lists every served file with its sha256 and size, and every bundle with its task and
-``bundle_sha256``. The JS bridge keys its Cache API entries by these hashes, so a revisit downloads only
+``bundle_sha256``, and what the bridge calls per task (:func:`slm_web.registry.bridge_tasks`). The JS bridge
+keys its Cache API entries by these hashes, so a revisit downloads only
 what changed, and reports download progress against these sizes.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import brotli
 
+from slm_web.registry import bridge_tasks
 from slm_web.serve import PRECOMPRESSED, fresh_copy
 from webbuild import wire
 
@@ -146,7 +148,10 @@ def write_manifest(site: Path, bundles_dir: str = "bundles", snapshot: dict | No
         wire_form = path.with_suffix(wire.SUFFIX)
         served = wire_form if wire_form.is_file() else path
         bundles[task] = {"path": served.relative_to(site).as_posix(), **entry}
-    manifest = {"format": "slm-site", "format_version": 1, "files": files, "bundles": bundles}
+    # "tasks": the registry's bridge-facing part (methods and page options per task), so the JS derives
+    # which task a method needs from the Python that serves it instead of restating it.
+    manifest = {"format": "slm-site", "format_version": 1, "files": files, "bundles": bundles,
+                "tasks": bridge_tasks()}
     if snapshot is not None:
         manifest["snapshot"] = snapshot
     (site / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import brotli
 
+from slm_web import registry
 from webbuild.site import MANIFEST, precompress, write_manifest
 from webbuild.wheel import build_wheel, write_lock
 
@@ -93,6 +94,9 @@ def test_precompress_and_manifest(tmp_path: Path):
     assert manifest["bundles"] == {
         "sentiment": {"path": "bundles/sentiment.slm", "name": "n-sentiment", "bundle_sha256": "ab" * 32}
     }
+    # What the bridge derives its method -> task map and option names from (slm-worker.js).
+    assert manifest["tasks"] == registry.bridge_tasks()
+    assert manifest["tasks"]["autocomplete"]["learn"] == []
 
 
 def test_two_bundles_for_one_task_are_refused(tmp_path: Path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +75,33 @@ def test_bridge_part_is_json_and_leaves_python_only_parts_out():
     confidence = {"name": "min_confidence", "js": "minConfidence", "kind": "number"}
     assert bridge["grammar"]["correct"] == [confidence]
     assert [o["js"] for o in bridge["autocomplete"]["complete"]] == ["k", "maxWords"]
+
+
+DTS = Path(__file__).parents[2] / "bridge" / "slm.d.ts"
+TS_KINDS = {"int": "number", "number": "number"}
+
+
+def _interface(source: str, name: str) -> dict[str, str] | None:
+    """The fields of ``export interface NAME {…}`` in slm.d.ts (comments dropped): name -> TS type."""
+    match = re.search(rf"export interface {name} \{{(.*?)\n\}}", source, re.S)
+    if match is None:
+        return None
+    body = re.sub(r"/\*.*?\*/|//[^\n]*", "", match.group(1), flags=re.S)
+    return dict(re.findall(r"(\w+)\?: ([^;]+);", body))
+
+
+def test_slm_d_ts_declares_the_registrys_tasks_and_options():
+    """The hand-written types for pages say what the registry says: the task names, and per method that
+    takes options one ``<Method>Options`` interface with the options' page names and types."""
+    source = DTS.read_text()
+    union = re.search(r"export type Task = ([^;]+);", source).group(1)
+    assert re.findall(r'"(\w+)"', union) == list(registry.TASKS)
+    for methods in registry.bridge_tasks().values():
+        for method, options in methods.items():
+            interface = "".join(part.title() for part in method.split("_")) + "Options"
+            declared = _interface(source, interface)
+            if not options:
+                assert declared is None, interface
+                continue
+            assert declared == {o["js"]: TS_KINDS[o["kind"]] for o in options}, interface
+            assert f"  {method}(text: string, options?: {interface})" in source, method
