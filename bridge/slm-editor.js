@@ -1,3 +1,4 @@
+// @ts-check
 // slm-editor.js: `slm.attach(textarea)`: ghost-text completion, grammar underlines with click-to-apply
 // fixes, and a sentiment badge on a plain <textarea>, using only the public SLM methods.
 //
@@ -106,6 +107,12 @@ function underlinedRange(text, edit) {
   return start < end ? [start, end] : [edit.start, Math.min(text.length, edit.start + 1)];
 }
 
+/**
+ * @param {import("./slm").SLM} slm
+ * @param {HTMLTextAreaElement} textarea
+ * @param {import("./slm").AttachOptions} [options]
+ * @returns {import("./slm").Attachment}
+ */
 export function attachEditor(
   slm, textarea, { autocomplete = true, grammar = true, sentiment = true, k = 3, minConfidence, learn = true } = {},
 ) {
@@ -341,6 +348,7 @@ export function attachEditor(
     mirror.scrollTop = textarea.scrollTop;
   };
   const resizeObserver = new ResizeObserver(() => render());
+  /** @type {[keyof HTMLElementEventMap, (event: any) => void][]} */
   const listeners = [
     ["input", onInput], ["keydown", onKeyDown], ["click", onCaretMove], ["keyup", onCaretMove],
     ["scroll", onScroll], ["blur", () => setTimeout(() => !wrap.contains(document.activeElement) && hidePopover(), 150)],

@@ -1,3 +1,4 @@
+// @ts-check
 // slm-memory.js: keeps the personal words (the JSON of slm_web.tasks.personal) in this origin's IndexedDB,
 // so what autocomplete learned survives a reload. Nothing here touches the network: the words stay in the
 // browser profile of this origin, and `erase()` deletes the whole database.

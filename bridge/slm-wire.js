@@ -1,3 +1,4 @@
+// @ts-check
 // Decodes a bundle shipped as `.slm4` (webbuild/wire.py): the exact `.slm` bytes, rebuilt from a copy whose
 // 4-bit-representable int8 weights travel as nibbles plus one multiplier per 16 values of a column. Runs in
 // the bridge's worker before Python verifies the bundle's hashes (about 10-20 ms for a 7.8 MB bundle).

@@ -1,3 +1,4 @@
+// @ts-check
 // slm-worker.js: the module Web Worker behind slm.js. It hosts Pyodide (Python) and onnxruntime-web, so
 // the page's main thread never runs Python or inference.
 //
@@ -15,6 +16,16 @@
 
 import { decodeWire, isWire } from "./slm-wire.js";
 
+/** @typedef {import("./slm-messages").Request} Request */
+/** @typedef {import("./slm-messages").Reply} Reply */
+/** @typedef {import("./slm-messages").CallRequest} CallRequest */
+/**
+ * A model still to load after an `init` with whenReady "first": an internal job of the same queue.
+ * @typedef {{type: "load", id?: undefined, task: string, name: string, data: Promise<Uint8Array>,
+ *   drop: () => Promise<void>, again: () => Promise<Uint8Array>}} LoadJob
+ */
+/** @typedef {Request | LoadJob} Job */
+
 const CACHE_NAME = "slm-web-v1";
 // When `init` replies: once every model is loaded, or once the first listed one is (the rest load after).
 const WHEN_READY = ["all", "first"];
@@ -28,13 +39,20 @@ let allLoaded = null;
 // first: they answer a keystroke, while grammar and sentiment checks are debounced and can wait. After an
 // `init` with whenReady "first", the other models load as internal {type: "load"} jobs of the same queue,
 // behind every call a loaded model can answer; a call for a model still loading waits for it.
+/** @type {Job[]} */
 const waiting = [];
 let running = false;
 let latestComplete = null; // id of the newest `complete` request: older queued ones are stale
 let wake = null; // ends the pause before a queued model load (stillIdle)
 
+/** @param {Reply} message */
 const post = (message) => self.postMessage(message);
 
+/**
+ * @param {number | undefined} id
+ * @param {any} error
+ * @returns {import("./slm-messages").ErrorReply}
+ */
 function errorReply(id, error) {
   let message = String(error?.message ?? error);
   if (error?.name === "PythonError") {
@@ -366,10 +384,12 @@ async function openSite(baseURL, cache, progress) {
  * the part of Python's task registry (slm_web/registry.py) the build writes for the bridge.
  */
 function bridgeMethods(manifest) {
-  const pairs = Object.entries(manifest.tasks).flatMap(
-    ([task, methods]) => Object.entries(methods).map(([method, options]) => [method, { task, options }]),
-  );
-  return new Map(pairs);
+  /** @type {Map<string, {task: string, options: {name: string, js: string}[]}>} */
+  const methods = new Map();
+  for (const [task, byMethod] of Object.entries(manifest.tasks)) {
+    for (const [method, options] of Object.entries(byMethod)) methods.set(method, { task, options });
+  }
+  return methods;
 }
 
 /** The page's options (slm.d.ts names: `maxWords`) under Python's names (`max_words`); unknown ones dropped. */
@@ -511,6 +531,7 @@ function keepNonFinite(_key, value) {
   return typeof value === "number" && !Number.isFinite(value) ? { $number: String(value) } : value;
 }
 
+/** @param {CallRequest} message */
 async function call({ id, method, text, options }) {
   if (!state) throw new Error("the worker is not initialised (await SLM.create first)");
   const spec = state.methods.get(method);
@@ -540,6 +561,7 @@ const handlers = {
   snapshot: makeSiteSnapshot,
 };
 
+/** @param {Job} message */
 async function serve(message) {
   try {
     const handler = handlers[message.type];
@@ -551,11 +573,14 @@ async function serve(message) {
   }
 }
 
-/** A request that can run now: not a model load, and not a call whose model is still loading. */
+/**
+ * A request that can run now: not a model load, and not a call whose model is still loading.
+ * @param {Job} message
+ */
 function answerable(message) {
+  if (message.type !== "call") return message.type !== "load";
   const task = state?.methods.get(message.method)?.task;
-  const loading = state?.tasks.has(task) && !state.loaded.has(task) && !state.failed.has(task);
-  return message.type !== "load" && !(message.type === "call" && loading);
+  return !(state?.tasks.has(task) && !state.loaded.has(task) && !state.failed.has(task));
 }
 
 /** The next job: a completion, else the oldest request that can run, else the next model to load. */
@@ -587,6 +612,7 @@ async function drain() {
   running = false;
 }
 
+/** @param {MessageEvent<Request>} event */
 self.onmessage = ({ data: message }) => {
   if (message.type === "ready") {
     // Not queued: it waits for the queue's load jobs, so it must not hold the queue.

@@ -1,3 +1,4 @@
+// @ts-check
 // slm.js: the page-side bridge of slm-web. One async API (`SLM`) in front of a module Web Worker that
 // hosts Pyodide + onnxruntime-web, in the spirit of harper.js' WorkerLinter: the page never runs Python.
 // Types and docs: slm.d.ts. Nothing here touches the network beyond `baseURL` (the page's own site).
@@ -111,6 +112,10 @@ export class SLM {
     }
   }
 
+  /**
+   * @param {import("./slm-messages").Reply} message
+   * @param {((progress: import("./slm").Progress) => void) | undefined} onProgress
+   */
   #onMessage(message, onProgress) {
     if (message.type === "progress") {
       const { type, id, ...progress } = message;
@@ -129,6 +134,10 @@ export class SLM {
     this.#pending.clear();
   }
 
+  /**
+   * @param {import("./slm-messages").RequestBody} message
+   * @returns {Promise<any>}
+   */
   #request(message) {
     if (this.#disposed) return Promise.reject(new SLMError("Disposed", "this SLM instance was disposed"));
     const id = this.#nextId++;

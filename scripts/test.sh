@@ -4,8 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-printf '\n==> ruff\n'
-.venv/bin/ruff check .
+bash scripts/lint.sh
 printf '\n==> pytest\n'
 set +e
 .venv/bin/python -m pytest "$@"

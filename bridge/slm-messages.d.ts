@@ -1,0 +1,69 @@
+// The messages between slm.js (the page) and slm-worker.js: one definition both sides name in their JSDoc
+// (`@typedef {import("./slm-messages").Request} Request`), checked by `tsc` (tsconfig.json). A type-only
+// module: no runtime code imports it, and the site does not ship it.
+//
+// Every request carries an `id` and gets exactly one "result" or "error" reply with that id; "progress"
+// messages (same id as the `init`) report downloads and start-up steps.
+
+import type { Progress, Task } from "./slm";
+
+export interface InitRequest {
+  type: "init";
+  id: number;
+  /** The site root, ending in "/": build-manifest.json and every runtime file come from there. */
+  baseURL: string;
+  tasks: Task[];
+  threads: number;
+  whenReady: "all" | "first";
+}
+
+export interface CallRequest {
+  type: "call";
+  id: number;
+  /** A bridge method of build-manifest.json's `tasks` (slm_web/registry.py): "classify", "complete", … */
+  method: string;
+  text: string;
+  /** The page's options under slm.d.ts's names; the worker renames them for Python. */
+  options: Record<string, unknown>;
+}
+
+/** Answered once every model of the `init` is loaded (with whenReady "first", later than the init). */
+export interface ReadyRequest {
+  type: "ready";
+  id: number;
+}
+
+export interface StatsRequest {
+  type: "stats";
+  id: number;
+}
+
+/** Build time (webbuild/snapshot.py): the Pyodide memory snapshot a first visit would store. */
+export interface SnapshotRequest {
+  type: "snapshot";
+  id: number;
+  baseURL: string;
+}
+
+export type Request = InitRequest | CallRequest | ReadyRequest | StatsRequest | SnapshotRequest;
+
+export interface ResultReply {
+  type: "result";
+  id: number;
+  value: unknown;
+}
+
+export interface ErrorReply {
+  type: "error";
+  id: number;
+  /** `name`: the Python error class ("InputTextError", …), "Cancelled", "TaskMismatchError", … */
+  error: { name: string; message: string };
+}
+
+export type ProgressReply = { type: "progress"; id: number } & Progress;
+
+export type Reply = ResultReply | ErrorReply | ProgressReply;
+
+/** A request as slm.js builds it, before it numbers it with an `id`. */
+type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
+export type RequestBody = WithoutId<Request>;
