@@ -45,7 +45,7 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import text as textlib
 from ..backends.base import Tensor
@@ -203,6 +203,15 @@ class _Hypothesis:
     row: int = 0  # this hypothesis' row in ``past``
     rows: int = 1  # rows in ``past``
     shared: bool = False  # its past belongs to the prompt cache, not to this search
+
+
+class _Candidate(NamedTuple):
+    """One token extending a hypothesis, before the step's run: its log-probability and text if taken."""
+
+    parent: _Hypothesis
+    token: int
+    logprob: float
+    text: str
 
 
 @dataclass(eq=False)
@@ -364,7 +373,7 @@ class AutocompleteModel(Model):
         return (prompt or [self.eos_id]), healed, max_steps
 
     async def _step(
-        self, candidates: list[tuple[_Hypothesis, int, float, str]], into: list[_Hypothesis], ticket: int
+        self, candidates: list[_Candidate], into: list[_Hypothesis], ticket: int
     ) -> None:
         """Advance every candidate by its token, appending the new hypotheses to ``into`` as they come (the
         caller releases them, also when this raises).
@@ -380,14 +389,14 @@ class AutocompleteModel(Model):
         """
         groups = [candidates] if self.dynamic_batch else [[c] for c in candidates]
         for group in groups:
-            parents = [h for h, _, _, _ in group]
+            parents = [c.parent for c in group]
             rows = [h.row for h in parents]
             past = parents[0].past  # the same for every parent (see above)
             gather = parents[0].rows > 1 and rows != list(range(parents[0].rows))
-            tops, new_past = await self._run([[t] for _, t, _, _ in group], past, rows if gather else None)
+            tops, new_past = await self._run([[c.token] for c in group], past, rows if gather else None)
             into += [
-                _Hypothesis([*h.ids, token], decoded, logprob, new_past, top, row, len(group))
-                for row, ((h, token, logprob, decoded), top) in enumerate(zip(group, tops, strict=True))
+                _Hypothesis([*c.parent.ids, c.token], c.text, c.logprob, new_past, top, row, len(group))
+                for row, (c, top) in enumerate(zip(group, tops, strict=True))
             ]
             self._check(ticket)
 
@@ -424,7 +433,7 @@ class AutocompleteModel(Model):
         max_words: int,
         finished: dict[str, Completion],
         width: int,
-    ) -> tuple[list[tuple[_Hypothesis, int, float, str]], float]:
+    ) -> tuple[list[_Candidate], float]:
         """Score the continuations of every live hypothesis; record the hypotheses that end here.
 
         Returns the candidates for the next step (the best ``width`` of them are kept) and the probability of
@@ -446,7 +455,7 @@ class AutocompleteModel(Model):
 
     def _continuations(
         self, h: _Hypothesis, options: list[tuple[int, float]], prefix: str, max_words: int, width: int
-    ) -> tuple[list[tuple[_Hypothesis, int, float, str]], float, float]:
+    ) -> tuple[list[_Candidate], float, float]:
         """``(extensions, P(h ends here), P(h is extended))`` given ``options``, (token, log-prob) sorted.
 
         Only the extensions up to the ``width``-th distinct text are returned: any later one has ``width``
@@ -466,7 +475,7 @@ class AutocompleteModel(Model):
         # the rest of it nor starts with it cannot extend h (classify_token would say so, after decoding).
         rest = "" if by_kind or h.text.endswith("\ufffd") else prefix[len(h.text) :]
         end_prob = extension_prob = next_word_prob = 0.0
-        extensions: list[tuple[_Hypothesis, int, float, str]] = []
+        extensions: list[_Candidate] = []
         next_words: set[int] = set()
         texts: set[str] = set()
         for token, logprob in options:
@@ -494,13 +503,13 @@ class AutocompleteModel(Model):
                 extension_prob += prob
             if len(texts) < width:
                 decoded = h.text + piece if decoded is None else decoded
-                extensions.append((h, token, h.logprob + logprob, decoded))
+                extensions.append(_Candidate(h, token, h.logprob + logprob, decoded))
                 if next_word:
                     next_words.add(token)
                 else:
                     texts.add(decoded)
         if typed and end_prob + next_word_prob < MIN_TYPED_WORD_END:
-            return [c for c in extensions if c[1] not in next_words], end_prob, extension_prob
+            return [c for c in extensions if c.token not in next_words], end_prob, extension_prob
         return extensions, end_prob, extension_prob + next_word_prob
 
     def _piece(self, token: int) -> tuple[str, str | None]:
@@ -533,14 +542,14 @@ class AutocompleteModel(Model):
             finished[shown] = Completion(shown, insert, score)
 
     @staticmethod
-    def _prune(candidates: list, finished: dict[str, Completion], k: int) -> list:
+    def _prune(candidates: list[_Candidate], finished: dict[str, Completion], k: int) -> list[_Candidate]:
         """The best ``k + 2`` continuations that can still beat the k-th finished suggestion."""
         bar = sorted((c.score for c in finished.values()), reverse=True)[k - 1] if len(finished) >= k else 0.0
         floor = math.log(bar) if bar > 0 else -math.inf
-        unique: dict[str, tuple] = {}
-        for c in sorted(candidates, key=lambda c: -c[2]):
-            unique.setdefault(c[3], c)  # " li"+"ke" and " like" are the same text: keep the likelier
-        return [c for c in list(unique.values())[: k + 2] if c[2] > floor]
+        unique: dict[str, _Candidate] = {}
+        for c in sorted(candidates, key=lambda c: -c.logprob):
+            unique.setdefault(c.text, c)  # " li"+"ke" and " like" are the same text: keep the likelier
+        return [c for c in list(unique.values())[: k + 2] if c.logprob > floor]
 
     def _release(self, hypotheses: list[_Hypothesis]) -> None:
         owned = {id(h.past): h.past for h in hypotheses if not h.shared}  # a batched step's share one

@@ -19,13 +19,23 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 from .results import Edit
 
 Word = tuple[str, tuple[int, int]]
 Transforms = Mapping[str, Mapping[str, str]]
-# (start, end, replacement, type) of one tag's effect, before conflicts are resolved
-_Change = tuple[int, int, str, str]
+
+
+class _Change(NamedTuple):
+    """One tag's effect on the text, before conflicts between tags are resolved."""
+
+    start: int
+    end: int
+    replacement: str
+    kind: str  # the edit's type ("spelling", "missing", ...)
+
+
 # A look at each tag's edit before it is applied: the edit, a changed one, or None to drop it.
 Review = Callable[[int, Edit], "Edit | None"]
 
@@ -77,12 +87,11 @@ def tag_kind(text: str, words: Sequence[Word], i: int, tag: str, transforms: Tra
     ('spelling', None)
     """
     change = _change(text, words, i, tag, transforms or {})
-    return None if change is None else change[3]
+    return None if change is None else change.kind
 
 
 def _as_edit(text: str, change: _Change) -> Edit:
-    start, end, replacement, kind = change
-    return Edit(start, end, text[start:end], replacement, kind)
+    return Edit(change.start, change.end, text[change.start : change.end], change.replacement, change.kind)
 
 
 def _keep_one_of_doubled(words: Sequence[Word], tags: Sequence[str]) -> list[str]:
@@ -190,6 +199,16 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return "".join(out)
 
 
+class _Placed(NamedTuple):
+    """An edit of either pass, placed in the current text (after the earlier pass) for merging."""
+
+    start: int
+    end: int
+    insertion: bool  # it covers no original character
+    edit: Edit
+    later: bool  # from the later pass
+
+
 def compose_edits(original: str, earlier: Sequence[Edit], later: Sequence[Edit]) -> list[Edit]:
     """Edits on ``original`` equivalent to applying ``earlier`` and then ``later``.
 
@@ -199,23 +218,23 @@ def compose_edits(original: str, earlier: Sequence[Edit], later: Sequence[Edit])
     if the later pass undid the earlier one.
     """
     current = apply_edits(original, earlier)
-    # Every edit as (current start, current end, original width == 0, edit, is_later), in current coordinates.
-    items = []
+    items: list[_Placed] = []
     delta = 0
     for e in sorted(earlier, key=lambda e: (e.start, e.end)):
         start = e.start + delta
-        items.append((start, start + len(e.replacement), e.start == e.end, e, False))
+        items.append(_Placed(start, start + len(e.replacement), e.start == e.end, e, False))
         delta += len(e.replacement) - (e.end - e.start)
-    items += [(e.start, e.end, e.start == e.end, e, True) for e in later]
-    items.sort(key=lambda it: (it[0], it[1]))
+    items += [_Placed(e.start, e.end, e.start == e.end, e, True) for e in later]
+    items.sort(key=lambda it: (it.start, it.end))
 
-    clusters: list[list[tuple]] = []
+    clusters: list[list[_Placed]] = []
     for item in items:
         if clusters:
             cluster = clusters[-1]
-            run_end = max(it[1] for it in cluster)
+            run_end = max(it.end for it in cluster)
             # Overlapping edits merge; so do two insertions at the same point, whose order would be ambiguous.
-            if item[0] < run_end or (item[0] == run_end and item[2] and _original_width(cluster) == 0):
+            touching = item.start == run_end and item.insertion and _original_width(cluster) == 0
+            if item.start < run_end or touching:
                 cluster.append(item)
                 continue
         clusters.append([item])
@@ -223,11 +242,11 @@ def compose_edits(original: str, earlier: Sequence[Edit], later: Sequence[Edit])
     result = []
     delta = 0  # how much longer the current text is than the original before this cluster
     for cluster in clusters:
-        cur_start, cur_end = cluster[0][0], max(it[1] for it in cluster)
+        cur_start, cur_end = cluster[0].start, max(it.end for it in cluster)
         orig_start = cur_start - delta
         orig_end = orig_start + _original_width(cluster)
         delta += (cur_end - cur_start) - (orig_end - orig_start)
-        later_edits = [it[3] for it in cluster if it[4]]
+        later_edits = [it.edit for it in cluster if it.later]
         replacement = current[cur_start:cur_end]
         if later_edits:
             shifted = [
@@ -236,16 +255,17 @@ def compose_edits(original: str, earlier: Sequence[Edit], later: Sequence[Edit])
             replacement = apply_edits(replacement, shifted)
         if replacement == original[orig_start:orig_end]:
             continue  # a later pass undid an earlier edit
-        earlier_edits = [it[3] for it in cluster if not it[4]]
+        earlier_edits = [it.edit for it in cluster if not it.later]
         kind = (earlier_edits or later_edits)[0].type
         result.append(Edit(orig_start, orig_end, original[orig_start:orig_end], replacement, kind))
     return result
 
 
-def _original_width(cluster: list[tuple]) -> int:
+def _original_width(cluster: list[_Placed]) -> int:
     """How many characters of the original text a cluster of edits (in current coordinates) covers."""
-    width = max(it[1] for it in cluster) - cluster[0][0]
-    return width - sum(len(e.replacement) - (e.end - e.start) for *_, e, later in cluster if not later)
+    width = max(it.end for it in cluster) - cluster[0].start
+    grown = sum(len(it.edit.replacement) - (it.edit.end - it.edit.start) for it in cluster if not it.later)
+    return width - grown
 
 
 def looks_misspelled(word: str, replacement: str) -> bool:
@@ -309,7 +329,7 @@ def _delete(text: str, words: Sequence[Word], i: int) -> _Change:
     else:  # the first word has none: take the space after it
         while end < len(text) and text[end].isspace():
             end += 1
-    return start, end, "", "unnecessary"
+    return _Change(start, end, "", "unnecessary")
 
 
 def _merge_space(text: str, words: Sequence[Word], i: int) -> _Change | None:
@@ -318,15 +338,15 @@ def _merge_space(text: str, words: Sequence[Word], i: int) -> _Change | None:
     start, end = words[i][1][1], words[i + 1][1][0]
     if start == end or not text[start:end].isspace():
         return None
-    return start, end, "", "spelling"
+    return _Change(start, end, "", "spelling")
 
 
 def _append(text: str, words: Sequence[Word], i: int, word: str, _: Transforms) -> _Change:
     if i < 0:  # before the first word
         at = words[0][1][0] if words else len(text)
-        return at, at, word + (" " if words and not _attaches(word) else ""), "missing"
+        return _Change(at, at, word + (" " if words and not _attaches(word) else ""), "missing")
     at = words[i][1][1]
-    return at, at, word if _attaches(word) else " " + word, "missing"
+    return _Change(at, at, word if _attaches(word) else " " + word, "missing")
 
 
 def _replace(text: str, words: Sequence[Word], i: int, word: str, _: Transforms) -> _Change | None:
@@ -368,7 +388,7 @@ def _with_case_of(word: str, new: str) -> str:
 
 
 def _substitute(text: str, start: int, end: int, new: str, kind: str) -> _Change | None:
-    return None if new == text[start:end] else (start, end, new, kind)
+    return None if new == text[start:end] else _Change(start, end, new, kind)
 
 
 def _attaches(word: str) -> bool:
