@@ -35,15 +35,6 @@ const PROGRESS_EVERY_BYTES = 256 * 1024;
 let state = null; // {python, tasks, methods, loaded, failed, heapBytes} once init succeeds
 // Settles when every requested model is loaded (rejects with the first load error): the `ready` reply.
 let allLoaded = null;
-// Requests run one at a time (models keep per-call state such as the KV cache). Waiting completions go
-// first: they answer a keystroke, while grammar and sentiment checks are debounced and can wait. After an
-// `init` with whenReady "first", the other models load as internal {type: "load"} jobs of the same queue,
-// behind every call a loaded model can answer; a call for a model still loading waits for it.
-/** @type {Job[]} */
-const waiting = [];
-let running = false;
-let latestComplete = null; // id of the newest `complete` request: older queued ones are stale
-let wake = null; // ends the pause before a queued model load (stillIdle)
 
 /** @param {Reply} message */
 const post = (message) => self.postMessage(message);
@@ -469,7 +460,7 @@ async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
   const later = loadJobs.slice(now.length);
   allLoaded = new Promise((resolve, reject) => Object.assign(state, { resolveAll: resolve, rejectAll: reject }));
   allLoaded.catch(() => {}); // reported through `ready` requests and the calls that need the model
-  waiting.push(...later);
+  queue.add(...later);
   settleIfLoaded();
   return { tasks, threads: ort.env.wasm.numThreads, crossOriginIsolated: self.crossOriginIsolated };
 }
@@ -542,7 +533,7 @@ async function call({ id, method, text, options }) {
     throw Object.assign(new Error(message), { name: "TaskMismatchError" });
   }
   if (state.failed.has(task)) throw state.failed.get(task);
-  if (method === "complete" && id !== latestComplete) {
+  if (queue.isStale({ id, method })) {
     throw Object.assign(new Error("superseded by a newer complete() call"), { name: "Cancelled" });
   }
   const reply = JSON.parse(await callPython(state.python.call, method, text, JSON.stringify(pythonOptions(options, spec.options), keepNonFinite)));
@@ -583,34 +574,80 @@ function answerable(message) {
   return !(state?.tasks.has(task) && !state.loaded.has(task) && !state.failed.has(task));
 }
 
-/** The next job: a completion, else the oldest request that can run, else the next model to load. */
-function nextJob() {
-  const picks = [(m) => m.method === "complete" && answerable(m), answerable, (m) => m.type === "load"];
-  for (const pick of picks) {
-    const index = waiting.findIndex(pick);
-    if (index >= 0) return waiting.splice(index, 1)[0];
+/**
+ * The worker's queue. Jobs run one at a time (models keep per-call state such as the KV cache). Waiting
+ * completions go first: they answer a keystroke, while grammar and sentiment checks are debounced and can
+ * wait. After an `init` with whenReady "first", the other models load as internal {type: "load"} jobs of
+ * the same queue, behind every call a loaded model can answer; a call for a model still loading waits for it.
+ */
+class Scheduler {
+  /** @type {Job[]} */
+  #waiting = [];
+  #running = false;
+  /** @type {number | null} the id of the newest `complete` request: older queued ones are stale */
+  #latestComplete = null;
+  /** @type {(() => void) | null} ends the pause before a queued model load (#stillIdle) */
+  #wake = null;
+  #serve;
+  #answerable;
+
+  /**
+   * @param {(job: Job) => Promise<void>} serve runs one job and posts its reply
+   * @param {(job: Job) => boolean} answerable whether a job can run now
+   */
+  constructor(serve, answerable) {
+    this.#serve = serve;
+    this.#answerable = answerable;
   }
-  return null; // nothing waits (a call whose model is loading always has that load job queued with it)
+
+  /** Queue `jobs`, and work through the queue unless that is under way. @param {...Job} jobs */
+  add(...jobs) {
+    for (const job of jobs) if (job.type === "call" && job.method === "complete") this.#latestComplete = job.id;
+    this.#waiting.push(...jobs);
+    this.#wake?.();
+    if (!this.#running) this.#drain();
+  }
+
+  /** A completion that a newer one superseded. @param {{id: number, method: string}} call */
+  isStale({ id, method }) {
+    return method === "complete" && id !== this.#latestComplete;
+  }
+
+  /** The next job: a completion, else the oldest request that can run, else the next model to load. */
+  #next() {
+    const answerable = this.#answerable;
+    /** @type {((job: Job) => boolean)[]} */
+    const picks = [
+      (j) => j.type === "call" && j.method === "complete" && answerable(j), answerable, (j) => j.type === "load",
+    ];
+    for (const pick of picks) {
+      const index = this.#waiting.findIndex(pick);
+      if (index >= 0) return this.#waiting.splice(index, 1)[0];
+    }
+    return null; // nothing waits (a call whose model is loading always has that load job queued with it)
+  }
+
+  /** Before a model load, a moment for the calls a page makes right after create() to overtake it. */
+  async #stillIdle() {
+    await /** @type {Promise<void>} */ (new Promise((resolve) => {
+      this.#wake = resolve; // a request arriving ends the pause at once
+      setTimeout(resolve, LOAD_GRACE_MS);
+    }));
+    this.#wake = null;
+    return !this.#waiting.some(this.#answerable);
+  }
+
+  async #drain() {
+    this.#running = true;
+    for (let job = this.#next(); job; job = this.#next()) {
+      if (job.type === "load" && !(await this.#stillIdle())) this.#waiting.unshift(job);
+      else await this.#serve(job);
+    }
+    this.#running = false;
+  }
 }
 
-/** Before a model load (0.1-0.3 s), a moment for the calls a page makes right after create() to overtake it. */
-async function stillIdle() {
-  await new Promise((resolve) => {
-    wake = resolve; // a request arriving ends the pause at once
-    setTimeout(resolve, LOAD_GRACE_MS);
-  });
-  wake = null;
-  return !waiting.some(answerable);
-}
-
-async function drain() {
-  running = true;
-  for (let job = nextJob(); job; job = nextJob()) {
-    if (job.type === "load" && !(await stillIdle())) waiting.unshift(job);
-    else await serve(job);
-  }
-  running = false;
-}
+const queue = new Scheduler(serve, answerable);
 
 /** @param {MessageEvent<Request>} event */
 self.onmessage = ({ data: message }) => {
@@ -622,8 +659,5 @@ self.onmessage = ({ data: message }) => {
     );
     return;
   }
-  if (message.type === "call" && message.method === "complete") latestComplete = message.id;
-  waiting.push(message);
-  wake?.();
-  if (!running) drain();
+  queue.add(message);
 };
