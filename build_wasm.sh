@@ -23,7 +23,6 @@ cd "$(dirname "$0")"
 
 OUT=${1:-dist/site}
 PYTHON=${PYTHON:-.venv/bin/python}
-TASKS=(sentiment autocomplete grammar)
 PYODIDE_VERSION=314.0.7
 ORT_VERSION=1.30.0
 
@@ -49,6 +48,8 @@ step "checking tools and npm packages"
     || die "the brotli package is missing from $PYTHON (it writes the .br copies): pip install -e '.[site]', or bash scripts/setup.sh"
 [ "$(npm_version pyodide)" = "$PYODIDE_VERSION" ] || die "pyodide $PYODIDE_VERSION expected in node_modules"
 [ "$(npm_version onnxruntime-web)" = "$ORT_VERSION" ] || die "onnxruntime-web $ORT_VERSION expected in node_modules"
+# Every task of the registry (slm_web/registry.py) gets its default bundle.
+TASKS=$("$PYTHON" -c 'from slm_web.registry import TASKS; print(*TASKS)') || die "cannot read slm_web/registry.py"
 mkdir -p "$OUT"
 
 step "Pyodide $PYODIDE_VERSION core -> $OUT/pyodide/"
@@ -81,7 +82,7 @@ fi
 
 step "default bundles -> $OUT/bundles/"
 mkdir -p "$OUT/bundles"
-for task in "${TASKS[@]}"; do
+for task in $TASKS; do
     if [ -n "${SLM_BUNDLES:-}" ]; then
         copy "$SLM_BUNDLES/$task.slm" "$OUT/bundles"
         echo "    $task: from $SLM_BUNDLES/$task.slm"

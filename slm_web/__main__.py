@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from . import __version__, load_sync
 from .bundle import read_bundle
 from .errors import SLMError
-from .tasks import Model
+from .registry import TASKS, Option
 from .tasks.results import Classification, Completion, Correction
 
 EXAMPLES = """\
@@ -60,12 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("bundle", metavar="BUNDLE", help="path to a .slm bundle")
     run.add_argument("texts", metavar="TEXT", nargs="+", help="texts; - reads one per line from stdin")
     run.add_argument("--json", action="store_true", help="print one JSON object per text")
-    run.add_argument("-k", type=int, default=3, help="autocomplete: number of suggestions (default 3)")
-    run.add_argument("--max-words", type=int, default=1, help="autocomplete: words each (default 1)")
-    run.add_argument(
-        "--min-confidence", type=float, default=None,
-        help="grammar: tag probability an edit needs (default: the bundle's; lower finds more, flags more)",
-    )
+    for task, option in _cli_options():
+        default = "the bundle's" if option.default is None else option.default
+        run.add_argument(option.flag, type=int if option.kind == "int" else float, default=None,
+                         help=f"{task}: {option.doc} (default {default})")
     run.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
     run.set_defaults(command=_run)
 
@@ -80,12 +78,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     model = load_sync(args.bundle, threads=args.threads)
-    task = _TASK_CALLS[model.task]
+    method = TASKS[model.task].methods[0]
+    run = getattr(model, f"{method.name}_sync")
+    # Only the options given: the model's own defaults (the registry's) fill in the rest.
+    given = {o.name: getattr(args, o.name) for o in method.options if o.bridge}
+    given = {name: value for name, value in given.items() if value is not None}
     status = 0
     with model:
         for text in _texts(args.texts):
             try:
-                result = task(model, text, args)
+                result = run(text, **given)
             except SLMError as e:  # report it and go on with the other texts
                 print(f"slm_web: error: {e}", file=sys.stderr)
                 status = 1
@@ -103,11 +105,10 @@ def _texts(args: list[str]) -> Iterator[str]:
             yield arg
 
 
-_TASK_CALLS: dict[str, Callable[[Model, str, argparse.Namespace], Any]] = {
-    "sentiment": lambda m, text, _: m.classify_sync(text),
-    "autocomplete": lambda m, text, a: m.complete_sync(text, k=a.k, max_words=a.max_words),
-    "grammar": lambda m, text, a: m.correct_sync(text, min_confidence=a.min_confidence),
-}
+def _cli_options() -> Iterator[tuple[str, Option]]:
+    """Each task's main-method options that the command line offers, as (task, option)."""
+    for spec in TASKS.values():
+        yield from ((spec.name, o) for o in spec.methods[0].options if o.bridge)
 
 
 def _as_dict(result: Any) -> dict[str, Any]:

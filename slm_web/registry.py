@@ -30,7 +30,13 @@ class Option:
     low: int
     high: int | str | None
     default: Any = None
-    bridge: bool = True  # offered to pages (slm.js, under the camelCase js_name)
+    bridge: bool = True  # offered to pages (slm.js, under the camelCase js_name) and on the command line
+    doc: str = ""  # what it sets, for the command line's help
+
+    @property
+    def flag(self) -> str:
+        """The command line's name: ``-k``, ``--max-words``."""
+        return f"-{self.name}" if len(self.name) == 1 else "--" + self.name.replace("_", "-")
 
     @property
     def js_name(self) -> str:
@@ -79,6 +85,8 @@ class Method:
 
 @dataclass(frozen=True)
 class TaskSpec:
+    """One task. Its first method is its main one (what ``python -m slm_web run`` calls)."""
+
     name: str
     model: str  # "module.Class" under slm_web.tasks
     methods: tuple[Method, ...]
@@ -111,8 +119,8 @@ TASKS: MappingProxyType[str, TaskSpec] = MappingProxyType({spec.name: spec for s
         "autocomplete", "autocomplete.AutocompleteModel",
         methods=(
             Method("complete", options=(
-                Option("k", "int", 1, "top_k", default=3),
-                Option("max_words", "int", 1, 8, default=1),
+                Option("k", "int", 1, "top_k", default=3, doc="number of suggestions"),
+                Option("max_words", "int", 1, 8, default=1, doc="words each"),
             )),
             *_PERSONAL,
         ),
@@ -125,7 +133,8 @@ TASKS: MappingProxyType[str, TaskSpec] = MappingProxyType({spec.name: spec for s
     TaskSpec(
         "grammar", "grammar.GrammarModel",
         methods=(Method("correct", options=(
-            Option("min_confidence", "number", 0, 1),
+            Option("min_confidence", "number", 0, 1,
+                   doc="tag probability an edit needs (lower finds more, flags more)"),
             Option("max_passes", "int", 0, None, bridge=False),
         )),),
         inputs=("input_ids", "attention_mask"), outputs=("tag_probs", "tag_ids"), family="bert", head="token",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from slm_web.registry import TASKS
 from webbuild.bundles import build_bundle, build_warmup_model
 from webbuild.bytecode import SITE_PACKAGES, BytecodeError, compile_sources
 from webbuild.site import INDEX_HTML, MANIFEST, precompress, write_manifest, write_wire_bundles
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     stdlib.add_argument("--bytecode", action="store_true", help="ship sourceless .pyc compiled in Pyodide")
     stdlib.set_defaults(run=_stdlib)
     bundle = sub.add_parser("bundle", help="the default bundle of a task (student, or a tiny model)")
-    bundle.add_argument("task", choices=["sentiment", "autocomplete", "grammar"])
+    bundle.add_argument("task", choices=list(TASKS))
     bundle.add_argument("--out", type=Path, required=True)
     bundle.set_defaults(run=_bundle)
     warmup = sub.add_parser("warmup", help="the tiny model the bridge runs while Python starts")
