@@ -1,7 +1,7 @@
 // @ts-check
 // Decodes a bundle shipped as `.slm4` (webbuild/wire.py): the exact `.slm` bytes, rebuilt from a copy whose
 // 4-bit-representable int8 weights travel as nibbles plus one multiplier per 16 values of a column. Runs in
-// the bridge's worker before Python verifies the bundle's hashes (about 10-20 ms for a 7.8 MB bundle).
+// the bridge's worker before Python verifies the bundle's hashes (its cost: bench/ANALYSIS.md).
 
 const MAGIC = [0x53, 0x4c, 0x4d, 0x34]; // "SLM4"
 const GROUP = 16; // converter/matmul4.py GROUP

@@ -25,9 +25,9 @@ from .errors import InputTextError
 # A generous bound on characters per token: WordPiece and byte-level BPE tokens rarely exceed ~10 characters,
 # and a longer "word" becomes a single [UNK] or is cut anyway. Used only to bound how much text is tokenized.
 CHARS_PER_TOKEN = 32
-# Grammar correction tags every sentence in up to three passes. Measured for 20,000 characters (~10 pages)
-# with a MiniLM-L2-sized int8 tagger on a busy 2-core machine: 1.2 s natively for one pass, 4.5 s when every
-# sentence takes three; the browser is 3-7x slower. Longer texts are refused rather than tie up the worker.
+# Grammar correction tags every sentence in up to three passes, and its time grows with the text (20,000
+# characters, ~10 pages, takes seconds natively and several times that in the browser: bench/ANALYSIS.md).
+# Longer texts are refused rather than tie up the worker.
 MAX_CORRECT_CHARS = 20_000
 # A "sentence" with no terminal punctuation (a pasted log line, a list) is cut at whitespace below this, so
 # one sentence always fits a 128-token model call.

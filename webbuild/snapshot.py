@@ -7,9 +7,8 @@ returns ``makeMemorySnapshot()``. That is written to ``pyodide/slm_web.snapshot`
 listed in ``build-manifest.json`` under ``snapshot``, with the sha256 of the runtime files it was made from;
 the bridge uses it only while those still match.
 
-The trade-off (bench/ANALYSIS.md): a first visit starts in about half the time (Python's boot, 2.5-3 s on
-2 cores, becomes a 0.3-0.4 s restore) but downloads about 4.2 MB more (Brotli; 6.2 MB gzip), for every
-visitor, once.
+The trade-off (bench/ANALYSIS.md has the numbers): a first visit starts sooner (Python's boot becomes a
+restore, several times faster) but downloads a few MB more, for every visitor, once.
 """
 
 from __future__ import annotations
