@@ -130,7 +130,8 @@ export function attachEditor(
   wrap.append(mirror, badge, popover);
 
   let ghost = null; // {text, at, suggestions}: the completion shown after the caret
-  let issues = { text: null, edits: [] }; // grammar edits valid for exactly `issues.text`
+  /** @type {{text: string | null, edits: import("./slm").Edit[]}} grammar edits valid for exactly `issues.text` */
+  let issues = { text: null, edits: [] };
   let disposed = false;
 
   const emit = (name, detail) => textarea.dispatchEvent(new CustomEvent(`slm:${name}`, { detail }));

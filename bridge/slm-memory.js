@@ -31,7 +31,7 @@ async function withStore(mode, use) {
       open.result.createObjectStore(STORE);
     } else {
       missing = true; // no database yet: abort its creation, so that reading leaves nothing behind
-      open.transaction.abort();
+      open.transaction?.abort();
     }
   };
   let db;
@@ -55,8 +55,10 @@ async function withStore(mode, use) {
 }
 
 export class MemoryStore {
-  #timer = null;
-  #pending = null; // the exporter of the save waiting for its delay
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #timer = undefined;
+  /** @type {(() => Promise<string>) | null} the exporter of the save waiting for its delay */
+  #pending = null;
   #writing = Promise.resolve();
   #delayMs;
 

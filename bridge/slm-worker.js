@@ -40,7 +40,7 @@ let allLoaded = null;
 const post = (message) => self.postMessage(message);
 
 /**
- * @param {number | undefined} id
+ * @param {number} id
  * @param {any} error
  * @returns {import("./slm-messages").ErrorReply}
  */
@@ -49,7 +49,7 @@ function errorReply(id, error) {
   if (error?.name === "PythonError") {
     // An exception Python raised outside slm_web.worker's JSON replies (e.g. the wheel did not install):
     // its last traceback line ("ModuleNotFoundError: No module named 'slm_web'") is the message.
-    message = message.trim().split("\n").pop();
+    message = message.trim().split("\n").at(-1) ?? message;
   }
   return { type: "error", id, error: { name: error?.name || "Error", message } };
 }
@@ -102,7 +102,7 @@ function makeCachedFetch(manifest, baseURL, onProgress, cache) {
     const response = await networkFetch(url);
     if (!response.ok) throw new Error(`could not download ${entry.path}: HTTP ${response.status}`);
     const body = new Uint8Array(entry.size);
-    const reader = response.body.getReader();
+    const reader = /** @type {ReadableStream<Uint8Array>} an ok GET response has one */ (response.body).getReader();
     let loaded = 0;
     let reported = 0;
     onProgress({ step: "download", file: entry.path, loaded, total: entry.size });
@@ -560,7 +560,8 @@ async function serve(message) {
     const value = await handler(message);
     if (message.id !== undefined) post({ type: "result", id: message.id, value });
   } catch (error) {
-    post(errorReply(message.id, error));
+    if (message.id !== undefined) post(errorReply(message.id, error));
+    else console.error("slm-web:", error); // an internal job's failure, which no page request waits for
   }
 }
 
