@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from students import corpora
-from students.grammar import errors, lexicon, tags
+from students.grammar import errors, learner_errors, lexicon, tags
 
 RUNS = Path(__file__).resolve().parents[1] / "runs" / "grammar"
 SEED = 5
@@ -88,6 +88,35 @@ def example(sentence: str, source: str, rng: random.Random) -> dict:
             "tags": tags.word_tags(wrong, sentence)}
 
 
+# The learner kinds need a cue word ("yesterday", "since", "tell me where"), so random corruption gives them
+# few examples (0.2 % of sentences for tense); training sentences where one applies get an extra example of
+# it, up to this many per kind.
+TARGETED_PER_KIND = 2500
+
+
+def targeted_examples(pairs: list[tuple[str, str]], rng: random.Random) -> list[dict]:
+    """Extra examples of each learner kind, on the training sentences where it finds a place."""
+    counts = dict.fromkeys(errors.LEARNER_KIND_NAMES, 0)
+    out = []
+    for source, sentence in pairs:
+        for kind in counts:
+            if counts[kind] >= TARGETED_PER_KIND:
+                continue
+            made = errors.corrupt_with(sentence, kind, rng)
+            if made is None and kind == "tense" and (timed := learner_errors.with_past_time(sentence, rng)):
+                sentence_used = timed
+                made = errors.corrupt_with(timed, kind, rng)
+            else:
+                sentence_used = sentence
+            if made:
+                wrong, kinds = made
+                counts[kind] += 1
+                out.append({"src": wrong, "tgt": sentence_used, "source": source, "kinds": kinds,
+                            "tags": tags.word_tags(wrong, sentence_used)})
+    print(f"targeted learner examples: {counts}", file=sys.stderr)
+    return out
+
+
 def build(out_dir: Path = RUNS) -> dict[str, Path]:
     """Write the three jsonl files (idempotent: kept when they exist)."""
     paths = {name: out_dir / f"{name}.jsonl" for name in ("train", "dev", "test")}
@@ -98,11 +127,15 @@ def build(out_dir: Path = RUNS) -> dict[str, Path]:
     for name, pairs in parts.items():
         rng = random.Random(f"{SEED}-{name}")
         tmp = paths[name].with_suffix(".partial")
+        rows = [example(sent, source, rng) for source, sent in pairs]
+        if name == "train":
+            rows += targeted_examples(pairs, random.Random(f"{SEED}-targeted"))
+            random.Random(SEED).shuffle(rows)
         with tmp.open("w", encoding="utf-8") as f:
-            for source, sent in pairs:
-                f.write(json.dumps(example(sent, source, rng)) + "\n")
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
         tmp.rename(paths[name])
-        print(f"{name}: {len(pairs)} examples -> {paths[name]}", file=sys.stderr)
+        print(f"{name}: {len(rows)} examples -> {paths[name]}", file=sys.stderr)
     return paths
 
 

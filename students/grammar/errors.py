@@ -343,6 +343,7 @@ ERROR_KINDS: dict[str, tuple[float, Callable[[list[Tok], random.Random], bool]]]
     **LEARNER_KINDS,
     **MORE_LEARNER_KINDS,
 }
+LEARNER_KIND_NAMES = (*LEARNER_KINDS, *MORE_LEARNER_KINDS)
 CORRECT_SHARE = 0.3  # sentences left as they are: they teach the model when to keep quiet
 ERRORS_PER_SENTENCE = (1, 2, 3)
 ERRORS_PER_SENTENCE_WEIGHTS = (0.45, 0.35, 0.2)  # learners' texts: often several per sentence
@@ -364,4 +365,18 @@ def corrupt(sentence: str, rng: random.Random) -> tuple[str, list[str]]:
         name = rng.choices(names, weights=weights)[0]
         if ERROR_KINDS[name][1](toks, rng):
             applied.append(name)
+    return detokenize(toks), applied
+
+
+def corrupt_with(sentence: str, kind: str, rng: random.Random) -> tuple[str, list[str]] | None:
+    """``sentence`` with an error of ``kind`` (and sometimes one more of any kind), or None if ``kind``
+    finds no place in it. The data builder uses it to give rare learner kinds enough examples."""
+    toks = tokenize(sentence)
+    if not ERROR_KINDS[kind][1](toks, rng):
+        return None
+    applied = [kind]
+    if rng.random() < 0.3:
+        other = rng.choices(list(ERROR_KINDS), weights=[w for w, _ in ERROR_KINDS.values()])[0]
+        if ERROR_KINDS[other][1](toks, rng):
+            applied.append(other)
     return detokenize(toks), applied

@@ -15,7 +15,7 @@ import re
 import lemminflect
 
 from students.grammar import lexicon
-from students.grammar.toks import Tok, delete_at, insert_at, lower_at, set_word, where
+from students.grammar.toks import Tok, delete_at, insert_at, lower_at, set_word, tokenize, where
 
 # --- tense: a time expression that fixes the past ------------------------------------------------------
 PAST_TIME_WORDS = {"yesterday", "ago", "last", "earlier", "previously"}
@@ -40,6 +40,22 @@ def _past_to_present() -> dict[str, tuple[str, str]]:
         for past, base in to_base.items()
         if past in to_s and past != base and lexicon.verb_tags().get(past) != {"VB"}
     }
+
+
+PAST_TIME_PHRASES = ("yesterday", "last week", "last night", "two days ago", "last year", "last summer")
+
+
+def with_past_time(sentence: str, rng: random.Random) -> str | None:
+    """A still correct sentence with a past time phrase added at its end, if a subject is followed by a
+    simple past there ("She went home." -> "She went home yesterday."); else None. Gives the tense kind
+    sentences to work on: few clean sentences carry such a phrase."""
+    toks = tokenize(sentence)
+    table = _past_to_present()
+    if _has_past_time(toks) or len(toks) < 3 or toks[-1].text != "." or not toks[-2].text.isalpha():
+        return None
+    if not any(lower_at(toks, i) in table and lower_at(toks, i - 1) in SUBJECTS for i in range(1, len(toks))):
+        return None
+    return f"{sentence[:-1]} {rng.choice(PAST_TIME_PHRASES)}."
 
 
 def present_for_past(toks: list[Tok], rng: random.Random) -> bool:

@@ -93,3 +93,14 @@ def test_regularized_pasts_are_no_real_words() -> None:
     table = errors.lexicon.transforms()["VERB_REGULARIZED"]
     assert table["buyed"] == "bought" and table["goed"] == "went" and table["teached"] == "taught"
     assert not {"seed", "singed", "costed", "wined"} & table.keys()
+
+
+def test_rare_learner_kinds_get_targeted_examples() -> None:
+    from students.grammar import learner_errors
+
+    rng = random.Random(0)
+    assert learner_errors.with_past_time("She went home.", rng).startswith("She went home ")
+    assert learner_errors.with_past_time("It was fine yesterday.", rng) is None  # already has one
+    wrong, kinds = errors.corrupt_with("I saw him yesterday.", "tense", rng)
+    assert kinds[0] == "tense" and wrong != "I saw him yesterday."
+    assert errors.corrupt_with("Hello there.", "tense", rng) is None
