@@ -8,8 +8,10 @@ Sets (``students.grammar.evalset`` and the synthetic split of ``students.grammar
 - ``synthetic``: the held-out synthetic test set (a third of it correct sentences).
 ``--tune OUT`` picks the thresholds on *dev* only (the hand-written dev split plus part of the synthetic dev
 set, each synthetic reference also as a clean input): a ``$CASE_CAPITAL`` bias, one ``min_confidence`` and
-then a bar per error type (``min_confidence_by_kind``), the best dev F0.5 whose false-alarm rate stays
-within ``MAX_FALSE_ALARMS``; it writes them to OUT for ``python -m students.grammar.export --tuned OUT``,
+then a bar per error type (``min_confidence_by_kind``), the best dev F0.5 whose false alarms stay within
+``MAX_FALSE_ALARMS`` on the hand-written correct sentences and ``MAX_SYNTHETIC_FALSE_ALARMS`` on the
+synthetic references (real text: some hold slips that a fix is right to change); it writes them to
+OUT for ``python -m students.grammar.export --tuned OUT``,
 which bakes the bias into the weights and the bars into ``slm_task.json``. Re-convert and run this again
 without ``--tune`` for the reported numbers. ``--misses`` lists the hand-written dev sentences the int8
 student gets wrong.
@@ -33,8 +35,19 @@ THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 CASE_BIASES = (0.0, 2.0, 4.0)
 CASE_TAG = "$CASE_CAPITAL"
 DEV_TUNE = 300  # synthetic dev sentences used for tuning (each also as a clean input): keeps the grid quick
-MAX_FALSE_ALARMS = 0.02  # on dev: the issue's budget for correct sentences changed
+MAX_FALSE_ALARMS = 0.02  # hand-written dev's correct sentences: the issue's budget for changes
+MAX_SYNTHETIC_FALSE_ALARMS = 0.05  # synthetic dev's references: real text, some with slips of their own
 COLUMNS = ("f0.5", "precision", "recall", "false_alarm_rate", "exact_match", "tp", "fp", "fn")
+TUNE_COLUMNS = (
+    "f0.5",
+    "precision",
+    "recall",
+    "false_alarm_rate",
+    "synthetic_false_alarm_rate",
+    "tp",
+    "fp",
+    "fn",
+)
 
 Pairs = list[tuple[str, str]]
 
@@ -47,10 +60,32 @@ def synthetic(name: str) -> Pairs:
     return [(r["src"], r["tgt"]) for r in data.read(data.RUNS / f"{name}.jsonl")]
 
 
-def dev_with_clean() -> Pairs:
-    """The hand-written dev split, synthetic dev sentences, and their references as inputs to leave alone."""
+def dev_sets() -> dict[str, Pairs]:
+    """Tuning pairs: the hand-written dev split, and synthetic dev sentences plus their references as
+    inputs to leave alone (the references are real text, so a few hold slips a fix is right to change)."""
     pairs = synthetic("dev")[:DEV_TUNE]
-    return handwritten("dev") + pairs + [(tgt, tgt) for src, tgt in pairs if src != tgt]
+    return {
+        "handwritten": handwritten("dev"),
+        "synthetic": pairs + [(tgt, tgt) for src, tgt in pairs if src != tgt],
+    }
+
+
+def dev_score(system: Callable[[list[str]], list[str]], sets: dict[str, Pairs]) -> dict:
+    """F0.5 over all dev pairs; false alarms per set (each has its own budget)."""
+    reports = {name: run(system, pairs) for name, pairs in sets.items()}
+    tp, fp, fn = (sum(r[k] for r in reports.values()) for k in ("tp", "fp", "fn"))
+    p, r = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    f = (1 + scoring.BETA**2) * p * r / max(scoring.BETA**2 * p + r, 1e-9)
+    return {
+        "f0.5": round(f, 4),
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "false_alarm_rate": reports["handwritten"]["false_alarm_rate"],
+        "synthetic_false_alarm_rate": reports["synthetic"]["false_alarm_rate"],
+    }
 
 
 def student(
@@ -86,17 +121,23 @@ def run(system: Callable[[list[str]], list[str]], pairs: Pairs) -> dict:
 
 
 def _within_budget(grid: list[dict]) -> dict:
-    """The best dev F0.5 among settings within the false-alarm budget (else the fewest false alarms)."""
-    ok = [g for g in grid if g["false_alarm_rate"] <= MAX_FALSE_ALARMS] or [
-        min(grid, key=lambda g: g["false_alarm_rate"])
+    """The best dev F0.5 among settings within both false-alarm budgets (else the fewest false alarms)."""
+    ok = [
+        g
+        for g in grid
+        if g["false_alarm_rate"] <= MAX_FALSE_ALARMS
+        and g["synthetic_false_alarm_rate"] <= MAX_SYNTHETIC_FALSE_ALARMS
     ]
+    if not ok:
+        fewest = min(g["false_alarm_rate"] + g["synthetic_false_alarm_rate"] for g in grid)
+        ok = [g for g in grid if g["false_alarm_rate"] + g["synthetic_false_alarm_rate"] == fewest]
     return max(ok, key=lambda g: (g["f0.5"], -g["false_alarm_rate"]))
 
 
 def _log(setting: str, r: dict) -> None:
     print(
         f"  dev {setting}: F0.5 {r['f0.5']:.3f} P {r['precision']:.3f} R {r['recall']:.3f} "
-        f"false alarms {r['false_alarm_rate']:.3f}",
+        f"false alarms {r['false_alarm_rate']:.3f} (synthetic {r['synthetic_false_alarm_rate']:.3f})",
         file=sys.stderr,
         flush=True,
     )
@@ -106,11 +147,13 @@ def tune(bundle: Path) -> tuple[dict, list[dict]]:
     """Case bias and one bar on the dev pairs, then each error type's own bar in turn (coordinate ascent)."""
     from slm_web.tasks.grammar_guards import KINDS
 
-    pairs, grid = dev_with_clean(), []
+    sets, grid = dev_sets(), []
     for bias in CASE_BIASES:
         for t in THRESHOLDS:
-            r = run(student(bundle, t, bias, {}), pairs)
-            grid.append({"case_bias": bias, "min_confidence": t, "by_kind": {}, **{k: r[k] for k in COLUMNS}})
+            r = dev_score(student(bundle, t, bias, {}), sets)
+            grid.append(
+                {"case_bias": bias, "min_confidence": t, "by_kind": {}, **{k: r[k] for k in TUNE_COLUMNS}}
+            )
             _log(f"case_bias {bias} min_confidence {t}", r)
     best = _within_budget(grid)
     for kind in KINDS:
@@ -119,8 +162,8 @@ def tune(bundle: Path) -> tuple[dict, list[dict]]:
             if t == best["by_kind"].get(kind, best["min_confidence"]):
                 continue
             by_kind = {**best["by_kind"], kind: t}
-            r = run(student(bundle, best["min_confidence"], best["case_bias"], by_kind), pairs)
-            trials.append({**best, "by_kind": by_kind, **{k: r[k] for k in COLUMNS}})
+            r = dev_score(student(bundle, best["min_confidence"], best["case_bias"], by_kind), sets)
+            trials.append({**best, "by_kind": by_kind, **{k: r[k] for k in TUNE_COLUMNS}})
             _log(f"{kind} {t}", r)
         grid += trials[1:]
         best = _within_budget(trials)
