@@ -11,17 +11,10 @@ import time
 import pytest
 
 from .conftest import ROOT
+from .engines import RECORD_EVENTS_JS
 
 SHOTS = ROOT / "test-results"
 
-# Records the latest result of each feature from the events attach() dispatches (public API).
-RECORD_EVENTS_JS = """() => {
-  window.latest = {};
-  const editor = document.getElementById("editor");
-  for (const name of ["sentiment", "completion", "grammar"]) {
-    editor.addEventListener(`slm:${name}`, (e) => { window.latest[name] = e.detail.result; });
-  }
-}"""
 
 
 @pytest.fixture(scope="module")
