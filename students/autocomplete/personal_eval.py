@@ -83,7 +83,7 @@ def author_streams() -> dict[str, list[str]]:
                 date = email.utils.parsedate_to_datetime(str(headers.get("Date", ""))).timestamp()
             except (TypeError, ValueError):
                 continue
-            text = "\n".join(corpora._paragraphs(corpora.email_body(raw)))
+            text = "\n".join(corpora.paragraphs(corpora.email_body(raw)))
             if author and author not in AUTOMATED and len(WORD.findall(text)) >= MIN_MESSAGE_WORDS:
                 mail.setdefault(author, []).append((date, text))
     return {a: [t for _, t in sorted(m)] for a, m in sorted(mail.items()) if len(m) >= MIN_MESSAGES}

@@ -82,10 +82,15 @@ def split(pairs: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def example(sentence: str, source: str, rng: random.Random) -> dict:
-    wrong, kinds = errors.corrupt(sentence, rng)
+def row(wrong: str, sentence: str, source: str, kinds: list[str]) -> dict:
+    """One line of a split: the erroneous text, its correction and the tags between them."""
     return {"src": wrong, "tgt": sentence, "source": source, "kinds": kinds,
             "tags": tags.word_tags(wrong, sentence)}
+
+
+def example(sentence: str, source: str, rng: random.Random) -> dict:
+    wrong, kinds = errors.corrupt(sentence, rng)
+    return row(wrong, sentence, source, kinds)
 
 
 # The learner kinds need a cue word ("yesterday", "since", "tell me where"), so random corruption gives them
@@ -111,8 +116,7 @@ def targeted_examples(pairs: list[tuple[str, str]], rng: random.Random) -> list[
             if made:
                 wrong, kinds = made
                 counts[kind] += 1
-                out.append({"src": wrong, "tgt": sentence_used, "source": source, "kinds": kinds,
-                            "tags": tags.word_tags(wrong, sentence_used)})
+                out.append(row(wrong, sentence_used, source, kinds))
     print(f"targeted learner examples: {counts}", file=sys.stderr)
     return out
 

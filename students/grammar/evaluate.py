@@ -74,8 +74,7 @@ def dev_score(system: Callable[[list[str]], list[str]], sets: dict[str, Pairs]) 
     """F0.5 over all dev pairs; false alarms per set (each has its own budget)."""
     reports = {name: run(system, pairs) for name, pairs in sets.items()}
     tp, fp, fn = (sum(r[k] for r in reports.values()) for k in ("tp", "fp", "fn"))
-    p, r = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
-    f = (1 + scoring.BETA**2) * p * r / max(scoring.BETA**2 * p + r, 1e-9)
+    p, r, f = scoring.precision_recall_f(tp, fp, fn)
     return {
         "f0.5": round(f, 4),
         "precision": round(p, 4),

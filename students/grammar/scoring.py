@@ -38,6 +38,13 @@ def _edits(source: str, target: str) -> frozenset[tuple[int, int, str, str]]:
     return frozenset((e.o_start, e.o_end, e.c_str, e.type) for e in edits)
 
 
+def precision_recall_f(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """Edit precision, recall and F0.5 from counts (1.0 for a rate with nothing to count)."""
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, (1 + BETA**2) * p * r / (BETA**2 * p + r) if p + r else 0.0
+
+
 def score(sources: Sequence[str], references: Sequence[str], hypotheses: Sequence[str]) -> dict:
     """Micro-averaged counts and rates over all sentences, plus per-ERRANT-type true/false positives."""
     tp = fp = fn = 0
@@ -57,9 +64,7 @@ def score(sources: Sequence[str], references: Sequence[str], hypotheses: Sequenc
         if src == ref:
             clean += 1
             alarms += hyp.strip() != src.strip()
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    f = (1 + BETA**2) * p * r / (BETA**2 * p + r) if p + r else 0.0
+    p, r, f = precision_recall_f(tp, fp, fn)
     return {
         "sentences": len(sources), "tp": tp, "fp": fp, "fn": fn,
         "precision": round(p, 4), "recall": round(r, 4), "f0.5": round(f, 4),
