@@ -34,7 +34,8 @@ const STYLE = `
 .slm-popover .slm-explanation { flex-basis: 100%; color: #3b4351; padding: 0 4px 2px; }
 .slm-popover button { font: inherit; border: 0; border-radius: 6px; padding: 4px 10px; cursor: pointer;
   background: #2563eb; color: #fff; }
-.slm-popover button.slm-dismiss { background: transparent; color: #6b7280; }
+.slm-popover button.slm-dismiss, .slm-popover button.slm-ignore, .slm-popover button.slm-add-word {
+  background: transparent; color: #6b7280; }
 `;
 
 // Box properties the mirror copies so its text wraps exactly like the textarea's.
@@ -95,6 +96,15 @@ function finishedEnd(text, until = text.length) {
   let end = 0;
   for (const match of text.slice(0, until).matchAll(SENTENCE_END)) end = match.index + match[0].length;
   return end;
+}
+
+/** A popover button; pressing it keeps the textarea's focus (and so its caret and undo history). */
+function popoverButton(className, label, onClick) {
+  const button = element("button", className, label);
+  button.type = "button";
+  button.addEventListener("mousedown", (event) => event.preventDefault());
+  button.addEventListener("click", onClick);
+  return button;
 }
 
 /** Zero-width edits (insertions) are underlined on the word before them so there is something to click. */
@@ -243,18 +253,32 @@ export function attachEditor(
     popover.replaceChildren();
   }
 
+  /** Stop underlining `edit` now, and have the model remember the user's say (`tell`) for later checks. */
+  function overrule(edit, tell) {
+    hidePopover();
+    const text = issues.text;
+    issues = { text, edits: issues.edits.filter((e) => e !== edit) };
+    render();
+    tell(text).then(
+      () => grammar && requestGrammar(), // other underlines the say covers (the same word elsewhere) go too
+      (error) => emit("error", { error, feature: "grammar" }),
+    );
+  }
+
   function showPopover(span) {
     const edit = span.edit;
     const label = edit.replacement ? edit.replacement : `delete “${edit.original}”`;
-    const apply = element("button", "slm-apply", label);
-    apply.type = "button";
-    apply.addEventListener("mousedown", (event) => event.preventDefault()); // keep the textarea's focus
-    apply.addEventListener("click", () => applyEdit(edit));
-    const dismiss = element("button", "slm-dismiss", "✕");
-    dismiss.type = "button";
+    const buttons = [
+      popoverButton("slm-apply", label, () => applyEdit(edit)),
+      popoverButton("slm-ignore", "Ignore", () => overrule(edit, (text) => slm.ignore(edit, text))),
+    ];
+    if (edit.type === "spelling" && edit.original.trim()) {
+      buttons.push(popoverButton("slm-add-word", "Add to dictionary",
+        () => overrule(edit, () => slm.dictionary.add([edit.original.trim()]))));
+    }
+    const dismiss = popoverButton("slm-dismiss", "✕", hidePopover);
     dismiss.setAttribute("aria-label", "dismiss");
-    dismiss.addEventListener("click", hidePopover);
-    popover.replaceChildren(element("span", "slm-type", edit.type), apply, dismiss);
+    popover.replaceChildren(element("span", "slm-type", edit.type), ...buttons, dismiss);
     // Why, under the suggestion; model output goes in as text (textContent), never as HTML.
     if (edit.explanation) popover.append(element("div", "slm-explanation", edit.explanation));
     const box = span.getBoundingClientRect();
