@@ -1,69 +1,36 @@
 // @ts-check
-// slm-editor.js: `slm.attach(textarea)`: ghost-text completion, grammar underlines with click-to-apply
-// fixes, and a sentiment badge on a plain <textarea>, using only the public SLM methods.
+// slm-editor.js: `slm.attach(target)`: ghost-text completion, grammar underlines with click-to-apply
+// fixes, and a sentiment badge on any editor, using only the public SLM methods. The editor is reached
+// through an adapter (slm.d.ts, EditorAdapter): <textarea> and <input> (slm-adapter-field.js) and
+// contenteditable elements (slm-adapter-contenteditable.js) get one here; any other editor can pass its
+// own, as slm-codemirror.js does for CodeMirror 6. Drawing is slm-overlay.js's.
 //
-// How it draws: a "mirror" <div> with the textarea's exact box and font lies over it (pointer-events:
-// none). Its text is transparent; only the ghost completion and the wavy underlines are visible, so they
-// line up with the real text. Model output is only ever inserted as text nodes, never as HTML.
-//
-// Every result is also announced as a DOM event on the textarea (`slm:sentiment`, `slm:completion`,
-// `slm:grammar`, detail `{result, ms}`), so a page can show more (lists, latency) without re-querying.
-// With personal words on (`SLM.create({personal: true})`), finished sentences are learned once each
-// (`slm:learned`, detail `{learnedWords}`).
+// Every result is also announced as a DOM event on the adapter's element (`slm:sentiment`,
+// `slm:completion`, `slm:grammar`, detail `{result, ms}`), so a page can show more (lists, latency)
+// without re-querying. With personal words on (`SLM.create({personal: true})`), finished sentences are
+// learned once each (`slm:learned`, detail `{learnedWords}`).
 
-const STYLE = `
-.slm-wrap { position: relative; display: block; }
-.slm-mirror { position: absolute; top: 0; left: 0; pointer-events: none; overflow: hidden;
-  max-width: 100%; /* its px width is re-synced after layout: never let a stale one widen the page */
-  white-space: pre-wrap; overflow-wrap: break-word; color: transparent; border-color: transparent !important; }
-.slm-ghost { color: var(--slm-ghost, #9aa0a6); }
-/* Longhands, not the text-decoration shorthand: WebKit drops a shorthand holding var() and draws nothing. */
-.slm-issue { text-decoration-line: underline; text-decoration-style: wavy;
-  text-decoration-color: var(--slm-underline, #e5484d); text-decoration-skip-ink: none;
-  text-underline-offset: 3px; }
-.slm-badge { position: absolute; right: 10px; bottom: 10px; padding: 3px 10px; border-radius: 999px;
-  font: 600 12px/1.6 system-ui, sans-serif; background: #eef0f3; color: #3b4351; pointer-events: none;
-  transition: background .2s, color .2s; }
-.slm-badge[data-label="positive"] { background: #dcf5e7; color: #126b3a; }
-.slm-badge[data-label="negative"] { background: #fde2e2; color: #a1161b; }
-.slm-badge[hidden], .slm-popover[hidden] { display: none; }
-.slm-popover { position: absolute; z-index: 10; display: flex; flex-wrap: wrap; gap: 6px; align-items: center;
-  padding: 6px; max-width: 22em; border-radius: 8px; background: #fff; box-shadow: 0 4px 18px rgba(0,0,0,.16);
-  font: 13px/1.4 system-ui, sans-serif; }
-.slm-popover .slm-type { color: #6b7280; padding: 0 4px; }
-.slm-popover .slm-explanation { flex-basis: 100%; color: #3b4351; padding: 0 4px 2px; }
-.slm-popover button { font: inherit; border: 0; border-radius: 6px; padding: 4px 10px; cursor: pointer;
-  background: #2563eb; color: #fff; }
-.slm-popover button.slm-dismiss, .slm-popover button.slm-ignore, .slm-popover button.slm-add-word {
-  background: transparent; color: #6b7280; }
-`;
-
-// Box properties the mirror copies so its text wraps exactly like the textarea's.
-const MIRRORED = [
-  "boxSizing", "fontFamily", "fontSize", "fontWeight", "fontStyle", "fontVariant", "lineHeight",
-  "letterSpacing", "wordSpacing", "textIndent", "textTransform", "tabSize", "paddingTop", "paddingRight",
-  "paddingBottom", "paddingLeft", "borderTopWidth", "borderRightWidth", "borderBottomWidth",
-  "borderLeftWidth", "borderTopStyle", "borderRightStyle", "borderBottomStyle", "borderLeftStyle",
-];
+import { contentEditableAdapter } from "./slm-adapter-contenteditable.js";
+import { TEXT_INPUT_TYPES, fieldAdapter } from "./slm-adapter-field.js";
+import { createOverlay, element } from "./slm-overlay.js";
 
 const DELAYS_MS = { sentiment: 250, grammar: 450, autocomplete: 0, learn: 1500 };
 // Where a sentence ends: what is learned is the text up to the last of these (all of it on blur).
 const SENTENCE_END = /[.!?…]\s|\n/g;
 
-let styleInstalled = false;
-function installStyle() {
-  if (styleInstalled) return;
-  styleInstalled = true;
-  const sheet = new CSSStyleSheet(); // constructed sheets work under a CSP without 'unsafe-inline'
-  sheet.replaceSync(STYLE);
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-}
-
-function element(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
+/**
+ * The adapter of `target`: itself if it is one, else the one its element kind needs.
+ * @param {HTMLElement | import("./slm").EditorAdapter} target
+ * @returns {import("./slm").EditorAdapter}
+ */
+function adapterFor(target) {
+  if (target instanceof HTMLTextAreaElement) return fieldAdapter(target);
+  if (target instanceof HTMLInputElement && TEXT_INPUT_TYPES.has(target.type)) return fieldAdapter(target);
+  if (target instanceof HTMLElement && target.isContentEditable) return contentEditableAdapter(target);
+  if (!(target instanceof HTMLElement) && typeof target?.text === "function") return target;
+  const what = target instanceof HTMLInputElement ? `<input type=${target.type}>`
+    : target instanceof Node ? target.nodeName : typeof target;
+  throw new TypeError(`attach() needs a <textarea>, a text <input>, a contenteditable element or an EditorAdapter, not ${what}`);
 }
 
 /** Run `fn` after `ms` of quiet; a new call restarts the wait. */
@@ -77,20 +44,6 @@ function debounce(fn, ms) {
   return run;
 }
 
-/**
- * Replace `start..end` of the textarea's text by `text` as if typed: through execCommand when the browser
- * has it, so Ctrl+Z undoes an accepted completion or fix (it fires "input" itself), else setRangeText.
- */
-function replaceRange(textarea, start, end, text) {
-  textarea.focus();
-  textarea.setSelectionRange(start, end);
-  const done = text ? document.execCommand("insertText", false, text) : document.execCommand("delete");
-  if (!done || textarea.value.slice(start, start + text.length) !== text) {
-    textarea.setRangeText(text, start, end, "end");
-    textarea.dispatchEvent(new Event("input", { bubbles: true }));
-  }
-}
-
 /** The end of the last finished sentence in `text` before `until` (0 if none). */
 function finishedEnd(text, until = text.length) {
   let end = 0;
@@ -98,7 +51,7 @@ function finishedEnd(text, until = text.length) {
   return end;
 }
 
-/** A popover button; pressing it keeps the textarea's focus (and so its caret and undo history). */
+/** A popover button; pressing it keeps the editor's focus (and so its caret and undo history). */
 function popoverButton(className, label, onClick) {
   const button = element("button", className, label);
   button.type = "button";
@@ -119,93 +72,54 @@ function underlinedRange(text, edit) {
 
 /**
  * @param {import("./slm").SLM} slm
- * @param {HTMLTextAreaElement} textarea
+ * @param {HTMLElement | import("./slm").EditorAdapter} target
  * @param {import("./slm").AttachOptions} [options]
  * @returns {import("./slm").Attachment}
  */
 export function attachEditor(
-  slm, textarea, { autocomplete = true, grammar = true, sentiment = true, k = 3, minConfidence, learn = true } = {},
+  slm, target, { autocomplete = true, grammar = true, sentiment = true, k = 3, minConfidence, learn = true } = {},
 ) {
-  installStyle();
-  const wrap = element("div", "slm-wrap");
-  textarea.before(wrap);
-  wrap.append(textarea);
-  const mirror = element("div", "slm-mirror");
-  mirror.setAttribute("aria-hidden", "true");
-  const badge = element("span", "slm-badge");
-  badge.hidden = true;
-  badge.setAttribute("role", "status");
-  const popover = element("div", "slm-popover");
-  popover.hidden = true;
-  wrap.append(mirror, badge, popover);
+  const adapter = adapterFor(target);
+  const overlay = createOverlay(adapter);
+  const { badge, popover } = overlay;
 
   let ghost = null; // {text, at, suggestions}: the completion shown after the caret
   /** @type {{text: string | null, edits: import("./slm").Edit[]}} grammar edits valid for exactly `issues.text` */
   let issues = { text: null, edits: [] };
   let disposed = false;
 
-  const emit = (name, detail) => textarea.dispatchEvent(new CustomEvent(`slm:${name}`, { detail }));
-
-  function syncBox() {
-    const style = getComputedStyle(textarea);
-    for (const prop of MIRRORED) mirror.style[prop] = style[prop];
-    const scrollbar = textarea.offsetWidth - textarea.clientWidth
-      - parseFloat(style.borderLeftWidth) - parseFloat(style.borderRightWidth);
-    mirror.style.paddingRight = `${parseFloat(style.paddingRight) + scrollbar}px`;
-    mirror.style.width = `${textarea.offsetWidth}px`;
-    mirror.style.height = `${textarea.offsetHeight}px`;
-    mirror.style.top = `${textarea.offsetTop}px`;
-    mirror.style.left = `${textarea.offsetLeft}px`;
-    mirror.scrollTop = textarea.scrollTop;
-  }
+  const emit = (name, detail) => adapter.element.dispatchEvent(new CustomEvent(`slm:${name}`, { detail }));
+  /** @type {{start: number, end: number, edit: import("./slm").Edit, spans: HTMLElement[]}[]} */
+  let drawn = []; // the underlines on screen
 
   function render() {
-    const text = textarea.value;
-    const nodes = [];
-    let pos = 0;
+    const text = adapter.text();
     const edits = issues.text === text ? issues.edits : [];
-    const ranges = edits.map((edit) => [...underlinedRange(text, edit), edit]).sort((a, b) => a[0] - b[0]);
-    const ghostAt = ghost && ghost.at <= text.length ? ghost.at : -1;
-    const pushText = (until) => {
-      // The ghost text goes in at the caret, between plain text and underlines alike.
-      if (ghostAt >= pos && ghostAt <= until) {
-        nodes.push(document.createTextNode(text.slice(pos, ghostAt)), element("span", "slm-ghost", ghost.text));
-        nodes.push(document.createTextNode(text.slice(ghostAt, until)));
-      } else {
-        nodes.push(document.createTextNode(text.slice(pos, until)));
-      }
-      pos = until;
-    };
-    for (const [start, end, edit] of ranges) {
-      if (start < pos) continue; // overlapping edits: underline the first only
-      pushText(start);
-      const span = element("span", "slm-issue", text.slice(start, end));
-      span.dataset.start = String(start);
-      span.edit = edit;
-      nodes.push(span);
-      pos = end;
-    }
-    pushText(text.length);
-    nodes.push(document.createTextNode("\n")); // a trailing newline needs a line box to scroll like the textarea
-    mirror.replaceChildren(...nodes);
-    syncBox();
+    const ranges = edits.map((edit) => {
+      const [start, end] = underlinedRange(text, edit);
+      return { start, end, edit };
+    }).sort((a, b) => a.start - b.start);
+    // Overlapping edits: underline the first only.
+    const shown = ranges.filter((range, i) => i === 0 || range.start >= ranges[i - 1].end);
+    drawn = overlay.draw(text, shown, ghost && ghost.at <= text.length ? ghost : null);
   }
 
   // ---- autocomplete: ghost text at the caret when it is at the end of a line
   function caretAtLineEnd() {
-    const { selectionStart: s, selectionEnd: e, value } = textarea;
-    return s === e && (s === value.length || value[s] === "\n");
+    const { start, end } = adapter.selection();
+    const text = adapter.text();
+    return start === end && (start === text.length || text[start] === "\n");
   }
 
   async function requestCompletion() {
-    const text = textarea.value;
-    const at = textarea.selectionStart;
+    const text = adapter.text();
+    const at = adapter.selection().start;
     if (!text.slice(0, at).trim()) return;
     const t0 = performance.now();
     try {
       const suggestions = await slm.complete(text.slice(0, at), { k });
       const ms = performance.now() - t0;
-      if (disposed || textarea.value !== text || textarea.selectionStart !== at) return; // typed on: stale
+      if (disposed || adapter.text() !== text || adapter.selection().start !== at) return; // typed on: stale
       const best = suggestions.find((s) => s.insert);
       ghost = best ? { text: best.insert, at, suggestions } : null;
       render();
@@ -218,16 +132,16 @@ export function attachEditor(
   function acceptGhost() {
     const { text, at } = ghost;
     ghost = null;
-    replaceRange(textarea, at, at, text);
+    adapter.replace(at, at, text);
   }
 
   // ---- grammar: underlines, popover with the fix
   const requestGrammar = debounce(async () => {
-    const text = textarea.value;
+    const text = adapter.text();
     const t0 = performance.now();
     try {
       const result = await slm.correct(text, { minConfidence });
-      if (disposed || textarea.value !== text) return;
+      if (disposed || adapter.text() !== text) return;
       issues = { text, edits: result.edits };
       render();
       emit("grammar", { result, ms: performance.now() - t0 });
@@ -239,13 +153,13 @@ export function attachEditor(
   function applyEdit(edit) {
     hidePopover();
     const delta = edit.replacement.length - (edit.end - edit.start);
-    const text = textarea.value;
+    const text = adapter.text();
     // Keep the other underlines in place until the next check arrives.
     const edits = issues.edits
       .filter((e) => e !== edit)
       .map((e) => (e.start >= edit.end ? { ...e, start: e.start + delta, end: e.end + delta } : e));
     issues = { text: text.slice(0, edit.start) + edit.replacement + text.slice(edit.end), edits };
-    replaceRange(textarea, edit.start, edit.end, edit.replacement);
+    adapter.replace(edit.start, edit.end, edit.replacement);
   }
 
   function hidePopover() {
@@ -265,8 +179,8 @@ export function attachEditor(
     );
   }
 
-  function showPopover(span) {
-    const edit = span.edit;
+  /** @param {{edit: import("./slm").Edit, spans: HTMLElement[]}} issue */
+  function showPopover({ edit, spans }) {
     const label = edit.replacement ? edit.replacement : `delete “${edit.original}”`;
     const buttons = [
       popoverButton("slm-apply", label, () => applyEdit(edit)),
@@ -281,27 +195,20 @@ export function attachEditor(
     popover.replaceChildren(element("span", "slm-type", edit.type), ...buttons, dismiss);
     // Why, under the suggestion; model output goes in as text (textContent), never as HTML.
     if (edit.explanation) popover.append(element("div", "slm-explanation", edit.explanation));
-    const box = span.getBoundingClientRect();
-    const origin = wrap.getBoundingClientRect();
-    popover.style.left = `${Math.max(0, box.left - origin.left)}px`;
-    popover.style.top = `${box.bottom - origin.top + 4}px`;
-    popover.hidden = false;
+    overlay.showPopoverAt(spans[0]);
   }
 
   function popoverAtCaret() {
-    const caret = textarea.selectionStart;
-    if (issues.text !== textarea.value || textarea.selectionEnd !== caret) return hidePopover();
-    const span = [...mirror.querySelectorAll(".slm-issue")].find((s) => {
-      const start = Number(s.dataset.start);
-      return caret >= start && caret <= start + s.textContent.length;
-    });
-    if (span) showPopover(span);
+    const { start: caret, end } = adapter.selection();
+    if (issues.text !== adapter.text() || end !== caret) return hidePopover();
+    const issue = drawn.find((d) => d.spans.length && caret >= d.start && caret <= d.end);
+    if (issue) showPopover(issue);
     else hidePopover();
   }
 
   // ---- sentiment badge
   const requestSentiment = debounce(async () => {
-    const text = textarea.value;
+    const text = adapter.text();
     if (!text.trim()) {
       badge.hidden = true;
       return;
@@ -309,7 +216,7 @@ export function attachEditor(
     const t0 = performance.now();
     try {
       const result = await slm.classify(text);
-      if (disposed || textarea.value !== text) return;
+      if (disposed || adapter.text() !== text) return;
       badge.dataset.label = result.label;
       badge.textContent = `${result.label} · ${Math.round(result.score * 100)}%`;
       badge.hidden = false;
@@ -322,9 +229,9 @@ export function attachEditor(
   // ---- personal words: each finished sentence is learned once; an edit inside learned text makes its
   // sentence count again (a small overcount, never a loss).
   const learning = learn && autocomplete && slm.personal;
-  let learnedText = textarea.value; // only what is written from now on: text already there may not be the user's
+  let learnedText = adapter.text(); // only what is written from now on: text already there may not be the user's
   function learnWritten(everything = false) {
-    const text = textarea.value;
+    const text = adapter.text();
     let from = 0;
     while (from < learnedText.length && text[from] === learnedText[from]) from++;
     if (from < learnedText.length) from = finishedEnd(text, from);
@@ -349,57 +256,54 @@ export function attachEditor(
     if (learning) learnSoon();
   }
 
+  /** Tab accepts the ghost text, Escape dismisses it and the popover; true if the key was used. */
   function onKeyDown(event) {
     if (ghost && event.key === "Tab" && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
-      event.preventDefault();
       acceptGhost();
-    } else if (event.key === "Escape" && (ghost || !popover.hidden)) {
-      event.preventDefault();
+      return true;
+    }
+    if (event.key === "Escape" && (ghost || !popover.hidden)) {
       ghost = null;
       hidePopover();
       render();
+      return true;
     }
+    return false;
   }
 
   function onCaretMove() {
-    if (ghost && textarea.selectionStart !== ghost.at) {
+    if (ghost && adapter.selection().start !== ghost.at) {
       ghost = null;
       render();
     }
     if (grammar) popoverAtCaret();
   }
 
-  const onScroll = () => {
-    mirror.scrollTop = textarea.scrollTop;
-  };
-  const resizeObserver = new ResizeObserver(() => render());
-  /** @type {[keyof HTMLElementEventMap, (event: any) => void][]} */
-  const listeners = [
-    ["input", onInput], ["keydown", onKeyDown], ["click", onCaretMove], ["keyup", onCaretMove],
-    ["scroll", onScroll], ["blur", () => setTimeout(() => !wrap.contains(document.activeElement) && hidePopover(), 150)],
-  ];
-  const learnAll = () => {
-    learnSoon.cancel();
-    learnWritten(true);
-  };
-  if (learning) listeners.push(["blur", learnAll]);
-  for (const [name, fn] of listeners) textarea.addEventListener(name, fn);
-  resizeObserver.observe(textarea);
+  function onBlur() {
+    setTimeout(() => !adapter.container.contains(document.activeElement) && hidePopover(), 150);
+    if (learning) {
+      learnSoon.cancel();
+      learnWritten(true);
+    }
+  }
+
+  const unsubscribe = adapter.subscribe({
+    input: onInput, keydown: onKeyDown, caret: onCaretMove, blur: onBlur, layout: render,
+  });
   onInput();
 
   return {
-    /** Remove everything attach() added; the textarea stays where it was, with its text. */
+    /** Remove everything attach() added; the editor stays where it was, with its text. */
     detach() {
       disposed = true;
       requestGrammar.cancel();
       requestSentiment.cancel();
       learnSoon.cancel();
-      resizeObserver.disconnect();
-      for (const [name, fn] of listeners) textarea.removeEventListener(name, fn);
-      wrap.before(textarea);
-      wrap.remove();
+      unsubscribe();
+      overlay.remove();
+      adapter.dispose?.();
     },
-    /** Ask for all enabled features now (e.g. after setting `textarea.value` from code). */
+    /** Ask for all enabled features now (e.g. after setting the editor's text from code). */
     refresh: onInput,
   };
 }

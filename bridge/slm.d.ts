@@ -6,7 +6,9 @@
 //   await slm.classify("What a lovely day");          // {label: "positive", score: 0.97, scores: {...}}
 //   await slm.complete("See you tomor", { k: 3 });     // [{text: "tomorrow", insert: "row", score: 0.8}, ...]
 //   await slm.correct("She go to school.");            // {text: "She goes to school.", edits: [...]}
-//   slm.attach(document.querySelector("textarea"));
+//   await slm.proofread("She go to school.");          // {correctedInput: "She goes to school.", corrections: [...]}
+//   await slm.dictionary.add(["Ksenia"]); await slm.disable(["capitalization"]);  // kept in IndexedDB
+//   slm.attach(document.querySelector("textarea"));  // or an <input>, a contenteditable element, an EditorAdapter
 //   slm.dispose();
 
 export type Task = "sentiment" | "autocomplete" | "grammar";
@@ -81,14 +83,16 @@ export interface Completion {
   score: number;
 }
 
+/** The kinds of grammar edit (slm_web/registry.py's EDIT_TYPES): what `disable` switches off. */
+export type EditType = "unnecessary" | "missing" | "replace" | "spelling" | "capitalization" | "verb form" | "noun number";
+
 export interface Edit {
   /** UTF-16 offsets into the input text: `text.slice(start, end) === original`. */
   start: number;
   end: number;
   original: string;
   replacement: string;
-  /** "spelling", "replace", "missing", "unnecessary", "capitalization", "verb form", "noun number", … */
-  type: string;
+  type: EditType;
   /** One plain-English sentence saying why, e.g. "Use 'an' before a vowel sound." (text, not HTML). */
   explanation: string;
 }
@@ -97,6 +101,35 @@ export interface Correction {
   /** The corrected text. */
   text: string;
   edits: Edit[];
+}
+
+/** The Proofreader API's types (an edit's type mapped: "punctuation" when it changes only punctuation). */
+export type CorrectionType = "spelling" | "punctuation" | "capitalization" | "grammar";
+
+/** proofread()'s result: the Proofreader API's `ProofreadResult` (Chrome's built-in proofreader). */
+export interface ProofreadResult {
+  correctedInput: string;
+  corrections: ProofreadCorrection[];
+}
+
+export interface ProofreadCorrection {
+  /** UTF-16 offsets into the input, as an Edit's `start`/`end`. */
+  startIndex: number;
+  endIndex: number;
+  /** What replaces `input.slice(startIndex, endIndex)`. */
+  correction: string;
+  types: CorrectionType[];
+  explanation: string;
+}
+
+/** `slm.dictionary`: words grammar never flags as misspelled (kept in this origin's IndexedDB). */
+export interface PersonalDictionary {
+  /** Add words (each without spaces, at most 64 characters); resolves with the dictionary's size. */
+  add(words: string[]): Promise<number>;
+  /** Remove words; resolves with the dictionary's size. */
+  remove(words: string[]): Promise<number>;
+  /** Every word, sorted. */
+  words(): Promise<string[]>;
 }
 
 // One interface per method that takes options (names and kinds: slm_web/registry.py, which checks them;
@@ -114,7 +147,11 @@ export interface CorrectOptions {
    * 0.85, tuned for few false alarms). Lower finds more errors and flags more correct text.
    */
   minConfidence?: number;
+  /** Edit types to leave out of this result (besides those `slm.disable()` switched off). */
+  disable?: EditType[];
 }
+
+export type ProofreadOptions = CorrectOptions;
 
 export interface Info {
   tasks: Task[];
@@ -153,13 +190,57 @@ export interface AttachOptions {
 }
 
 export interface Attachment {
-  /** Remove everything attach() added; the textarea and its text stay. */
+  /** Remove everything attach() added; the editor and its text stay. */
   detach(): void;
-  /** Re-run every enabled feature now (after setting `textarea.value` from code). */
+  /** Re-run every enabled feature now (after setting the editor's text from code). */
   refresh(): void;
 }
 
-/** Detail of the events attach() dispatches on the textarea. */
+/**
+ * What attach() needs from an editor. slm-web has one for `<textarea>` and text `<input>`s, one for
+ * contenteditable elements, and bridge/slm-codemirror.js builds one for CodeMirror 6; pass your own to
+ * `attach()` for any other editor. Offsets are UTF-16 indices into `text()`.
+ */
+export interface EditorAdapter {
+  /** The element that has the focus while editing: the `slm:*` events are dispatched on it, and the
+   *  underlines and ghost text copy its font. */
+  readonly element: HTMLElement;
+  /** A positioned element (not `position: static`) around the editor: attach() appends its drawings here. */
+  readonly container: HTMLElement;
+  /** The element whose visible box (inside borders and scrollbars) the underlines and ghost text are clipped to. */
+  readonly viewport: HTMLElement;
+  /** The whole text, as plain text. */
+  text(): string;
+  /** The selection (start === end: the caret). */
+  selection(): { start: number; end: number };
+  /**
+   * Replace `text().slice(start, end)` by `text` as one undoable step (Ctrl+Z takes it back), leaving the
+   * caret after it, and report it to the listener as an input, as typing would.
+   */
+  replace(start: number, end: number, text: string): void;
+  /** Client rects (viewport coordinates, as getClientRects gives) of `text().slice(start, end)` on screen. */
+  rects(start: number, end: number): DOMRect[];
+  /** Call `listener` on the editor's changes from now on; returns the function that stops it. */
+  subscribe(listener: EditorListener): () => void;
+  /** Undo whatever the adapter itself added (detach() calls it last). */
+  dispose?(): void;
+}
+
+/** What an EditorAdapter reports (attach() passes one to `subscribe`). */
+export interface EditorListener {
+  /** The text changed (typing, pasting, undo, a replace()). */
+  input(): void;
+  /** The caret or selection moved without a change of text. */
+  caret(): void;
+  /** A key went down in the editor; true when attach() used it (Tab, Escape): stop the editor's own handling. */
+  keydown(event: KeyboardEvent): boolean;
+  /** The editor lost the focus. */
+  blur(): void;
+  /** The text moved on screen (scrolled, resized, re-wrapped): attach() redraws. */
+  layout(): void;
+}
+
+/** Detail of the events attach() dispatches on the editor's element. */
 export interface ResultEvent<T> {
   result: T;
   /** Milliseconds from request to answer, measured on the page. */
@@ -186,6 +267,25 @@ export declare class SLM {
   /** A newer call rejects an older pending one with name "Cancelled". */
   complete(text: string, options?: CompleteOptions): Promise<Completion[]>;
   correct(text: string, options?: CorrectOptions): Promise<Correction>;
+  /** correct() shaped like the Proofreader API's result, so one code path serves both. */
+  proofread(text: string, options?: ProofreadOptions): Promise<ProofreadResult>;
+  /** The personal dictionary of grammar. */
+  readonly dictionary: PersonalDictionary;
+  /**
+   * Never make this suggestion between the same words again (remembered by a hash, in IndexedDB). `text`:
+   * the text it was found in; needed only for a copy of an edit correct() returned.
+   */
+  ignore(edit: Edit, text?: string): Promise<void>;
+  /** Switch edit types off for every call, kept across reloads; resolves with the types off. */
+  disable(types: EditType[]): Promise<EditType[]>;
+  /** Switch edit types back on; resolves with the types still off. */
+  enable(types: EditType[]): Promise<EditType[]>;
+  /** The dictionary, ignored suggestions and types off as a JSON document. */
+  exportPreferences(): Promise<string>;
+  /** Replace them by exportPreferences()'s JSON (rejects with name "InputTextError" on anything else). */
+  importPreferences(json: string): Promise<void>;
+  /** Forget them all, in the worker and in IndexedDB (database `slm-web-grammar`). */
+  erasePreferences(): Promise<void>;
   stats(): Promise<Stats>;
   /** True if created with `personal: true`. */
   readonly personal: boolean;
@@ -200,8 +300,12 @@ export declare class SLM {
   forget(): Promise<void>;
   /** Write the personal words to IndexedDB now rather than after the save delay. */
   saveMemory(): Promise<void>;
-  /** Ghost-text completion (Tab accepts, Esc dismisses), grammar underlines with fixes, sentiment badge. */
-  attach(textarea: HTMLTextAreaElement, options?: AttachOptions): Attachment;
+  /**
+   * Ghost-text completion (Tab accepts, Esc dismisses), grammar underlines with fixes, sentiment badge, on
+   * a `<textarea>`, a text `<input>` (text, search, email, url, tel), a contenteditable element (edited as
+   * plain text) or any editor through an EditorAdapter. Throws a TypeError for anything else.
+   */
+  attach(target: HTMLTextAreaElement | HTMLInputElement | HTMLElement | EditorAdapter, options?: AttachOptions): Attachment;
   /** Terminate the worker; pending calls reject with name "Disposed". */
   dispose(): void;
 }

@@ -4,7 +4,7 @@
 // Types and docs: slm.d.ts. Nothing here touches the network beyond `baseURL` (the page's own site).
 
 import { attachEditor } from "./slm-editor.js";
-import { MemoryStore } from "./slm-memory.js";
+import { MemoryStore, PREFERENCES_DB_NAME } from "./slm-memory.js";
 
 const DEFAULT_TASKS = ["sentiment", "autocomplete", "grammar"];
 
@@ -33,13 +33,20 @@ export class SLMError extends Error {
 
 /**
  * Python reports character offsets in code points; JS strings index UTF-16 code units. Map each edit's
- * `start`/`end` so that `text.slice(start, end)` is the edit's `original`, as JS callers expect.
+ * `start`/`end` (or the fields named) so that `text.slice(start, end)` is the edit's `original`, as JS
+ * callers expect.
  */
-function toUTF16Offsets(text, edits) {
+function toUTF16Offsets(text, edits, start = "start", end = "end") {
   const units = [0]; // units[i] = UTF-16 index of code point i
   for (const ch of text) units.push(units[units.length - 1] + ch.length);
   const at = (cp) => units[Math.min(cp, units.length - 1)];
-  return edits.map((edit) => ({ ...edit, start: at(edit.start), end: at(edit.end) }));
+  return edits.map((edit) => ({ ...edit, [start]: at(edit[start]), [end]: at(edit[end]) }));
+}
+
+/** The edit with code-point offsets again, for Python (anything that is no offset goes as is, to be refused). */
+function toCodePoints(text, edit) {
+  const at = (unit) => (Number.isInteger(unit) && unit >= 0 ? [...text.slice(0, unit)].length : unit);
+  return { ...edit, start: at(edit.start), end: at(edit.end) };
 }
 
 export class SLM {
@@ -50,6 +57,21 @@ export class SLM {
   #disposed = false;
   #memory = null; // MemoryStore of the personal words when create({personal: true}), else null
   #learnedWords = 0;
+  #preferences = null; // MemoryStore of the grammar preferences when the grammar task is loaded, else null
+  #sources = new WeakMap(); // each edit correct() returned -> the text it was found in, for ignore(edit)
+
+  /**
+   * The personal dictionary of grammar: words never flagged as misspelled. Kept in this origin's IndexedDB
+   * (with the ignored suggestions and the types switched off); `add` and `remove` resolve with its size.
+   */
+  dictionary = Object.freeze({
+    /** @param {string[]} words */
+    add: (words) => this.#changePreferences("add_words", "", { words }),
+    /** @param {string[]} words */
+    remove: (words) => this.#changePreferences("remove_words", "", { words }),
+    /** @returns {Promise<string[]>} */
+    words: () => this.#call("dictionary", ""),
+  });
 
   /** Use `SLM.create()`. */
   constructor(worker, info) {
@@ -90,25 +112,38 @@ export class SLM {
       slm.ready = slm.#request({ type: "ready" });
       slm.ready.catch(() => {}); // a load error also rejects the calls that need that model: not unhandled
     }
+    const restores = [];
     if (personal && tasks.includes("autocomplete")) {
       slm.#memory = new MemoryStore();
-      // With whenReady "first" the autocomplete model may still be loading: `ready` then covers this too.
-      const restored = slm.#restoreMemory();
-      if (whenReady === "all") await restored;
-      else slm.ready = Promise.all([slm.ready, restored]).then(() => undefined);
+      restores.push(slm.#restore(slm.#memory, "import_memory").then((words) => {
+        slm.#learnedWords = words ?? 0;
+      }));
     }
+    if (tasks.includes("grammar")) {
+      slm.#preferences = new MemoryStore({ name: PREFERENCES_DB_NAME, key: "grammar", what: "grammar preferences" });
+      restores.push(slm.#restore(slm.#preferences, "import_preferences"));
+    }
+    // With whenReady "first" a model may still be loading: `ready` then covers its restore too.
+    const restored = Promise.all(restores).then(() => undefined);
+    if (whenReady === "all") await restored;
+    else slm.ready = Promise.all([slm.ready, restored]).then(() => undefined);
     return slm;
   }
 
-  /** Load the stored personal words into the worker; an unusable record is erased. */
-  async #restoreMemory() {
-    const stored = await this.#memory.load();
-    if (stored === null) return;
+  /**
+   * Load a stored document into the worker with `method`; resolves with its reply (undefined if none was
+   * stored). An unusable record is erased.
+   * @param {MemoryStore} store @param {string} method
+   */
+  async #restore(store, method) {
+    const stored = await store.load();
+    if (stored === null) return undefined;
     try {
-      this.#learnedWords = await this.#call("import_memory", stored);
+      return await this.#call(method, stored);
     } catch (error) {
-      console.warn(`slm-web: stored personal words were unusable and are erased: ${error.message}`);
-      await this.#memory.erase();
+      console.warn(`slm-web: a stored record was unusable and is erased: ${error.message}`);
+      await store.erase();
+      return undefined;
     }
   }
 
@@ -182,7 +217,70 @@ export class SLM {
   async correct(text, options = {}) {
     if (!isOptions(options)) return rejectOptions("correct", options);
     const result = await this.#call("correct", text, options ?? {});
-    return { ...result, edits: toUTF16Offsets(text, result.edits) };
+    const edits = toUTF16Offsets(text, result.edits);
+    for (const edit of edits) this.#sources.set(edit, text);
+    return { ...result, edits };
+  }
+
+  /**
+   * correct() in the shape of the Proofreader API's result (Chrome's built-in proofreader):
+   * `{correctedInput, corrections: [{startIndex, endIndex, correction, types, explanation}]}`.
+   */
+  async proofread(text, options = {}) {
+    if (!isOptions(options)) return rejectOptions("proofread", options);
+    const result = await this.#call("proofread", text, options ?? {});
+    return { ...result, corrections: toUTF16Offsets(text, result.corrections, "startIndex", "endIndex") };
+  }
+
+  /**
+   * Never make this suggestion between the same words again. `text` is the text the edit was found in:
+   * known for an edit correct() returned, needed for a copy of one. Only a hash of the edit and the words
+   * around it is kept (in IndexedDB), never the text.
+   */
+  ignore(edit, text = this.#sources.get(edit)) {
+    if (typeof text !== "string") {
+      return Promise.reject(new SLMError("InputTextError", "ignore() needs the text the edit was found in: ignore(edit, text)"));
+    }
+    if (edit === null || typeof edit !== "object") {
+      return Promise.reject(new SLMError("InputTextError", `ignore() needs an edit from correct(), not ${edit}`));
+    }
+    return this.#changePreferences("ignore", text, { edit: toCodePoints(text, edit) }).then(() => undefined);
+  }
+
+  /** Switch edit types off for every correct() from now on (and after a reload); resolves with those off. */
+  disable(types) {
+    return this.#changePreferences("disable", "", { types });
+  }
+
+  /** Switch edit types back on; resolves with the types still off. */
+  enable(types) {
+    return this.#changePreferences("enable", "", { types });
+  }
+
+  /** The dictionary, ignored suggestions and types off as one JSON document (to keep or move elsewhere). */
+  exportPreferences() {
+    return this.#call("export_preferences", "");
+  }
+
+  /** Replace the grammar preferences by exportPreferences()'s JSON; a bad document changes nothing. */
+  importPreferences(json) {
+    return this.#changePreferences("import_preferences", json).then(() => undefined);
+  }
+
+  /** Forget the dictionary, ignored suggestions and types off, in the worker and in IndexedDB. */
+  async erasePreferences() {
+    await this.#call("erase_preferences", "");
+    await this.#preferences?.erase();
+  }
+
+  /** Change the grammar preferences with `method`, then store them; resolves with its reply once stored. */
+  async #changePreferences(method, text, options = {}) {
+    const value = await this.#call(method, text, options);
+    if (this.#preferences) {
+      this.#preferences.scheduleSave(() => this.#call("export_preferences", ""));
+      await this.#preferences.flush(); // a user's say is rare and must survive a reload right after it
+    }
+    return value;
   }
 
   /** True if this instance learns the user's words (`SLM.create({personal: true})`). */
@@ -223,9 +321,12 @@ export class SLM {
     return this.#request({ type: "stats" });
   }
 
-  /** Add ghost-text completion, grammar underlines and a sentiment badge to a `<textarea>`. */
-  attach(textarea, options = {}) {
-    return attachEditor(this, textarea, options);
+  /**
+   * Add ghost-text completion, grammar underlines and a sentiment badge to a `<textarea>`, a text `<input>`,
+   * a contenteditable element or any editor through an EditorAdapter (slm.d.ts).
+   */
+  attach(target, options = {}) {
+    return attachEditor(this, target, options);
   }
 
   /** Stop the worker and reject whatever is still pending. */

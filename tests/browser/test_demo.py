@@ -124,7 +124,7 @@ def test_model_output_is_inserted_as_text_never_html(demo):
     """Markup typed by the user (and echoed by models) must stay text in every widget attach() draws."""
     _set_text(demo, "<img src=x onerror=alert(1)> <b>bold</b> I would li")
     demo.wait_for_function("() => window.latest.sentiment", timeout=30_000)
-    assert demo.locator(".slm-mirror img, .slm-mirror b, .panels img, .panels b").count() == 0
+    assert demo.locator(".slm-wrap img, .slm-wrap b, .panels img, .panels b").count() == 0
 
 
 def test_revisit_downloads_nothing(caching_browser, base_url: str):
