@@ -1,15 +1,17 @@
 // @ts-check
-// slm-memory.js: keeps the personal words (the JSON of slm_web.tasks.personal) in this origin's IndexedDB,
-// so what autocomplete learned survives a reload. Nothing here touches the network: the words stay in the
-// browser profile of this origin, and `erase()` deletes the whole database.
+// slm-memory.js: keeps one JSON document of the user's in this origin's IndexedDB, so it survives a reload:
+// the personal words of autocomplete (slm_web.tasks.personal; database "slm-web-personal") and the grammar
+// preferences (slm_web.tasks.grammar_preferences: dictionary, ignored suggestions, types switched off;
+// database "slm-web-grammar"). Nothing here touches the network: the document stays in the browser profile
+// of this origin, and `erase()` deletes its whole database.
 //
-// One database with one record. Saves are debounced (learning happens on every finished sentence, a save
-// writes the whole memory) and run one at a time; a connection is opened per operation and closed at once,
-// so deleting the database is never blocked by this page.
+// One database per document, with one record. Saves are debounced (learning happens on every finished
+// sentence, a save writes the whole memory) and run one at a time; a connection is opened per operation and
+// closed at once, so deleting the database is never blocked by this page.
 
 export const DB_NAME = "slm-web-personal";
+export const PREFERENCES_DB_NAME = "slm-web-grammar";
 const STORE = "memory";
-const KEY = "autocomplete";
 const SAVE_DELAY_MS = 1500;
 // The Python side caps the memory's entries (about 40 bytes each in JSON); this caps what is stored here
 // whatever it is handed, so a bug or a hand-made import cannot fill the origin's quota.
@@ -22,9 +24,12 @@ function request(req) {
   });
 }
 
-/** Run `use(store)` in a transaction; resolves with its request's result. Reading never creates the database. */
-async function withStore(mode, use) {
-  const open = indexedDB.open(DB_NAME, 1);
+/**
+ * Run `use(store)` in a transaction on database `name`; resolves with its request's result. Reading never
+ * creates the database.
+ */
+async function withStore(name, mode, use) {
+  const open = indexedDB.open(name, 1);
   let missing = false;
   open.onupgradeneeded = () => {
     if (mode === "readwrite") {
@@ -61,20 +66,27 @@ export class MemoryStore {
   #pending = null;
   #writing = Promise.resolve();
   #delayMs;
+  #name;
+  #key;
+  #what;
 
-  constructor({ delayMs = SAVE_DELAY_MS } = {}) {
+  /** `name`: the database; `key`: its record; `what`: the document, as warnings name it. */
+  constructor({ name = DB_NAME, key = "autocomplete", what = "personal words", delayMs = SAVE_DELAY_MS } = {}) {
+    this.#name = name;
+    this.#key = key;
+    this.#what = what;
     this.#delayMs = delayMs;
   }
 
   /** The stored JSON, or null (none, unreadable, or over the cap: such a record is deleted). */
   async load() {
     try {
-      const value = await withStore("readonly", (store) => store.get(KEY));
+      const value = await withStore(this.#name, "readonly", (store) => store.get(this.#key));
       if (value === undefined) return null;
       if (typeof value === "string" && value.length <= MAX_CHARS) return value;
       await this.erase();
     } catch (error) {
-      console.warn(`slm-web: personal words not loaded: ${error}`);
+      console.warn(`slm-web: ${this.#what} not loaded: ${error}`);
     }
     return null;
   }
@@ -99,9 +111,9 @@ export class MemoryStore {
     try {
       const json = await exportJSON();
       if (typeof json !== "string" || json.length > MAX_CHARS) throw new Error("over the size cap");
-      await withStore("readwrite", (store) => store.put(json, KEY));
+      await withStore(this.#name, "readwrite", (store) => store.put(json, this.#key));
     } catch (error) {
-      console.warn(`slm-web: personal words not saved: ${error}`);
+      console.warn(`slm-web: ${this.#what} not saved: ${error}`);
     }
   }
 
@@ -110,6 +122,6 @@ export class MemoryStore {
     clearTimeout(this.#timer);
     this.#pending = null;
     await this.#writing;
-    await request(indexedDB.deleteDatabase(DB_NAME));
+    await request(indexedDB.deleteDatabase(this.#name));
   }
 }

@@ -11,7 +11,7 @@ from typing import Any
 from . import __version__, load_sync
 from .bundle import read_bundle
 from .errors import SLMError
-from .registry import TASKS, Option
+from .registry import KINDS, TASKS, Option
 from .tasks.results import Classification, Completion, Correction
 
 EXAMPLES = """\
@@ -61,8 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("texts", metavar="TEXT", nargs="+", help="texts; - reads one per line from stdin")
     run.add_argument("--json", action="store_true", help="print one JSON object per text")
     for task, option in _cli_options():
-        default = "the bundle's" if option.default is None else option.default
-        run.add_argument(option.flag, type=int if option.kind == "int" else float, default=None,
+        default = KINDS[option.kind].unset if option.default is None else option.default
+        run.add_argument(option.flag, type=KINDS[option.kind].parse, default=None,
                          help=f"{task}: {option.doc} (default {default})")
     run.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
     run.set_defaults(command=_run)
@@ -108,7 +108,7 @@ def _texts(args: list[str]) -> Iterator[str]:
 def _cli_options() -> Iterator[tuple[str, Option]]:
     """Each task's main-method options that the command line offers, as (task, option)."""
     for spec in TASKS.values():
-        yield from ((spec.name, o) for o in spec.methods[0].options if o.bridge)
+        yield from ((spec.name, o) for o in spec.methods[0].options if o.bridge and KINDS[o.kind].parse)
 
 
 def _as_dict(result: Any) -> dict[str, Any]:

@@ -12,24 +12,32 @@ caller and a page calling through the worker get the same one-line :class:`Input
 
 from __future__ import annotations
 
+import reprlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
 from .errors import InputTextError
 
+# The error types a grammar result reports (an Edit's ``type``): what ``correct(disable=[...])`` switches off.
+EDIT_TYPES = ("unnecessary", "missing", "replace", "spelling", "capitalization", "verb form", "noun number")
+
 
 @dataclass(frozen=True)
 class Option:
-    """A keyword option of a public method. ``high`` is a bound, the ``task_config`` key holding one (the
-    bundle decides, e.g. autocomplete's ``top_k``), or None for none. A ``default`` of None means "the
-    bundle's own value", so None passes the check and the method resolves it."""
+    """A keyword option of a public method. ``high`` is a bound (for a list: its length), the ``task_config``
+    key holding one (the bundle decides, e.g. autocomplete's ``top_k``), or None for none. A ``default`` of
+    None means "the bundle's own value", so None passes the check and the method resolves it; a ``required``
+    one is the method's argument (the dictionary's words, the ignored edit) and must be given."""
 
     name: str
-    kind: Literal["int", "number"]
-    low: int
-    high: int | str | None
+    kind: Literal["int", "number", "names", "edit"]  # a key of KINDS
+    low: int = 0
+    high: int | str | None = None
     default: Any = None
+    choices: tuple[str, ...] = ()  # "names": the only strings allowed (any string when empty)
+    required: bool = False
     bridge: bool = True  # offered to pages (slm.js, under the camelCase js_name) and on the command line
     doc: str = ""  # what it sets, for the command line's help
 
@@ -44,21 +52,64 @@ class Option:
         return head + "".join(part.title() for part in rest)
 
     def check(self, value: Any, config: dict[str, Any]) -> None:
-        if value is None and self.default is None:
+        if value is None and self.default is None and not self.required:
             return
         high = config[self.high] if isinstance(self.high, str) else self.high
-        # bool is an int subclass, and True is no count of anything; NaN fails every comparison.
-        kinds = int if self.kind == "int" else (int, float)
-        if (isinstance(value, bool) or not isinstance(value, kinds)
-                or not (self.low <= value and (high is None or value <= high))):
-            raise InputTextError(f"{self.name} must be {self._describe(high)}, not {value!r}")
+        kind = KINDS[self.kind]
+        if not kind.accepts(self, value, high):
+            raise InputTextError(f"{self.name} must be {kind.describe(self, high)}, not {_shown(value)}")
 
-    def _describe(self, high: int | None) -> str:
-        if high is None:
-            return f"{'an int' if self.kind == 'int' else 'a number'} >= {self.low}"
-        if self.kind == "int":
-            return f"an int between {self.low} and {high}"
-        return f"a number from {self.low} to {high}"
+
+@dataclass(frozen=True)
+class Kind:
+    """What an option kind accepts, how its one-line error names it, and how the command line reads it."""
+
+    accepts: Callable[[Option, Any, Any], bool]  # (option, value, resolved high)
+    describe: Callable[[Option, Any], str]
+    parse: Callable[[str], Any] | None  # a command-line value, or None: not offered there
+    unset: str = "the bundle's"  # what a default of None means, for the command line's help
+
+
+def _number(types: type | tuple[type, ...]) -> Callable[[Option, Any, Any], bool]:
+    # bool is an int subclass, and True is no count of anything; NaN fails every comparison.
+    return lambda o, v, high: (not isinstance(v, bool) and isinstance(v, types)
+                               and o.low <= v and (high is None or v <= high))
+
+
+def _names(o: Option, value: Any, high: Any) -> bool:
+    return (isinstance(value, list | tuple) and o.low <= len(value) <= high
+            and all(isinstance(v, str) and (not o.choices or v in o.choices) for v in value))
+
+
+def _edit(o: Option, value: Any, high: Any) -> bool:
+    """An Edit, or its dict (the page's edits are); the method checks it against its text."""
+    fields = value.to_dict() if hasattr(value, "to_dict") else value
+    return isinstance(fields, dict) and all(
+        isinstance(fields.get(name), int) and not isinstance(fields.get(name), bool) and fields[name] >= 0
+        for name in ("start", "end")
+    ) and all(isinstance(fields.get(name), str) for name in ("original", "replacement")) and (
+        fields.get("type") in o.choices
+    )
+
+
+KINDS: MappingProxyType[str, Kind] = MappingProxyType({
+    "int": Kind(_number(int), lambda o, high: f"an int >= {o.low}" if high is None
+                else f"an int between {o.low} and {high}", int),
+    "number": Kind(_number((int, float)), lambda o, high: f"a number >= {o.low}" if high is None
+                   else f"a number from {o.low} to {high}", float),
+    "names": Kind(_names, lambda o, high: f"a list of at most {high} "
+                  + (f"of {', '.join(o.choices)}" if o.choices else "strings"),
+                  lambda s: s.split(","), unset="none"),
+    "edit": Kind(_edit, lambda o, high: "an edit from correct() (start, end, original, replacement, type)",
+                 None),
+})
+
+
+# A value in an error message: its repr, cut short (a hostile list must not make a huge message, nor take
+# long to write one).
+_SHORT = reprlib.Repr()  # Python 3.11's takes no keyword arguments
+_SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 4, 4, 5, 40, 40
+_shown = _SHORT.repr
 
 
 @dataclass(frozen=True)
@@ -109,6 +160,31 @@ _PERSONAL = (
     Method("import_memory"),
 )
 
+# Grammar: correct() and its Proofreader-API-shaped twin take the same options.
+_CORRECT = (
+    Option("min_confidence", "number", 0, 1,
+           doc="tag probability an edit needs (lower finds more, flags more)"),
+    Option("max_passes", "int", 0, None, bridge=False),
+    Option("disable", "names", 0, len(EDIT_TYPES), choices=EDIT_TYPES,
+           doc="edit types to leave out, comma-separated (e.g. spelling,capitalization)"),
+)
+# The user's say over grammar (slm_web.tasks.grammar_preferences): the personal dictionary, ignored
+# suggestions, edit types switched off, and the JSON that keeps them.
+MAX_DICTIONARY_WORDS = 10_000
+_WORDS = Option("words", "names", 0, MAX_DICTIONARY_WORDS, required=True)
+_TYPES = Option("types", "names", 0, len(EDIT_TYPES), choices=EDIT_TYPES, required=True)
+_PREFERENCES = (
+    Method("add_words", options=(_WORDS,), takes_text=False),
+    Method("remove_words", options=(_WORDS,), takes_text=False),
+    Method("dictionary", takes_text=False),
+    Method("ignore", options=(Option("edit", "edit", choices=EDIT_TYPES, required=True),)),
+    Method("disable", options=(_TYPES,), takes_text=False),
+    Method("enable", options=(_TYPES,), takes_text=False),
+    Method("export_preferences", takes_text=False),
+    Method("import_preferences"),
+    Method("erase_preferences", takes_text=False),
+)
+
 TASKS: MappingProxyType[str, TaskSpec] = MappingProxyType({spec.name: spec for spec in (
     TaskSpec(
         "sentiment", "sentiment.SentimentModel",
@@ -132,11 +208,11 @@ TASKS: MappingProxyType[str, TaskSpec] = MappingProxyType({spec.name: spec for s
     ),
     TaskSpec(
         "grammar", "grammar.GrammarModel",
-        methods=(Method("correct", options=(
-            Option("min_confidence", "number", 0, 1,
-                   doc="tag probability an edit needs (lower finds more, flags more)"),
-            Option("max_passes", "int", 0, None, bridge=False),
-        )),),
+        methods=(
+            Method("correct", options=_CORRECT),
+            Method("proofread", options=_CORRECT),
+            *_PREFERENCES,
+        ),
         inputs=("input_ids", "attention_mask"), outputs=("tag_probs", "tag_ids"), family="bert", head="token",
         config_defaults=MappingProxyType(
             {"tag_top_k": 4, "transforms": {}, "min_confidence": 0.5, "max_passes": 3}

@@ -70,8 +70,8 @@ def _error(exc: BaseException) -> str:
 
 
 def _value(value: Any) -> str:
-    if isinstance(value, list):
-        value = [item.to_dict() for item in value]
+    if isinstance(value, list):  # suggestions, or plain strings (the dictionary's words)
+        value = [item.to_dict() if hasattr(item, "to_dict") else item for item in value]
     elif hasattr(value, "to_dict"):
         value = value.to_dict()
     return json.dumps({"value": value})

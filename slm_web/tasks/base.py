@@ -124,10 +124,42 @@ class Model:
     def import_memory(self, document: str) -> int:
         raise self._mismatch("import_memory")
 
+    async def proofread(self, text: str) -> Any:
+        raise self._mismatch("proofread")
+
+    # The user's say over grammar: plain methods, no engine call, so no ``*_sync`` twins.
+    def add_words(self, words: Sequence[str]) -> int:
+        raise self._mismatch("add_words")
+
+    def remove_words(self, words: Sequence[str]) -> int:
+        raise self._mismatch("remove_words")
+
+    def dictionary(self) -> list[str]:
+        raise self._mismatch("dictionary")
+
+    def ignore(self, text: str, edit: Any) -> None:
+        raise self._mismatch("ignore")
+
+    def disable(self, types: Sequence[str]) -> list[str]:
+        raise self._mismatch("disable")
+
+    def enable(self, types: Sequence[str]) -> list[str]:
+        raise self._mismatch("enable")
+
+    def export_preferences(self) -> str:
+        raise self._mismatch("export_preferences")
+
+    def import_preferences(self, document: str) -> None:
+        raise self._mismatch("import_preferences")
+
+    def erase_preferences(self) -> None:
+        raise self._mismatch("erase_preferences")
+
     classify_sync = _sync("classify")
     classify_batch_sync = _sync("classify_batch")
     complete_sync = _sync("complete")
     correct_sync = _sync("correct")
+    proofread_sync = _sync("proofread")
 
 
 def pad_batch(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[list[list[int]], list[list[int]]]:

@@ -21,7 +21,7 @@ however many passes produced them (:func:`slm_web.tasks.gector.compose_edits`), 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -43,7 +43,10 @@ from .gector import (
     spelling_edits,
     tag_kind,
 )
+from .grammar_preferences import GrammarPreferences
 from .results import Correction, Edit
+
+Allowed = Callable[[Edit], bool]  # the user's preferences: whether an edit may be made
 
 
 def words_of(encoding: Any, text: str) -> tuple[list[Word], list[int]]:
@@ -78,34 +81,39 @@ class GrammarModel(Model):
         super().__init__(manifest, tokenizer, session)
         _check_tables(self.config)
         self.sounds = ArticleSounds.from_config(self.config.get("article_sounds"))
+        self.preferences = GrammarPreferences()  # the user's: see export_preferences() to keep them
 
     async def correct(
-        self, text: str, *, min_confidence: float | None = None, max_passes: int | None = None
+        self, text: str, *, min_confidence: float | None = None, max_passes: int | None = None,
+        disable: Sequence[str] | None = None,
     ) -> Correction:
         """The corrected text and its edits; thresholds default to the bundle's ``task_config``.
 
         ``min_confidence`` is one bar for every kind of edit; without it, each error type has the bundle's
-        ``min_confidence_by_kind`` bar, or else its ``min_confidence``.
+        ``min_confidence_by_kind`` bar, or else its ``min_confidence``. ``disable`` lists edit types to
+        leave out of this result, besides those :meth:`disable` switched off; the personal dictionary and
+        ignored suggestions apply too (:mod:`slm_web.tasks.grammar_preferences`).
         """
         text = textlib.clean(text)
         textlib.check_correct_length(text)
         passes = self.config.get("max_passes", 3) if max_passes is None else max_passes
-        self.check_options("correct", min_confidence=min_confidence, max_passes=passes)
+        self.check_options("correct", min_confidence=min_confidence, max_passes=passes, disable=disable)
         thresholds = guards.Thresholds.from_config(self.config, min_confidence)
+        allowed = partial(self.preferences.allows, disable=frozenset(disable or ()))
         spans = textlib.split_sentences(text)
         originals = [text[s:e] for s, e in spans]
         current = list(originals)
         edits: list[list[Edit]] = [[] for _ in spans]
         spellings = self.config.get("spellings")
         if passes and spellings:  # known misspellings first, so the tagger reads the corrected words
-            edits = [spelling_edits(s, spellings) for s in originals]
+            edits = [[e for e in spelling_edits(s, spellings) if allowed(e)] for s in originals]
             current = [apply_edits(s, e) for s, e in zip(originals, edits, strict=True)]
         active = list(range(len(spans)))
         for _ in range(passes):
             if not active:
                 break
             changed = []
-            tagged = await self._tag_pass([current[i] for i in active], thresholds)
+            tagged = await self._tag_pass([current[i] for i in active], thresholds, allowed)
             for i, (sentence, new_edits) in zip(active, tagged, strict=True):
                 if new_edits:
                     edits[i] = compose_edits(originals[i], edits[i], new_edits)
@@ -114,7 +122,7 @@ class GrammarModel(Model):
             active = changed
         if passes:  # a wrong "a"/"an" the tagger left: fixed by pronunciation, like the known spellings
             for i, sentence in enumerate(current):
-                fixes = guards.missed_articles(sentence, self.sounds)
+                fixes = [e for e in guards.missed_articles(sentence, self.sounds) if allowed(e)]
                 if fixes:
                     edits[i] = compose_edits(originals[i], edits[i], fixes)
         transforms = self.config.get("transforms", {})
@@ -124,12 +132,65 @@ class GrammarModel(Model):
             for e in sentence_edits
         ]
         joined = join_word_edits(text, shifted)  # one suggestion per contraction, not one per part
+        joined = [e for e in joined if not self.preferences.ignores(text, e)]
         explained = [replace(e, explanation=explain(text, e, transforms)) for e in joined]
         return Correction(apply_edits(text, explained), explained)
 
-    async def _tag_pass(self, sentences: list[str], thresholds: guards.Thresholds
+    async def proofread(
+        self, text: str, *, min_confidence: float | None = None, max_passes: int | None = None,
+        disable: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`correct` in the shape of the Proofreader API (:meth:`Correction.to_proofreader`)."""
+        options = {"min_confidence": min_confidence, "max_passes": max_passes, "disable": disable}
+        return (await self.correct(text, **options)).to_proofreader()
+
+    # ---- the user's say (slm_web.tasks.grammar_preferences): plain methods, no engine call, no *_sync twins
+    def add_words(self, words: Sequence[str]) -> int:
+        """Add words to the personal dictionary (never respelled); returns how many it holds."""
+        self.check_options("add_words", words=words)
+        return self.preferences.add_words(words)
+
+    def remove_words(self, words: Sequence[str]) -> int:
+        """Remove words from the personal dictionary; returns how many it holds."""
+        self.check_options("remove_words", words=words)
+        return self.preferences.remove_words(words)
+
+    def dictionary(self) -> list[str]:
+        """The personal dictionary's words, sorted."""
+        return self.preferences.dictionary()
+
+    def ignore(self, text: str, edit: Edit | Mapping[str, Any]) -> None:
+        """Never suggest ``edit`` (found by correcting ``text``) between the same words again."""
+        text = textlib.clean(text)
+        self.check_options("ignore", edit=edit)
+        self.preferences.ignore(text, edit)
+
+    def disable(self, types: Sequence[str]) -> list[str]:
+        """Switch edit types off for every call; returns the types off."""
+        self.check_options("disable", types=types)
+        return self.preferences.disable(types)
+
+    def enable(self, types: Sequence[str]) -> list[str]:
+        """Switch edit types back on; returns the types still off."""
+        self.check_options("enable", types=types)
+        return self.preferences.enable(types)
+
+    def export_preferences(self) -> str:
+        """The dictionary, ignored suggestions and types off as JSON, for the caller to store."""
+        return self.preferences.to_json()
+
+    def import_preferences(self, document: str) -> None:
+        """Replace the preferences by :meth:`export_preferences`'s JSON; a bad document changes nothing."""
+        self.preferences = GrammarPreferences.from_json(document)
+
+    def erase_preferences(self) -> None:
+        """Forget every dictionary word, ignored suggestion and type switched off."""
+        self.preferences = GrammarPreferences()
+
+    async def _tag_pass(self, sentences: list[str], thresholds: guards.Thresholds, allowed: Allowed
                         ) -> list[tuple[str, list[Edit]]]:
-        """One tagging pass over sentences: each one's corrected text and edits, after the guards."""
+        """One tagging pass over sentences: each one's corrected text and edits, after the guards and the
+        user's preferences (``allowed``)."""
         encodings = [self.tokenizer.encode(s, max_length=self.max_length) for s in sentences]
         rows = [list(e.ids) for e in encodings]
         guesses = await self._top_tags(rows)
@@ -144,7 +205,7 @@ class GrammarModel(Model):
             tags = [_sure_tag(sentence, words, i, guess, thresholds, transforms) for i, guess in sites]
             context = guards.Sentence(sentence, words, self.sounds)
             results.append(apply_tags(sentence, words, tags[1:], start_tag=tags[0], transforms=transforms,
-                                      review=partial(guards.review, context)))
+                                      review=partial(_review, context, allowed)))
         return results
 
     async def _top_tags(self, rows: list[list[int]]) -> list[list[Guess]]:
@@ -158,6 +219,12 @@ class GrammarModel(Model):
             return [_guess(vocabulary, int(tag_ids.data[i]), probs.data[i]) for i in top]
 
         return await self.run_encoder(rows, read)
+
+
+def _review(context: guards.Sentence, allowed: Allowed, word: int, edit: Edit) -> Edit | None:
+    """``edit`` after the precision guards, if the user's preferences allow what they leave."""
+    kept = guards.review(context, word, edit)
+    return kept if kept is not None and allowed(kept) else None
 
 
 def _check_tables(config: Mapping[str, Any]) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..registry import EDIT_TYPES as KINDS  # the keys of ``min_confidence_by_kind``
 from .article_sounds import ArticleSounds
 from .results import Edit
 
@@ -34,8 +35,6 @@ def _words(text: str) -> frozenset[str]:
     """A word list written as one space-separated string (easier to read and edit than a list literal)."""
     return frozenset(text.split())
 
-# The error types a grammar result reports (docs/python-api.md), the keys of ``min_confidence_by_kind``.
-KINDS = ("unnecessary", "missing", "replace", "spelling", "capitalization", "verb form", "noun number")
 
 # The closed classes a deletion may remove: removing one of these can fix a sentence ("more better",
 # "to discuss about"); removing a noun, verb or adjective only ever loses meaning.

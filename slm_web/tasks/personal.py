@@ -43,7 +43,9 @@ from typing import Any
 
 from ..errors import InputTextError
 from ..text import is_word_char
+from . import saved_json
 from .results import Completion
+from .saved_json import short
 
 FORMAT = "slm-web personal words"
 VERSION = 1
@@ -141,7 +143,7 @@ class PersonalWords:
     def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES, mixing: Mixing | None = None) -> None:
         if not (isinstance(max_entries, int) and 1 <= max_entries <= MAX_ENTRIES_LIMIT):
             raise InputTextError(
-                f"max_entries must be an int between 1 and {MAX_ENTRIES_LIMIT}, not {_short(max_entries)}"
+                f"max_entries must be an int between 1 and {MAX_ENTRIES_LIMIT}, not {short(max_entries)}"
             )
         self.max_entries = max_entries
         self.mixing = mixing or Mixing()
@@ -225,22 +227,10 @@ class PersonalWords:
         Entries are ``[count, last, *context, word]`` rows: counts from 1, ``last`` at most ``clock``,
         contexts of lowercased words or :data:`START`, no row twice, no more rows than ``max_entries``.
         """
-        if not isinstance(document, str):
-            raise InputTextError(f"personal words must be a JSON str, not {type(document).__name__}")
-        if len(document) > MAX_JSON_CHARS:
-            raise InputTextError(f"personal words JSON is larger than {MAX_JSON_CHARS} characters")
-        try:
-            data = json.loads(document)
-        except (ValueError, RecursionError) as e:
-            raise InputTextError(f"personal words are not valid JSON ({_one_line(e)})") from None
-        return cls._from_dict(data)
+        return cls._from_dict(saved_json.read(document, "personal words", VERSION, MAX_JSON_CHARS, FORMAT))
 
     @classmethod
-    def _from_dict(cls, data: Any) -> PersonalWords:
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise InputTextError(f"personal words JSON must be an object with format {FORMAT!r}")
-        if data.get("version") != VERSION:
-            raise InputTextError(f"personal words version {_short(data.get('version'))} is not {VERSION}")
+    def _from_dict(cls, data: dict[str, Any]) -> PersonalWords:
         max_entries, clock, rows = data.get("max_entries"), data.get("clock"), data.get("entries")
         if not _is_int(max_entries, 1, MAX_ENTRIES_LIMIT) or not _is_int(clock, 0, MAX_COUNT):
             raise InputTextError("personal words: max_entries or clock is missing or out of range")
@@ -392,9 +382,3 @@ def _is_word(value: Any) -> bool:
     return isinstance(value, str) and tokens(value) == [value]
 
 
-def _short(value: Any) -> str:
-    return repr(value)[:40]
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split())[:200]

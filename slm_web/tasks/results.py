@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -38,9 +39,10 @@ class Completion(_Result):
 class Edit(_Result):
     """One correction: ``original[start:end]`` of the input is replaced by ``replacement``.
 
-    ``type`` is one of ``unnecessary``, ``missing``, ``replace``, ``spelling``, ``capitalization``,
-    ``verb form``, ``noun number``. ``explanation`` is one plain-English sentence saying why ("Use 'an'
-    before a vowel sound."); ``correct()`` always fills it in (``slm_web.tasks.explanations``).
+    ``type`` is one of :data:`slm_web.registry.EDIT_TYPES`: ``unnecessary``, ``missing``, ``replace``,
+    ``spelling``, ``capitalization``, ``verb form``, ``noun number``. ``explanation`` is one plain-English
+    sentence saying why ("Use 'an' before a vowel sound."); ``correct()`` always fills it in
+    (``slm_web.tasks.explanations``).
     """
 
     start: int
@@ -57,3 +59,43 @@ class Correction(_Result):
 
     text: str
     edits: list[Edit]
+
+    def to_proofreader(self) -> dict[str, Any]:
+        """This result in the shape of the Proofreader API's ``ProofreadResult`` (Chrome's built-in
+        proofreader), so one code path serves both: offsets into the input, the edit's type as one of the
+        API's ``CorrectionType`` values (:data:`PROOFREADER_TYPES`).
+
+        >>> found = Correction("It's late.", [Edit(0, 3, "Its", "It's", "replace", "Use 'it's'.")])
+        >>> found.to_proofreader()["corrections"]  # doctest: +NORMALIZE_WHITESPACE
+        [{'startIndex': 0, 'endIndex': 3, 'correction': "It's", 'types': ['grammar'],
+          'explanation': "Use 'it's'."}]
+        """
+        return {
+            "correctedInput": self.text,
+            "corrections": [
+                {"startIndex": e.start, "endIndex": e.end, "correction": e.replacement,
+                 "types": [proofreader_type(e)], "explanation": e.explanation}
+                for e in self.edits
+            ],
+        }
+
+
+# The Proofreader API's CorrectionType for each edit type (its enum: spelling, punctuation, capitalization,
+# grammar); an edit that changes nothing but punctuation and spaces is "punctuation" whatever its type.
+PROOFREADER_TYPES = {
+    "unnecessary": "grammar", "missing": "grammar", "replace": "grammar", "spelling": "spelling",
+    "capitalization": "capitalization", "verb form": "grammar", "noun number": "grammar",
+}
+
+
+def proofreader_type(edit: Edit) -> str:
+    """``edit``'s Proofreader API type.
+
+    >>> comma, verb = Edit(5, 5, "", ",", "missing"), Edit(0, 2, "go", "goes", "verb form")
+    >>> proofreader_type(comma), proofreader_type(verb)
+    ('punctuation', 'grammar')
+    """
+    changed = edit.original + edit.replacement
+    if changed.strip() and all(c.isspace() or unicodedata.category(c).startswith("P") for c in changed):
+        return "punctuation"
+    return PROOFREADER_TYPES[edit.type]

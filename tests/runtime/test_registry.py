@@ -23,12 +23,16 @@ def test_every_task_has_its_model_class():
 
 
 def test_model_methods_take_the_registrys_options():
-    """A method's keyword parameters are its options, with the registry's defaults: one source for both."""
+    """A method's keyword parameters are its options, with the registry's defaults: one source for both;
+    a required option is a parameter without a default (the method's argument)."""
     for name, spec in registry.TASKS.items():
         for method in spec.methods:
             params = inspect.signature(getattr(TASKS[name], method.name)).parameters
             keywords = {p: v.default for p, v in params.items() if v.default is not inspect.Parameter.empty}
-            assert keywords == {o.name: o.default for o in method.options}, (name, method.name)
+            options = {o.name: o.default for o in method.options if not o.required}
+            assert keywords == options, (name, method.name)
+            arguments = {p for p, v in params.items() if v.default is inspect.Parameter.empty}
+            assert {o.name for o in method.options if o.required} <= arguments, (name, method.name)
 
 
 def test_every_public_method_belongs_to_one_task():
@@ -64,6 +68,29 @@ def test_correct_options_refuse_with_one_line(values, message):
     assert str(error.value) == message
 
 
+@pytest.mark.parametrize(("method", "values", "message"), [
+    ("correct", {"disable": "spelling"}, "disable must be a list of at most 7 of unnecessary, missing, "
+     "replace, spelling, capitalization, verb form, noun number, not 'spelling'"),
+    ("correct", {"disable": ["grammar"]}, "disable must be a list of at most 7 of unnecessary, missing, "
+     "replace, spelling, capitalization, verb form, noun number, not ['grammar']"),
+    ("add_words", {"words": None}, "words must be a list of at most 10000 strings, not None"),
+    ("add_words", {"words": [1, 2]}, "words must be a list of at most 10000 strings, not [1, 2]"),
+    ("add_words", {"words": ["w"] * 10_001}, "words must be a list of at most 10000 strings, not "
+     "['w', 'w', 'w', 'w', ...]"),
+    ("ignore", {"edit": {"start": 0, "end": 2}}, "edit must be an edit from correct() (start, end, "
+     "original, replacement, type), not {'end': 2, 'start': 0}"),
+    ("ignore", {"edit": {"start": -1, "end": 2, "original": "a", "replacement": "", "type": "spelling"}},
+     "edit must be an edit from correct() (start, end, original, replacement, type), not {'end': 2, "
+     "'original': 'a', 'replacement': '', 'start': -1, 'type': 'spelling'}"),
+    ("disable", {"types": ["spelling", 3]}, "types must be a list of at most 7 of unnecessary, missing, "
+     "replace, spelling, capitalization, verb form, noun number, not ['spelling', 3]"),
+])
+def test_grammar_preference_arguments_refuse_with_one_line(method, values, message):
+    with pytest.raises(InputTextError) as error:
+        registry.TASKS["grammar"].method(method).check({}, **values)
+    assert str(error.value) == message
+
+
 def test_defaults_pass():
     registry.TASKS["autocomplete"].method("complete").check(CONFIG)
     registry.TASKS["grammar"].method("correct").check({}, min_confidence=None, max_passes=None)
@@ -73,16 +100,21 @@ def test_bridge_part_is_json_and_leaves_python_only_parts_out():
     bridge = json.loads(json.dumps(registry.bridge_tasks()))
     assert "classify_batch" not in bridge["sentiment"]
     confidence = {"name": "min_confidence", "js": "minConfidence", "kind": "number"}
-    assert bridge["grammar"]["correct"] == [confidence]
+    disable = {"name": "disable", "js": "disable", "kind": "names"}
+    assert bridge["grammar"]["correct"] == bridge["grammar"]["proofread"] == [confidence, disable]
+    assert bridge["grammar"]["add_words"] == [{"name": "words", "js": "words", "kind": "names"}]
     assert [o["js"] for o in bridge["autocomplete"]["complete"]] == ["k", "maxWords"]
 
 
 DTS = Path(__file__).parents[2] / "bridge" / "slm.d.ts"
-TS_KINDS = {"int": "number", "number": "number"}
+TS_KINDS = {"int": "number", "number": "number", "names": "EditType[]"}
 
 
 def _interface(source: str, name: str) -> dict[str, str] | None:
     """The fields of ``export interface NAME {…}`` in slm.d.ts (comments dropped): name -> TS type."""
+    alias = re.search(rf"export type {name} = (\w+);", source)
+    if alias:
+        return _interface(source, alias.group(1))
     match = re.search(rf"export interface {name} \{{(.*?)\n\}}", source, re.S)
     if match is None:
         return None
@@ -96,12 +128,15 @@ def test_slm_d_ts_declares_the_registrys_tasks_and_options():
     source = DTS.read_text()
     union = re.search(r"export type Task = ([^;]+);", source).group(1)
     assert re.findall(r'"(\w+)"', union) == list(registry.TASKS)
-    for methods in registry.bridge_tasks().values():
-        for method, options in methods.items():
-            interface = "".join(part.title() for part in method.split("_")) + "Options"
+    for spec in registry.TASKS.values():
+        for method in spec.methods:
+            options = [o for o in method.options if o.bridge and not o.required]  # required: an argument
+            interface = "".join(part.title() for part in method.name.split("_")) + "Options"
             declared = _interface(source, interface)
             if not options:
                 assert declared is None, interface
                 continue
-            assert declared == {o["js"]: TS_KINDS[o["kind"]] for o in options}, interface
-            assert f"  {method}(text: string, options?: {interface})" in source, method
+            assert declared == {o.js_name: TS_KINDS[o.kind] for o in options}, interface
+            assert f"  {method.name}(text: string, options?: {interface})" in source, method.name
+    union = re.search(r"export type EditType = ([^;]+);", source).group(1)
+    assert tuple(re.findall(r'"([\w ]+)"', union)) == registry.EDIT_TYPES

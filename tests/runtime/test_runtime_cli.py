@@ -53,6 +53,17 @@ def test_run_min_confidence_reaches_the_grammar_model(grammar_bundle: Path, caps
     assert capsys.readouterr().err == error
 
 
+def test_run_disable_leaves_edit_types_out(grammar_bundle: Path, capsys) -> None:
+    text = "Recieved it on friday."  # the fixture bundle's table of spellings fixes both words
+    types = {}
+    for disable in ([], ["--disable", "spelling"], ["--disable", "spelling,capitalization"]):
+        assert main(["run", str(grammar_bundle), text, "--json", "--min-confidence", "1", *disable]) == 0
+        types[tuple(disable)] = [e["type"] for e in _json_lines(capsys.readouterr().out)[0]["edits"]]
+    assert list(types.values()) == [["spelling", "capitalization"], ["capitalization"], []]
+    assert main(["run", str(grammar_bundle), text, "--disable", "grammar"]) == 1
+    assert capsys.readouterr().err.startswith("slm_web: error: disable must be a list of at most 7 of ")
+
+
 def test_bad_text_is_reported_and_the_rest_still_run(sentiment_bundle: Path, capsys) -> None:
     assert main(["run", str(sentiment_bundle), "", "fine", "--json"]) == 1
     captured = capsys.readouterr()
