@@ -6,9 +6,10 @@
 
 import { listen, typeOverSelection, wrapped } from "./slm-adapter-dom.js";
 
-// Box properties the mirror copies so that its text wraps (or, in an input, scrolls) like the field's.
+// Box properties the mirror copies so that its text wraps (or, in an input, scrolls) like the field's. Its
+// box-sizing stays border-box: its width and height are the field's offset (border-box) sizes.
 const MIRRORED = [
-  "boxSizing", "fontFamily", "fontSize", "fontWeight", "fontStyle", "fontVariant", "lineHeight",
+  "fontFamily", "fontSize", "fontWeight", "fontStyle", "fontVariant", "lineHeight",
   "letterSpacing", "wordSpacing", "textIndent", "textTransform", "tabSize", "paddingTop", "paddingRight",
   "paddingBottom", "paddingLeft", "borderTopWidth", "borderRightWidth", "borderBottomWidth",
   "borderLeftWidth", "borderTopStyle", "borderRightStyle", "borderBottomStyle", "borderLeftStyle",

@@ -10,7 +10,7 @@
 
 const STYLE = `
 .slm-wrap { position: relative; display: block; }
-.slm-mirror { position: absolute; top: 0; left: 0; visibility: hidden; pointer-events: none; overflow: hidden;
+.slm-mirror { position: absolute; top: 0; left: 0; box-sizing: border-box; visibility: hidden; pointer-events: none; overflow: hidden;
   max-width: 100%; /* its px width is re-synced after layout: never let a stale one widen the page */
   white-space: pre-wrap; overflow-wrap: break-word; }
 .slm-mirror.slm-single-line { white-space: pre; overflow-wrap: normal; }

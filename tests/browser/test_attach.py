@@ -1,0 +1,156 @@
+"""``slm.attach()`` on each kind of editor a page has: ``<textarea>``, ``<input type=text>`` and a
+contenteditable element, through the keyboard and the mouse as a user meets them: typing, ghost text
+accepted with Tab and undone with Ctrl+Z, an underline whose fix applies from the popover and is undone,
+underlines that follow the text when it scrolls, the badge, the ``slm:*`` events.
+
+test_demo.py covers the textarea through the demo page; test_codemirror.py the CodeMirror extension.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import open_bridge
+
+KINDS = ["textarea", "input", "contenteditable"]
+GRAMMAR_TEXT = "Their is a problem with the the car."
+
+# A fresh editor of `kind` (#editor), attached; the latest result of each feature in window.latest.
+MAKE_EDITOR_JS = """(kind) => {
+  window.attached?.detach();
+  document.getElementById("editor")?.remove();
+  const editor = document.createElement(kind === "contenteditable" ? "div" : kind);
+  if (kind === "contenteditable") editor.contentEditable = "true";
+  editor.id = "editor";
+  editor.style.cssText = "width: 380px; font: 16px/1.5 sans-serif; padding: 6px; border: 1px solid #888;"
+    + (kind === "input" ? "" : "height: 72px; overflow: auto; white-space: pre-wrap;");
+  document.body.append(editor);
+  window.latest = {};
+  for (const name of ["sentiment", "completion", "grammar"]) {
+    editor.addEventListener(`slm:${name}`, (e) => { window.latest[name] = e.detail.result; });
+  }
+  window.attached = slm.attach(editor);
+  editor.focus();
+}"""
+
+# The editor's text as a user sees it (a contenteditable types a trailing space as a no-break space).
+TEXT_JS = """() => {
+  const editor = document.getElementById("editor");
+  return (editor.value ?? editor.innerText).replaceAll("\\u00a0", " ");
+}"""
+
+
+@pytest.fixture(scope="module")
+def page(module_browser):
+    return open_bridge(module_browser)
+
+
+def _editor(page, kind: str) -> None:
+    page.evaluate(MAKE_EDITOR_JS, kind)
+
+
+def _text(page) -> str:
+    return page.evaluate(TEXT_JS)
+
+
+def _type_and_wait(page, text: str, feature: str) -> dict:
+    """Type `text`, then wait for `feature`'s result on all of it (the checks are debounced: none has
+    started when typing ends, and a result for older text is dropped as stale)."""
+    page.keyboard.type(text)
+    page.evaluate("() => { window.latest = {}; }")
+    page.wait_for_function(f"() => window.latest.{feature}", timeout=30_000)
+    return page.evaluate(f"() => window.latest.{feature}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_ghost_text_tab_accepts_and_ctrl_z_undoes(page, kind: str):
+    _editor(page, kind)
+    page.keyboard.type("I would li", delay=20)
+    ghost = page.locator(".slm-ghost")
+    ghost.wait_for(timeout=30_000)
+    suggestion = ghost.text_content()
+    assert suggestion
+    page.keyboard.press("Tab")
+    assert _text(page) == "I would li" + suggestion
+    assert page.evaluate("() => document.activeElement.id") == "editor"  # Tab did not move the focus
+    page.keyboard.press("Control+z")  # an accepted completion is one undo step
+    assert _text(page) == "I would li"
+    page.keyboard.type(" and th", delay=20)
+    ghost.wait_for(timeout=30_000)
+    page.keyboard.press("Escape")
+    assert ghost.count() == 0
+    assert _text(page) == "I would li and th"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_underline_fix_applies_from_the_popover_and_undoes(page, kind: str):
+    _editor(page, kind)
+    edits = _type_and_wait(page, GRAMMAR_TEXT, "grammar")["edits"]
+    assert edits, "the grammar model finds nothing to fix in the test text"
+    issue = page.locator(".slm-issue").first
+    issue.wait_for(timeout=5_000)
+    # The underline lies on the underlined word: the transparent copy's text is exactly it.
+    first = min(edits, key=lambda e: e["start"])
+    assert issue.text_content() == GRAMMAR_TEXT[first["start"]:first["end"]]
+    box = issue.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    apply = page.locator(".slm-popover .slm-apply")
+    apply.wait_for(timeout=5_000)
+    apply.click()
+    fixed = {GRAMMAR_TEXT[: e["start"]] + e["replacement"] + GRAMMAR_TEXT[e["end"] :] for e in edits}
+    assert _text(page) in fixed
+    page.keyboard.press("Control+z")
+    assert _text(page) == GRAMMAR_TEXT
+    page.wait_for_function("() => window.latest.sentiment", timeout=30_000)
+    assert page.locator(".slm-badge").is_visible()
+
+
+@pytest.mark.parametrize("kind", ["textarea", "contenteditable"])
+def test_underlines_follow_the_text_when_it_wraps_and_scrolls(page, kind: str):
+    _editor(page, kind)
+    # Enough lines to scroll the 72px box; the error is on the last one.
+    text = "A fine line of text that wraps. " * 5 + GRAMMAR_TEXT
+    edits = _type_and_wait(page, text, "grammar")["edits"]
+    assert edits
+    issue = page.locator(".slm-issue").first
+    issue.wait_for(timeout=5_000)
+    before = issue.bounding_box()
+    scrolled = page.evaluate("""() => {
+      const editor = document.getElementById("editor");
+      const by = Math.min(30, editor.scrollTop);
+      editor.scrollTop -= by;
+      return by;
+    }""")
+    assert scrolled > 0, "the text did not scroll"
+    page.wait_for_function("(top) => document.querySelector('.slm-issue').getBoundingClientRect().y !== top",
+                           arg=before["y"], timeout=5_000)
+    after = page.locator(".slm-issue").first.bounding_box()
+    assert after["y"] == pytest.approx(before["y"] + scrolled, abs=1)
+    assert after["x"] == pytest.approx(before["x"], abs=1)
+
+
+def test_contenteditable_lines_map_to_newlines(page):
+    """Enter in a contenteditable makes <div>s or <br>s; the text the models see has newlines there."""
+    _editor(page, "contenteditable")
+    page.keyboard.type("First line.")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Second line.")
+    seen = page.evaluate("""async () => {
+      const correct = slm.correct;
+      const asked = new Promise((resolve) => {
+        slm.correct = (text, options) => (resolve(text), correct.call(slm, text, options));
+      });
+      window.attached.refresh();
+      const text = await asked;
+      delete slm.correct;
+      return text;
+    }""")
+    assert seen == "First line.\nSecond line."
+
+
+def test_attach_refuses_what_it_cannot_edit(page):
+    message = page.evaluate("""() => {
+      try { slm.attach(Object.assign(document.createElement("input"), { type: "number" })); }
+      catch (e) { return `${e.name}: ${e.message}`; }
+    }""")
+    assert message.startswith("TypeError: attach() needs a <textarea>") and "<input type=number>" in message
