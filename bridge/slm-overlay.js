@@ -43,13 +43,19 @@ const STYLE = `
 const FONT = ["fontFamily", "fontSize", "fontWeight", "fontStyle", "fontVariant", "fontStretch", "letterSpacing",
   "wordSpacing", "textTransform", "tabSize"];
 
-let styleInstalled = false;
-function installStyle() {
-  if (styleInstalled) return;
-  styleInstalled = true;
-  const sheet = new CSSStyleSheet(); // constructed sheets work under a CSP without 'unsafe-inline'
-  sheet.replaceSync(STYLE);
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+/** @type {CSSStyleSheet | null} */
+let sheet = null;
+/**
+ * Adopt the style sheet in `root` (the document, or the shadow root an editor lives in: a document's
+ * sheets do not reach into it).
+ * @param {Document | ShadowRoot} root
+ */
+function installStyle(root) {
+  if (!sheet) {
+    sheet = new CSSStyleSheet(); // constructed sheets work under a CSP without 'unsafe-inline'
+    sheet.replaceSync(STYLE);
+  }
+  if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
 }
 
 /**
@@ -93,7 +99,13 @@ function lineRuns(adapter, text, start, end) {
 
 /** @param {import("./slm").EditorAdapter} adapter */
 export function createOverlay(adapter) {
-  installStyle();
+  const { container } = adapter;
+  const root = container.getRootNode();
+  installStyle(root instanceof ShadowRoot ? root : document);
+  // The drawings are placed against the container: it must be positioned (a CodeMirror editor whose
+  // theme a CSP kept out is not).
+  const unpositioned = getComputedStyle(container).position === "static";
+  if (unpositioned) container.style.position = "relative";
   const layer = element("div", "slm-layer");
   layer.setAttribute("aria-hidden", "true");
   const ink = element("div"); // underlines and ghost: replaced on each draw, unlike the badge
@@ -103,11 +115,10 @@ export function createOverlay(adapter) {
   layer.append(ink, badge);
   const popover = element("div", "slm-popover");
   popover.hidden = true;
-  adapter.container.append(layer, popover);
+  container.append(layer, popover);
 
   /** Where the container's absolutely positioned children have their origin (viewport coordinates). */
   function origin() {
-    const { container } = adapter;
     const box = container.getBoundingClientRect();
     return { x: box.left + container.clientLeft, y: box.top + container.clientTop };
   }
@@ -182,6 +193,7 @@ export function createOverlay(adapter) {
     remove() {
       layer.remove();
       popover.remove();
+      if (unpositioned) container.style.position = "";
     },
   };
 }

@@ -93,6 +93,14 @@ def test_underline_fix_applies_from_the_popover_and_undoes(page, kind: str):
     first = min(edits, key=lambda e: e["start"])
     assert issue.text_content() == GRAMMAR_TEXT[first["start"]:first["end"]]
     box = issue.bounding_box()
+    if kind == "contenteditable":  # drawn where the element shows that text (typed: one text node)
+        left, top = page.evaluate("""(at) => {
+          const range = document.createRange();
+          range.setStart(document.getElementById("editor").firstChild, at);
+          const box = range.getClientRects()[0];
+          return [box.left, box.top];
+        }""", first["start"])
+        assert box["x"] == pytest.approx(left, abs=1) and box["y"] == pytest.approx(top, abs=1)
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     apply = page.locator(".slm-popover .slm-apply")
     apply.wait_for(timeout=5_000)
