@@ -95,7 +95,7 @@ chmod 644 "$OUT"/bundles/*.slm  # the converter writes private (0600) files; a w
 
 step "JS bridge -> $OUT/bridge/, demo -> $OUT/demo/"
 rm -rf "$OUT/bridge" "$OUT/demo"
-copy bridge/*.js bridge/slm.d.ts "$OUT/bridge"
+copy bridge/*.js bridge/slm.d.ts bridge/slm-codemirror.d.ts "$OUT/bridge"
 copy demo/* "$OUT/demo"
 
 step "precompressing large files, writing index.html and build-manifest.json"

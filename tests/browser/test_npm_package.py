@@ -80,9 +80,10 @@ def app_url(app: Path) -> Iterator[str]:
 
 def test_tarball_holds_the_runtime_and_nothing_else(packed: dict):
     files = packed["files"]
-    assert {"package.json", "README.md", "index.js", "index.d.ts", "bin/slm-web.js",
-            "site/build-manifest.json", "site/bridge/slm.js", "site/bridge/slm-worker.js",
-            "site/bridge/slm.d.ts"} <= set(files)
+    assert {"package.json", "README.md", "index.js", "index.d.ts", "codemirror.js", "codemirror.d.ts",
+            "bin/slm-web.js", "site/build-manifest.json", "site/bridge/slm.js", "site/bridge/slm-worker.js",
+            "site/bridge/slm.d.ts", "site/bridge/slm-codemirror.js",
+            "site/bridge/slm-codemirror.d.ts"} <= set(files)
     assert any(f.startswith("site/pyodide/slm_web-") and f.endswith(".whl") for f in files)
     assert not [f for f in files if f.endswith((".br", ".gz")) or f.startswith(("site/demo/", "scripts/"))]
     assert packed["tarball"].stat().st_size < MAX_TARBALL_BYTES
@@ -102,6 +103,10 @@ def test_package_declares_its_types_and_entry(app: Path):
     assert "private" not in meta
     assert meta["exports"]["."] == {"types": "./index.d.ts", "default": "./index.js"}
     assert meta["types"] == "./index.d.ts" and meta["bin"] == {"slm-web": "./bin/slm-web.js"}
+    # The CodeMirror extension: an entry of its own; CodeMirror is an optional peer (apps without it install).
+    assert meta["exports"]["./codemirror"] == {"types": "./codemirror.d.ts", "default": "./codemirror.js"}
+    assert meta["peerDependenciesMeta"] == {"@codemirror/view": {"optional": True}}
+    assert not (app / "node_modules" / "@codemirror").exists()
     # index.d.ts re-exports the bridge's declarations, which must be there and declare the API.
     assert 'from "./site/bridge/slm.js"' in (installed / "index.d.ts").read_text()
     declarations = (installed / "site" / "bridge" / "slm.d.ts").read_text()
@@ -110,7 +115,8 @@ def test_package_declares_its_types_and_entry(app: Path):
 
 def test_importing_in_node_has_no_side_effects(app: Path):
     out = _run(["node", "node_import.mjs"], app).stdout.strip()
-    assert json.loads(out) == {"exports": ["SLM", "SLMError", "default"], "create": "function", "added": []}
+    assert json.loads(out) == {"exports": ["SLM", "SLMError", "default"], "create": "function",
+                               "codemirror": ["slmCodeMirror"], "added": []}
 
 
 def test_bin_usage_and_refreshing_assets(app: Path):
