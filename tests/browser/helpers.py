@@ -4,6 +4,7 @@ modules bundled with esbuild."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,9 @@ def bundle_page_module(source: str, out: Path) -> None:
          f"--outfile={out}"],
         input=source, cwd=ROOT, check=True, capture_output=True, text=True, timeout=300,
     )
+
+
+def doc_examples(doc: Path, test_file: str) -> list[str]:
+    """The ```js blocks of `doc` marked ``<!-- runs in tests/browser/TEST_FILE -->`` (that test runs them)."""
+    marker = re.escape(f"<!-- runs in tests/browser/{test_file} -->")
+    return re.findall(marker + r"\n```js\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.S)

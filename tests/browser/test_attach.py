@@ -4,13 +4,15 @@ accepted with Tab and undone with Ctrl+Z, an underline whose fix applies from th
 underlines that follow the text when it scrolls, the badge, the ``slm:*`` events.
 
 test_demo.py covers the textarea through the demo page; test_codemirror.py the CodeMirror extension.
+The attach() examples of README.md and docs/js-api.md run here too, each on a page of its own.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from .helpers import open_bridge
+from .conftest import ROOT
+from .helpers import ESBUILD, bundle_page_module, doc_examples, open_bridge
 
 KINDS = ["textarea", "input", "contenteditable"]
 GRAMMAR_TEXT = "Their is a problem with the the car."
@@ -162,3 +164,33 @@ def test_attach_refuses_what_it_cannot_edit(page):
       catch (e) { return `${e.name}: ${e.message}`; }
     }""")
     assert message.startswith("TypeError: attach() needs a <textarea>") and "<input type=number>" in message
+
+
+# document -> how many marked examples it has at least (guards against a marker that silently finds none)
+DOCS = {ROOT / "README.md": 1, ROOT / "docs" / "js-api.md": 2}
+
+# The editors an example attached to, wherever they are (Playwright's selectors pierce shadow roots).
+ATTACHED_JS = "(el) => !!el.closest('.slm-wrap, .cm-editor')?.querySelector(':scope > .slm-layer')"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_documented_examples_run(browser, site, doc):
+    """Each example, bundled as written (esbuild: CodeMirror from node_modules), runs on a page holding a
+    textarea, a text input, a contenteditable element and #editor; every editor it attached shows a ghost."""
+    if not ESBUILD.exists():
+        pytest.skip("esbuild is not in node_modules (npm ci --ignore-scripts)")
+    examples = doc_examples(doc, "test_attach.py")
+    assert len(examples) >= DOCS[doc]
+    for example in examples:
+        bundle_page_module(example, site / "tests" / "attach-example.bundle.js")
+        page = browser.new_page("tests/attach-example.html")
+        page.locator(".slm-layer").first.wait_for(state="attached", timeout=120_000)
+        candidates = page.locator("textarea, input, [contenteditable=true]").all()
+        editors = [e for e in candidates if e.evaluate(ATTACHED_JS)]
+        assert editors, example
+        for editor in editors:
+            editor.click()
+            page.keyboard.type("I would li", delay=20)
+            page.wait_for_function("(el) => el.closest('.slm-wrap, .cm-editor').querySelector('.slm-ghost')",
+                                   arg=editor.element_handle(), timeout=30_000)
+        page.close()
