@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from .helpers import cpython_results, utf16_offset
+from .helpers import cpython_results, one_fix_applied, utf16_offset
 
 
 class Engine(Protocol):
@@ -51,6 +51,7 @@ TOLERANCE = 1e-3
 AUTOCOMPLETE_SCORE_TOLERANCE = 5e-3
 ELSEWHERE = "http://slm-web-watch-check.invalid/"
 GRAMMAR_TEXT = "i dont know. She go to school every day. Their is a problem with the the car."
+ATTACH_GRAMMAR_TEXT = "Their is a problem with the the car."
 
 CALL_JS = """async ([method, text, options]) => {
   try { return { value: await slm[method](text, options) }; }
@@ -75,6 +76,31 @@ SET_TEXT_JS = """(text) => {
   editor.setSelectionRange(text.length, text.length);
   editor.dispatchEvent(new Event("input", { bubbles: true }));
 }"""
+
+# A fresh editor of `kind` (#editor), attached; the latest result of each feature in window.latest.
+MAKE_EDITOR_JS = """(kind) => {
+  window.attached?.detach();
+  document.getElementById("editor")?.remove();
+  const editor = document.createElement(kind === "contenteditable" ? "div" : kind);
+  if (kind === "contenteditable") editor.contentEditable = "true";
+  editor.id = "editor";
+  editor.style.cssText = "width: 380px; font: 16px/1.5 sans-serif; padding: 6px; border: 1px solid #888;"
+    + (kind === "input" ? "" : "height: 72px; overflow: auto; white-space: pre-wrap;");
+  document.body.append(editor);
+  window.latest = {};
+  for (const name of ["sentiment", "completion", "grammar"]) {
+    editor.addEventListener(`slm:${name}`, (e) => { window.latest[name] = e.detail.result; });
+  }
+  window.attached = slm.attach(editor);
+  editor.focus();
+}"""
+
+# The editor's text as a user sees it (a contenteditable types a trailing space as a no-break space).
+EDITOR_TEXT_JS = """() => {
+  const editor = document.getElementById("editor");
+  return (editor.value ?? editor.innerText).replaceAll("\\u00a0", " ");
+}"""
+
 
 CENTER_JS = """(selector) => {
   const box = document.querySelector(selector).getBoundingClientRect();
@@ -160,8 +186,34 @@ def check_demo(engine: Engine, base_url: str) -> None:
     why = engine.evaluate("() => document.querySelector('.slm-popover .slm-explanation').textContent")
     assert why in {e["explanation"] for e in edits}
     _click_center(engine, ".slm-popover .slm-apply")
-    fixed = {GRAMMAR_TEXT[: e["start"]] + e["replacement"] + GRAMMAR_TEXT[e["end"] :] for e in edits}
-    assert engine.evaluate("() => document.getElementById('editor').value") in fixed
+    assert engine.evaluate(EDITOR_TEXT_JS) in one_fix_applied(GRAMMAR_TEXT, edits)
+
+
+def check_contenteditable(engine: Engine, base_url: str) -> None:
+    """attach() on a contenteditable element: ghost text accepted with Tab, a visible underline whose fix
+    applies from the popover."""
+    open_bridge(engine, base_url)
+    engine.evaluate(MAKE_EDITOR_JS, "contenteditable")
+    engine.type_text("I would li")
+    engine.wait_for("() => document.querySelector('.slm-ghost')?.textContent", 60)
+    suggestion = engine.evaluate("() => document.querySelector('.slm-ghost').textContent")
+    engine.press("Tab")
+    assert engine.evaluate(EDITOR_TEXT_JS) == "I would li" + suggestion
+
+    engine.evaluate(MAKE_EDITOR_JS, "contenteditable")
+    engine.type_text(ATTACH_GRAMMAR_TEXT)
+    engine.evaluate("() => { window.latest = {}; }")  # the debounced check of all of it is still to come
+    edits = _wait_latest(engine, "grammar")["edits"]
+    assert edits, "the grammar model finds nothing to fix in the test text"
+    engine.wait_for("() => document.querySelector('.slm-issue')", 10)
+    decoration = engine.evaluate("() => { const s = getComputedStyle(document.querySelector('.slm-issue')); "
+                                 "return [s.textDecorationLine, s.textDecorationStyle]; }")
+    assert decoration == ["underline", "wavy"], f"{engine.name} draws no wavy underline: {decoration}"
+    _click_center(engine, ".slm-issue")
+    engine.wait_for("() => { const p = document.querySelector('.slm-popover'); "
+                    "return p && !p.hidden && p.querySelector('.slm-apply'); }", 10)
+    _click_center(engine, ".slm-popover .slm-apply")
+    assert engine.evaluate(EDITOR_TEXT_JS) in one_fix_applied(ATTACH_GRAMMAR_TEXT, edits)
 
 
 def open_bridge(engine: Engine, base_url: str) -> None:

@@ -51,6 +51,11 @@ def cpython_results(bundle: Path, texts: list[str], *extra: str) -> list[dict[st
     return [json.loads(line) for line in out.splitlines()]
 
 
+def one_fix_applied(text: str, edits: list[dict[str, Any]]) -> set[str]:
+    """What `text` may become when one of `edits` is applied from the popover."""
+    return {text[: e["start"]] + e["replacement"] + text[e["end"] :] for e in edits}
+
+
 def utf16_offset(text: str, index: int) -> int:
     """The UTF-16 index of code point ``index`` of ``text`` (what the JS bridge reports)."""
     return len(text[:index].encode("utf-16-le")) // 2

@@ -12,35 +12,10 @@ from __future__ import annotations
 import pytest
 
 from .conftest import ROOT
-from .helpers import ESBUILD, bundle_page_module, doc_examples, open_bridge
+from .engines import ATTACH_GRAMMAR_TEXT, EDITOR_TEXT_JS, MAKE_EDITOR_JS
+from .helpers import ESBUILD, bundle_page_module, doc_examples, one_fix_applied, open_bridge
 
 KINDS = ["textarea", "input", "contenteditable"]
-GRAMMAR_TEXT = "Their is a problem with the the car."
-
-# A fresh editor of `kind` (#editor), attached; the latest result of each feature in window.latest.
-MAKE_EDITOR_JS = """(kind) => {
-  window.attached?.detach();
-  document.getElementById("editor")?.remove();
-  const editor = document.createElement(kind === "contenteditable" ? "div" : kind);
-  if (kind === "contenteditable") editor.contentEditable = "true";
-  editor.id = "editor";
-  editor.style.cssText = "width: 380px; font: 16px/1.5 sans-serif; padding: 6px; border: 1px solid #888;"
-    + (kind === "input" ? "" : "height: 72px; overflow: auto; white-space: pre-wrap;");
-  document.body.append(editor);
-  window.latest = {};
-  for (const name of ["sentiment", "completion", "grammar"]) {
-    editor.addEventListener(`slm:${name}`, (e) => { window.latest[name] = e.detail.result; });
-  }
-  window.attached = slm.attach(editor);
-  editor.focus();
-}"""
-
-# The editor's text as a user sees it (a contenteditable types a trailing space as a no-break space).
-TEXT_JS = """() => {
-  const editor = document.getElementById("editor");
-  return (editor.value ?? editor.innerText).replaceAll("\\u00a0", " ");
-}"""
-
 
 @pytest.fixture(scope="module")
 def page(module_browser):
@@ -52,7 +27,7 @@ def _editor(page, kind: str) -> None:
 
 
 def _text(page) -> str:
-    return page.evaluate(TEXT_JS)
+    return page.evaluate(EDITOR_TEXT_JS)
 
 
 def _type_and_wait(page, text: str, feature: str) -> dict:
@@ -87,13 +62,13 @@ def test_ghost_text_tab_accepts_and_ctrl_z_undoes(page, kind: str):
 @pytest.mark.parametrize("kind", KINDS)
 def test_underline_fix_applies_from_the_popover_and_undoes(page, kind: str):
     _editor(page, kind)
-    edits = _type_and_wait(page, GRAMMAR_TEXT, "grammar")["edits"]
+    edits = _type_and_wait(page, ATTACH_GRAMMAR_TEXT, "grammar")["edits"]
     assert edits, "the grammar model finds nothing to fix in the test text"
     issue = page.locator(".slm-issue").first
     issue.wait_for(timeout=5_000)
     # The underline lies on the underlined word: the transparent copy's text is exactly it.
     first = min(edits, key=lambda e: e["start"])
-    assert issue.text_content() == GRAMMAR_TEXT[first["start"]:first["end"]]
+    assert issue.text_content() == ATTACH_GRAMMAR_TEXT[first["start"]:first["end"]]
     box = issue.bounding_box()
     if kind == "contenteditable":  # drawn where the element shows that text (typed: one text node)
         left, top = page.evaluate("""(at) => {
@@ -107,10 +82,9 @@ def test_underline_fix_applies_from_the_popover_and_undoes(page, kind: str):
     apply = page.locator(".slm-popover .slm-apply")
     apply.wait_for(timeout=5_000)
     apply.click()
-    fixed = {GRAMMAR_TEXT[: e["start"]] + e["replacement"] + GRAMMAR_TEXT[e["end"] :] for e in edits}
-    assert _text(page) in fixed
+    assert _text(page) in one_fix_applied(ATTACH_GRAMMAR_TEXT, edits)
     page.keyboard.press("Control+z")
-    assert _text(page) == GRAMMAR_TEXT
+    assert _text(page) == ATTACH_GRAMMAR_TEXT
     page.wait_for_function("() => window.latest.sentiment", timeout=30_000)
     assert page.locator(".slm-badge").is_visible()
 
@@ -119,7 +93,7 @@ def test_underline_fix_applies_from_the_popover_and_undoes(page, kind: str):
 def test_underlines_follow_the_text_when_it_wraps_and_scrolls(page, kind: str):
     _editor(page, kind)
     # Enough lines to scroll the 72px box; the error is on the last one.
-    text = "A fine line of text that wraps. " * 5 + GRAMMAR_TEXT
+    text = "A fine line of text that wraps. " * 5 + ATTACH_GRAMMAR_TEXT
     edits = _type_and_wait(page, text, "grammar")["edits"]
     assert edits
     issue = page.locator(".slm-issue").first

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import PAGES
-from .helpers import ESBUILD, bundle_page_module
-
-GRAMMAR_TEXT = "Their is a problem with the the car."
+from .engines import ATTACH_GRAMMAR_TEXT
+from .helpers import ESBUILD, bundle_page_module, one_fix_applied
 
 RECORD_EVENTS_JS = """() => {
   window.latest = {};
@@ -68,7 +67,7 @@ def test_ghost_text_tab_accepts_and_ctrl_z_undoes(editor):
 
 
 def test_underline_fix_applies_from_the_popover_and_undoes(editor):
-    editor.keyboard.type(GRAMMAR_TEXT)
+    editor.keyboard.type(ATTACH_GRAMMAR_TEXT)
     editor.evaluate("() => { window.latest = {}; }")
     editor.wait_for_function("() => window.latest.grammar", timeout=30_000)
     edits = editor.evaluate("() => window.latest.grammar.edits")
@@ -76,7 +75,7 @@ def test_underline_fix_applies_from_the_popover_and_undoes(editor):
     issue = editor.locator(".cm-editor .slm-issue").first
     issue.wait_for(timeout=5_000)
     first = min(edits, key=lambda e: e["start"])
-    assert issue.text_content() == GRAMMAR_TEXT[first["start"]:first["end"]]
+    assert issue.text_content() == ATTACH_GRAMMAR_TEXT[first["start"]:first["end"]]
     box = issue.bounding_box()
     # Drawn where CodeMirror shows that text.
     left, top = editor.evaluate("(at) => { const c = view.coordsAtPos(at, 1); return [c.left, c.top]; }",
@@ -86,10 +85,9 @@ def test_underline_fix_applies_from_the_popover_and_undoes(editor):
     apply = editor.locator(".cm-editor .slm-popover .slm-apply")
     apply.wait_for(timeout=5_000)
     apply.click()
-    fixed = {GRAMMAR_TEXT[: e["start"]] + e["replacement"] + GRAMMAR_TEXT[e["end"] :] for e in edits}
-    assert _text(editor) in fixed
+    assert _text(editor) in one_fix_applied(ATTACH_GRAMMAR_TEXT, edits)
     editor.keyboard.press("Control+z")
-    assert _text(editor) == GRAMMAR_TEXT
+    assert _text(editor) == ATTACH_GRAMMAR_TEXT
     editor.wait_for_function("() => window.latest.sentiment", timeout=30_000)
     assert editor.locator(".cm-editor .slm-badge").is_visible()
 

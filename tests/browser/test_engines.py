@@ -61,5 +61,9 @@ def test_bad_input_gives_a_result_or_a_clear_rejection(browser, base_url: str):
     engines.check_bad_inputs(browser, base_url)
 
 
+def test_attach_on_contenteditable(browser, base_url: str):
+    engines.check_contenteditable(browser, base_url)
+
+
 def test_no_request_left_the_origin(browser):
     engines.check_watched(browser)
