@@ -130,8 +130,10 @@ class Method:
             option.check(values.get(option.name, option.default), config)
 
     def bridge_kwargs(self, options: dict[str, Any]) -> dict[str, Any]:
-        """The keyword arguments of a bridge call: the options pages may pass, others ignored."""
-        return {o.name: options[o.name] for o in self.options if o.bridge and o.name in options}
+        """The keyword arguments of a bridge call: the options pages may pass, others ignored; a required one
+        left out is None, which its check refuses as a Python caller's would be."""
+        return {o.name: options.get(o.name) for o in self.options
+                if o.bridge and (o.required or o.name in options)}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ can only come from the memory.
 
 from __future__ import annotations
 
-from .helpers import call, open_bridge
+from .helpers import call, open_bridge, reload_bridge
 
 QUERY = "?tasks=autocomplete&personal=1"
 TEXT = "Lunch with Zorblat on Friday. Zorblat says hi."
@@ -18,12 +18,6 @@ def _texts(page, text: str) -> list[str]:
     return [c["text"] for c in call(page, "complete", text, k=5)["value"]]
 
 
-def _reload(page) -> None:
-    page.reload()
-    page.wait_for_function("() => document.title !== 'loading'", timeout=120_000)
-    assert page.title() == "ready", page.title()
-
-
 def test_learn_reload_forget(browser):
     page = open_bridge(browser, QUERY)
     assert "Zorblat" not in _texts(page, "Lunch with Zor")
@@ -32,7 +26,7 @@ def test_learn_reload_forget(browser):
     page.evaluate("() => slm.saveMemory()")
     assert "slm-web-personal" in page.evaluate(DATABASES)
 
-    _reload(page)  # a new worker: the words come back from IndexedDB
+    reload_bridge(page)  # a new worker: the words come back from IndexedDB
     assert page.evaluate("() => slm.learnedWords") == 7
     assert "Zorblat" in _texts(page, "Lunch with Zor")
 
@@ -40,7 +34,7 @@ def test_learn_reload_forget(browser):
     assert page.evaluate("() => slm.learnedWords") == 0
     assert "Zorblat" not in _texts(page, "Lunch with Zor")
     assert "slm-web-personal" not in page.evaluate(DATABASES)  # the origin's store is gone
-    _reload(page)
+    reload_bridge(page)
     assert page.evaluate("() => slm.learnedWords") == 0
     assert "slm-web-personal" not in page.evaluate(DATABASES)
 
@@ -73,7 +67,7 @@ def test_attach_learns_what_is_written_and_caps_hold(browser):
       return { big, junk: await store.load() };
     }""")
     assert stored["junk"] == '{"format": "not a memory"}' and stored["big"] is None
-    _reload(page)
+    reload_bridge(page)
     assert page.evaluate("() => slm.learnedWords") == 0
     assert "slm-web-personal" not in page.evaluate(DATABASES)
     assert call(page, "learn", 42)["error"]["name"] == "InputTextError"

@@ -126,8 +126,9 @@ def test_the_worker_serves_every_preference_method(grammar_bundle: Path) -> None
         assert call("import_preferences", document) == {"value": None}
         assert call("remove_words", words=["Ksenia"]) == {"value": 1}
         assert call("enable", types=["capitalization"]) == {"value": []}
-        bad = call("add_words", words="becuase")["error"]
-        assert bad["name"] == "InputTextError" and bad["message"].startswith("words must be a list")
+        for bad in (call("add_words", words="becuase")["error"], call("add_words")["error"]):
+            assert bad["name"] == "InputTextError" and bad["message"].startswith("words must be a list")
+        assert call("ignore", TEXT)["error"]["message"].startswith("edit must be an edit from correct()")
     finally:
         worker.close()
 
