@@ -23,6 +23,9 @@ examples:
   # an existing ONNX export (input_ids, attention_mask -> logits) plus its tokenizer and labels
   python -m converter model.onnx --tokenizer tokenizer.json --task-config labels.json \
       --task sentiment --out s.slm
+  # one bundle, two heads: the sentiment checkpoint holds copies of grammar's embeddings and lower layers
+  python -m converter students/checkpoints/grammar --task grammar \
+      --head sentiment=students/runs/sentiment/on_grammar_t2_p1 --out shared.slm
   # look inside a bundle; prune a checkpoint's vocabulary without converting
   python -m converter inspect sentiment.slm
   python -m converter prune ckpt --corpus train.txt --out ckpt-pruned
@@ -108,9 +111,27 @@ def convert_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help=".onnx sources: JSON merged into task_config (labels, tags, transforms, max_positions...)",
     )
+    p.add_argument(
+        "--head",
+        dest="heads",
+        type=_head,
+        action="append",
+        default=[],
+        metavar="TASK=CKPT",
+        help="pack another task's checkpoint as a second head of the same bundle: it must hold copies of "
+        "SRC's embeddings and lowest layers (frozen while it trained) and SRC's tokenizer; both run in one "
+        "graph, the shared layers once (repeatable, one per task)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
+
+
+def _head(value: str) -> tuple[str, Path]:
+    task, sep, path = value.partition("=")
+    if not sep or not task or not path:
+        raise argparse.ArgumentTypeError(f"expected TASK=CHECKPOINT, not {value!r}")
+    return task, Path(path)
 
 
 def run_convert(argv: list[str]) -> int:
@@ -119,7 +140,11 @@ def run_convert(argv: list[str]) -> int:
 
     args = vars(convert_parser().parse_args(argv))
     src, quiet = args.pop("src"), args.pop("quiet")
-    report = convert(src, Options(**args, progress=not quiet))
+    pairs = args.pop("heads")
+    heads = dict(pairs)
+    if len(heads) < len(pairs):
+        raise ConvertError("--head names the same task twice: one checkpoint per task")
+    report = convert(src, Options(**args, heads=heads, progress=not quiet))
     if not quiet:
         print(format_report(report, str(args["out"])))
     return 0

@@ -1,6 +1,7 @@
 """torch module -> ONNX (opset 17) with the raw graph contract that :mod:`converter.postprocess` extends.
 
-Raw contract: encoders take ``input_ids``, ``attention_mask`` [B,S] and return ``logits``; decoders take
+Raw contract: encoders take ``input_ids``, ``attention_mask`` [B,S] and return ``logits`` (a
+:class:`~converter.models.SharedEncoder` one raw output per head, named by it); decoders take
 ``input_ids`` [B,T] and ``past_key_values.{i}.key/value`` [B,H,P,Dh] and return ``logits`` [B,T,V] and
 ``present.{i}.key/value`` [B,H,P+T,Dh] (B rows of equal length: the hypotheses of one decoding step).
 """
@@ -22,7 +23,8 @@ def kv_names(n_layer: int, prefix: str) -> list[str]:
 
 
 def export_module(module: Any) -> onnx.ModelProto:
-    """Trace an :class:`~converter.models.Encoder` or :class:`~converter.models.Decoder` to ONNX."""
+    """Trace an :class:`~converter.models.Encoder`, a :class:`~converter.models.SharedEncoder` or a
+    :class:`~converter.models.Decoder` to ONNX."""
     import torch
 
     from .models import Decoder
@@ -41,8 +43,10 @@ def export_module(module: Any) -> onnx.ModelProto:
         axes |= {name: {0: "batch", 2: "total_sequence"} for name in outputs[1:]}
     else:
         args = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
-        inputs, outputs = ["input_ids", "attention_mask"], ["logits"]
-        axes = {name: {0: "batch", 1: "sequence"} for name in inputs} | {"logits": {0: "batch"}}
+        # A SharedEncoder names its heads' raw outputs; a plain Encoder has one.
+        inputs, outputs = ["input_ids", "attention_mask"], list(getattr(module, "outputs", ["logits"]))
+        axes = {name: {0: "batch", 1: "sequence"} for name in inputs}
+        axes |= {name: {0: "batch"} for name in outputs}
     buffer = io.BytesIO()
     with torch.no_grad(), warnings.catch_warnings():
         # The TorchScript exporter is deprecated in favour of dynamo; it is the one that exports

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 import sys
@@ -27,9 +28,10 @@ from .checkpoint import load_checkpoint, non_finite_message, read_json
 from .errors import ConvertError
 from .export import OPSET, export_module
 from .optimize import optimize
-from .postprocess import add_head, normalize_inputs
+from .postprocess import LOGITS, Head, add_heads, normalize_inputs
 from .quantize import quantize_int8
 from .samples import SAMPLE_TEXTS
+from .shared import HeadSource, build_shared_module, check_heads, raw_output
 from .tokenizer import clean_tokenizer, tokenizer_kind, tokenizer_section
 from .validate import Context, check_parity, compare, evaluate, head_input_absmax, read_eval
 
@@ -61,6 +63,8 @@ class Options:
     name: str | None = None
     tokenizer: Path | None = None
     task_config: Path | None = None
+    # Other tasks' checkpoints sharing this one's encoder, packed as more heads (converter.shared)
+    heads: dict[str, Path] = field(default_factory=dict)
     progress: bool = False
 
 
@@ -73,6 +77,7 @@ class Source:
     config: dict[str, Any]  # HF config.json ({} for an ONNX source)
     task_meta: dict[str, Any]  # slm_task.json / --task-config
     source_bytes: int
+    heads: list[HeadSource] = field(default_factory=list)  # the other heads of a shared graph
 
 
 def convert(src: str | Path, opts: Options) -> dict[str, Any]:
@@ -82,6 +87,11 @@ def convert(src: str | Path, opts: Options) -> dict[str, Any]:
     """
     if opts.task not in TASKS:
         raise ConvertError(f"unknown task {opts.task!r} (known: {', '.join(TASKS)})")
+    check_heads(opts.task, opts.heads, {
+        "--vocab-corpus": opts.vocab_corpus, "--keep-layers": opts.keep_layers,
+        "--tokenizer": opts.tokenizer, "--task-config": opts.task_config,
+        "an .onnx source": Path(src).suffix == ".onnx",
+    })
     for path in (opts.out, opts.report):
         if path is not None:
             _check_writable(path)
@@ -118,12 +128,25 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
     kind = tokenizer_kind(source.tokenizer)
     tokenizer = clean_tokenizer(source.tokenizer)
     task_config, max_length = build_task_config(source, opts)
-    k = task_config.get("tag_top_k") or task_config.get("top_k") or 0
-    fp32 = add_head(source.model, opts.task, k)
+    configs = {opts.task: task_config, **{
+        head.task: build_task_config(dataclasses.replace(
+            source, config=head.checkpoint.config, task_meta=head.checkpoint.task_meta
+        ), dataclasses.replace(opts, task=head.task))[0]
+        for head in source.heads
+    }}
+    fp32 = add_heads(source.model, [
+        Head(task, config.get("tag_top_k") or config.get("top_k") or 0,
+             raw_output(task) if source.heads else LOGITS)
+        for task, config in configs.items()
+    ])
     tokenizer_json = json.dumps(tokenizer, ensure_ascii=False)
-    ctx = Context(Tokenizer.from_str(tokenizer_json), max_length, task_config, opts.task == "autocomplete")
+    hf_tokenizer = Tokenizer.from_str(tokenizer_json)
+    contexts = {
+        task: Context(hf_tokenizer, max_length, config, task == "autocomplete")
+        for task, config in configs.items()
+    }
     stage("quantize")
-    head_absmax = head_input_absmax(fp32, ctx)
+    head_absmax = head_input_absmax(fp32, contexts[opts.task])
     variants = {
         pc: quantize_int8(fp32, pc, head_absmax, opts.embedding_bits, opts.matmul_bits)
         for pc in PER_CHANNEL[opts.per_channel]
@@ -135,13 +158,15 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
         per_channel: optimize(m.SerializeToString(), opts.optimize) for per_channel, m in variants.items()
     }
     stage("validate")
-    validation = validate(opts, ctx, fp32_bytes, int8, tokenizer_json, source.source_bytes)
+    validation = validate(opts, contexts, fp32_bytes, int8, tokenizer_json, source.source_bytes)
+    for head in source.heads:
+        validation["heads"][head.task]["shared_layers"] = head.shared_layers
     models = {"fp32": fp32_bytes, "int8": int8[validation["int8_per_channel"]]}
     stage("write")
     inputs, outputs = io_names(models[opts.quantize])
     manifest = {
         "task": opts.task,
-        "name": opts.name or f"{opts.task}-{Path(src).stem}",
+        "name": opts.name or f"{'+'.join(configs)}-{Path(src).stem}",
         "tokenizer": tokenizer_section(tokenizer, source.config, max_length, kind),
         "model": {
             "architecture": SPECS[opts.task].family,
@@ -154,6 +179,8 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
             "outputs": outputs,
         },
         "task_config": task_config,
+        **({"heads": {head.task: {"task_config": configs[head.task]} for head in source.heads}}
+           if source.heads else {}),
         "validation": validation,
         "source": {
             "path": str(src),
@@ -201,6 +228,12 @@ def load_source(src: Path, opts: Options) -> Source:
     if opts.tokenizer or opts.task_config:
         raise ConvertError("--tokenizer and --task-config are for .onnx sources; a checkpoint has its own")
     original = checkpoint = load_checkpoint(src)
+    if opts.heads:
+        module, heads = build_shared_module(checkpoint, opts.task, opts.heads, opts.max_length)
+        checkpoints = (checkpoint, *(head.checkpoint for head in heads))
+        source_bytes = sum(c.weights_file.stat().st_size for c in checkpoints)
+        return Source(export_module(module), checkpoint.tokenizer, checkpoint.config, checkpoint.task_meta,
+                      source_bytes, heads)
     with tempfile.TemporaryDirectory() as tmp:
         if opts.vocab_corpus:
             from .prune import prune_checkpoint
@@ -312,12 +345,19 @@ def _decoder_shape(source: Source) -> dict[str, Any]:
 
 
 def validate(
-    opts: Options, ctx: Context, fp32: bytes, int8: dict[bool, bytes], tokenizer_json: str, source_bytes: int
+    opts: Options,
+    contexts: dict[str, Context],
+    fp32: bytes,
+    int8: dict[bool, bytes],
+    tokenizer_json: str,
+    source_bytes: int,
 ) -> dict[str, Any]:
     """The manifest's ``validation`` object; raises when int8 disagrees or the tokenizer lacks parity.
 
-    ``int8`` maps per-channel (True/False) to a candidate graph; the one that agrees best with fp32 (then
-    the better exact top-1 agreement, then the smaller max abs diff) is chosen (``int8_per_channel``).
+    ``contexts``: one per head of the graph, the main task's first. ``int8`` maps per-channel (True/False)
+    to a candidate graph; the one whose worst head agrees best with fp32 (then the better exact top-1
+    agreement, then the smaller max abs diff) is chosen (``int8_per_channel``). Every head must pass
+    ``--min-agreement``; the other heads' comparisons are under ``heads``.
     """
     parity = check_parity(tokenizer_json, [*SAMPLE_TEXTS, *_user_texts(opts)])
     if parity["status"] == "unsupported":
@@ -326,9 +366,12 @@ def validate(
         raise ConvertError(
             f"the runtime tokenizer differs from HF tokenizers on {parity['text']!r}: refusing to pack it"
         )
-    candidates = {pc: compare(opts.task, fp32, model, ctx, opts.progress) for pc, model in int8.items()}
-    best = max(candidates, key=lambda pc: (
-        candidates[pc]["agreement"], candidates[pc]["top1_agreement"], -candidates[pc]["max_abs_diff"]))
+    per_head = {
+        pc: {task: compare(task, fp32, model, ctx, opts.progress) for task, ctx in contexts.items()}
+        for pc, model in int8.items()
+    }
+    best = max(per_head, key=lambda pc: _worst(per_head[pc].values()))
+    candidates = {pc: heads[opts.task] for pc, heads in per_head.items()}
     report: dict[str, Any] = {
         "sizes": {
             "source_bytes": source_bytes,
@@ -343,17 +386,31 @@ def validate(
         report["int8_candidates"] = {
             ("per_channel" if pc else "per_tensor"): c for pc, c in candidates.items()
         }
+    others = {task: {"fp32_vs_int8": c} for task, c in per_head[best].items() if task != opts.task}
+    if others:
+        report["heads"] = others
     if opts.eval_file:
         models = {"fp32": fp32, "int8": int8[best]}
-        report["eval"] = evaluate(opts.task, models, ctx, opts.eval_file, opts.progress)
-    chosen = report["fp32_vs_int8"]
-    if opts.quantize == "int8" and chosen["agreement"] < opts.min_agreement:
-        raise ConvertError(
-            f"int8 agreement with fp32 ({chosen['agreement_rule']}) is {chosen['agreement']:.3f}, "
-            f"below --min-agreement {opts.min_agreement}"
-            + _fewer_bits_hint(opts)
-        )
+        report["eval"] = evaluate(opts.task, models, contexts[opts.task], opts.eval_file, opts.progress)
+    for task, chosen in per_head[best].items():
+        if opts.quantize == "int8" and chosen["agreement"] < opts.min_agreement:
+            head = f" of the {task} head" if others else ""
+            raise ConvertError(
+                f"int8 agreement{head} with fp32 ({chosen['agreement_rule']}) is {chosen['agreement']:.3f}, "
+                f"below --min-agreement {opts.min_agreement}"
+                + _fewer_bits_hint(opts)
+            )
     return report
+
+
+def _worst(comparisons: Any) -> tuple[float, float, float]:
+    """A candidate's rank: its worst head's agreement, exact top-1 agreement and max abs diff."""
+    comparisons = list(comparisons)
+    return (
+        min(c["agreement"] for c in comparisons),
+        min(c["top1_agreement"] for c in comparisons),
+        -max(c["max_abs_diff"] for c in comparisons),
+    )
 
 
 def _fewer_bits_hint(opts: Options) -> str:

@@ -2,10 +2,13 @@
 
 ``normalize_inputs`` adapts foreign exports (extra ``token_type_ids``, ``position_ids`` or ``attention_mask``
 inputs are computed in the graph instead); ``add_head`` appends the task's post-processing (softmax, top-k)
-after the raw ``logits`` and drops outputs the runtime does not read.
+after the raw ``logits`` and drops outputs the runtime does not read; ``add_heads`` does it for each head of
+a shared graph (one raw output per head).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import onnx
 from onnx import TensorProto, helper, numpy_helper
@@ -39,23 +42,22 @@ def _kv_outputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
     return [o for o in graph.output if o.name.startswith("present.")]
 
 
-def classifier_head(graph: onnx.GraphProto, k: int) -> None:
-    """logits [B,L] -> logits, probs (softmax)."""
+def classifier_head(graph: onnx.GraphProto, k: int, logits: str) -> list[onnx.ValueInfoProto]:
+    """logits [B,L] -> logits, probs (softmax). A shared graph's raw tensor gets the name ``logits``."""
+    if logits != LOGITS:
+        graph.node.append(helper.make_node("Identity", [logits], [LOGITS], name="slm_sentiment_logits"))
     graph.node.append(helper.make_node("Softmax", [LOGITS], ["probs"], axis=-1, name="slm_softmax"))
-    _replace_outputs(
-        graph,
-        [
-            helper.make_tensor_value_info(LOGITS, TensorProto.FLOAT, ["batch", "labels"]),
-            helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["batch", "labels"]),
-        ],
-    )
+    return [
+        helper.make_tensor_value_info(LOGITS, TensorProto.FLOAT, ["batch", "labels"]),
+        helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["batch", "labels"]),
+    ]
 
 
-def tagger_head(graph: onnx.GraphProto, k: int) -> None:
+def tagger_head(graph: onnx.GraphProto, k: int, logits: str) -> list[onnx.ValueInfoProto]:
     """logits [B,S,T] -> tag_probs, tag_ids [B,S,k] (the k most likely tags per token, descending)."""
     graph.node.extend(
         [
-            helper.make_node("Softmax", [LOGITS], ["slm_tag_probs_all"], axis=-1, name="slm_softmax"),
+            helper.make_node("Softmax", [logits], ["slm_tag_probs_all"], axis=-1, name="slm_tag_softmax"),
             helper.make_node(
                 "TopK",
                 ["slm_tag_probs_all", _const(graph, "slm_tag_k", [k])],
@@ -66,13 +68,10 @@ def tagger_head(graph: onnx.GraphProto, k: int) -> None:
         ]
     )
     shape = ["batch", "sequence", k]
-    _replace_outputs(
-        graph,
-        [
-            helper.make_tensor_value_info("tag_probs", TensorProto.FLOAT, shape),
-            helper.make_tensor_value_info("tag_ids", TensorProto.INT64, shape),
-        ],
-    )
+    return [
+        helper.make_tensor_value_info("tag_probs", TensorProto.FLOAT, shape),
+        helper.make_tensor_value_info("tag_ids", TensorProto.INT64, shape),
+    ]
 
 
 def _broadcast_past(graph: onnx.GraphProto) -> None:
@@ -89,7 +88,7 @@ def _broadcast_past(graph: onnx.GraphProto) -> None:
         graph.node.insert(0, node)
 
 
-def lm_head(graph: onnx.GraphProto, k: int) -> None:
+def lm_head(graph: onnx.GraphProto, k: int, logits: str) -> list[onnx.ValueInfoProto]:
     """logits [B,T,V] -> top_logits, top_ids [B,k] of each row's last position; the presents stay outputs.
 
     The past inputs may also have one row for all rows of ``input_ids`` (:func:`_broadcast_past`).
@@ -99,35 +98,57 @@ def lm_head(graph: onnx.GraphProto, k: int) -> None:
     """
     _broadcast_past(graph)
     last = _const(graph, "slm_last", [-1], scalar=True)
-    producer = next((n for n in graph.node if LOGITS in n.output), None)
+    producer = next((n for n in graph.node if logits in n.output), None)
     if producer is not None and producer.op_type == "MatMul":
         gather = helper.make_node("Gather", [producer.input[0], last], [LAST_HIDDEN], axis=1)
         graph.node.insert(list(graph.node).index(producer), gather)
         producer.input[0], producer.output[0] = LAST_HIDDEN, "slm_last_logits"
     else:
-        graph.node.append(helper.make_node("Gather", [LOGITS, last], ["slm_last_logits"], axis=1))
+        graph.node.append(helper.make_node("Gather", [logits, last], ["slm_last_logits"], axis=1))
     graph.node.append(
         helper.make_node(
             "TopK", ["slm_last_logits", _const(graph, "slm_top_k", [k])], ["top_logits", "top_ids"], axis=-1
         )
     )
-    _replace_outputs(
-        graph,
-        [
-            helper.make_tensor_value_info("top_logits", TensorProto.FLOAT, ["batch", k]),
-            helper.make_tensor_value_info("top_ids", TensorProto.INT64, ["batch", k]),
-            *_kv_outputs(graph),
-        ],
-    )
+    return [
+        helper.make_tensor_value_info("top_logits", TensorProto.FLOAT, ["batch", k]),
+        helper.make_tensor_value_info("top_ids", TensorProto.INT64, ["batch", k]),
+        *_kv_outputs(graph),
+    ]
 
 
 HEADS = {"sentiment": classifier_head, "grammar": tagger_head, "autocomplete": lm_head}
 
 
+@dataclass(frozen=True)
+class Head:
+    """One task head to append: its task, the raw output it reads, and its k (tags per token, candidates)."""
+
+    task: str
+    k: int = 0
+    logits: str = LOGITS
+
+
 def add_head(model: onnx.ModelProto, task: str, k: int = 0) -> onnx.ModelProto:
     """Append ``task``'s post-processing to a raw graph (``k``: tags per token or LM candidates)."""
-    _require_output(model.graph, LOGITS)
-    HEADS[task](model.graph, k)
+    return add_heads(model, [Head(task, k)])
+
+
+def add_heads(model: onnx.ModelProto, heads: list[Head]) -> onnx.ModelProto:
+    """Append each head's post-processing; the graph's outputs become theirs, in order (raw ones go).
+
+    A shared graph's heads must not name the same output: each task's output names are fixed (the
+    registry's), so two heads of one graph are two tasks.
+    """
+    outputs: list[onnx.ValueInfoProto] = []
+    for head in heads:
+        _require_output(model.graph, head.logits)
+        outputs += HEADS[head.task](model.graph, head.k, head.logits)
+    names = [o.name for o in outputs]
+    clash = next((name for name in names if names.count(name) > 1), None)
+    if clash is not None:
+        raise ConvertError(f"two heads of one graph both output {clash!r}")
+    _replace_outputs(model.graph, outputs)
     onnx.checker.check_model(model)
     return model
 

@@ -58,6 +58,11 @@ def format_report(report: dict[str, Any], out: str) -> str:
         ("top-1 agreement", "", f"{cmp['top1_agreement']:.1%}", "exactly the same best candidate"),
         ("max abs diff", "", f"{cmp['max_abs_diff']:.4g}", "of the graph's float outputs"),
     ]
+    rows += [
+        (f"{task} head", "", f"{h['fp32_vs_int8']['agreement']:.1%}",
+         f"agreement; its lowest {h['shared_layers']} layers shared")
+        for task, h in v.get("heads", {}).items()
+    ]
     if "eval" in v:
         e = v["eval"]
         rows.append(
@@ -101,6 +106,8 @@ def format_manifest(manifest: dict[str, Any], size: int) -> str:
         f"  inputs: {_names(model.get('inputs', []))}",
         f"  outputs: {_names(model.get('outputs', []))}",
         f"  task: {TASK_SUMMARY[manifest['task']](config)}",
+        *(f"  head {task}: {TASK_SUMMARY[task](head['task_config'])}"
+          for task, head in manifest.get("heads", {}).items()),
     ]
     cmp = manifest.get("validation", {}).get("fp32_vs_int8")
     if cmp:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from . import __version__, load_sync
+from . import __version__, load_all_sync
 from .bundle import read_bundle
 from .errors import SLMError
 from .registry import KINDS, TASKS, Option
@@ -21,6 +21,7 @@ examples:
   python -m slm_web run grammar.slm "she go to school yesterday"
   python -m slm_web run grammar.slm "She go to school." --min-confidence 0.7
   cat texts.txt | python -m slm_web run grammar.slm - --json     # one text per line
+  python -m slm_web run shared.slm "She go to school." --task grammar,sentiment   # a shared bundle's heads
   python -m slm_web inspect grammar.slm
   python -m slm_web serve --help                                  # the offline demo server
 """
@@ -64,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
         default = KINDS[option.kind].unset if option.default is None else option.default
         run.add_argument(option.flag, type=KINDS[option.kind].parse, default=None,
                          help=f"{task}: {option.doc} (default {default})")
+    run.add_argument("--task", type=lambda s: s.split(","), default=None, metavar="TASK[,TASK]",
+                     help="a shared bundle's heads to run, comma-separated (default: its main task)")
     run.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
     run.set_defaults(command=_run)
 
@@ -77,24 +80,44 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    model = load_sync(args.bundle, threads=args.threads)
-    method = TASKS[model.task].methods[0]
-    run = getattr(model, f"{method.name}_sync")
-    # Only the options given: the model's own defaults (the registry's) fill in the rest.
-    given = {o.name: getattr(args, o.name) for o in method.options if o.bridge}
-    given = {name: value for name, value in given.items() if value is not None}
+    models = load_all_sync(args.bundle, threads=args.threads)
+    try:
+        tasks = args.task or list(models)[:1]
+        unknown = [t for t in tasks if t not in models]
+        if unknown:
+            raise SLMError(f"this bundle serves {', '.join(models)}, not {unknown[0]!r}")
+        return _run_tasks(args, [models[t] for t in tasks])
+    finally:
+        for model in models.values():
+            model.close()
+
+
+def _run_tasks(args: argparse.Namespace, models: list[Any]) -> int:
+    """Each text through each model's main method; a line (or JSON object) per text and model."""
     status = 0
-    with model:
-        for text in _texts(args.texts):
+    calls = [_main_call(args, model) for model in models]
+    for text in _texts(args.texts):
+        for model, run in zip(models, calls, strict=True):
             try:
-                result = run(text, **given)
+                result = run(text)
             except SLMError as e:  # report it and go on with the other texts
                 print(f"slm_web: error: {e}", file=sys.stderr)
                 status = 1
                 continue
-            print(json.dumps({"input": text, **_as_dict(result)}, ensure_ascii=False) if args.json
+            task = {"task": model.task} if len(models) > 1 else {}
+            print(json.dumps({"input": text, **task, **_as_dict(result)}, ensure_ascii=False) if args.json
                   else _human(text, result), flush=True)
     return status
+
+
+def _main_call(args: argparse.Namespace, model: Any) -> Any:
+    """The model's main method (the registry's first) with the options given on the command line; the
+    model's own defaults (the registry's) fill in the rest."""
+    method = TASKS[model.task].methods[0]
+    given = {o.name: getattr(args, o.name) for o in method.options if o.bridge}
+    given = {name: value for name, value in given.items() if value is not None}
+    run = getattr(model, f"{method.name}_sync")
+    return lambda text: run(text, **given)
 
 
 def _texts(args: list[str]) -> Iterator[str]:
@@ -144,6 +167,9 @@ def _inspect(args: argparse.Namespace) -> int:
         ("model", ", ".join(f"{k} {_short(v)}" for k, v in model.items())),
         ("tokenizer", ", ".join(f"{k} {_short(v)}" for k, v in tokenizer.items())),
         *((f"config {k}", _short(v)) for k, v in manifest["task_config"].items()),
+        *((("heads", ", ".join(bundle.tasks[1:])),) if len(bundle.tasks) > 1 else ()),
+        *((f"{task} config {k}", _short(v)) for task in bundle.tasks[1:]
+          for k, v in bundle.task_manifest(task)["task_config"].items()),
         *((f"validation {k}", _short(v)) for k, v in manifest.get("validation", {}).items()),
         *((f"source {k}", _short(v)) for k, v in manifest.get("source", {}).items()),
     ]

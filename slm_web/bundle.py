@@ -65,7 +65,19 @@ class Bundle:
 
     @property
     def task(self) -> str:
+        """The main task (``task`` in the manifest)."""
         return self.manifest["task"]
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        """Every task the graph serves: the main one, then its other ``heads`` (a shared bundle)."""
+        return (self.task, *self.manifest.get("heads", {}))
+
+    def task_manifest(self, task: str) -> dict[str, Any]:
+        """The manifest as ``task``'s model reads it: for another head, its ``task`` and ``task_config``."""
+        if task == self.task:
+            return self.manifest
+        return {**self.manifest, "task": task, "task_config": self.manifest["heads"][task]["task_config"]}
 
     @property
     def sha256(self) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import BundleError
+from .registry import TASKS
 
 # Nesting of the JSON members: the converter writes 4 levels (manifest) and about 6 (tokenizer.json).
 # Checked before parsing, so a file nested 100,000 deep never reaches the recursive parser.
@@ -274,6 +275,7 @@ MANIFEST_RULES = (
     Rule("tokenizer", OBJECT),
     Rule("model", OBJECT),
     Rule("task_config", OBJECT),
+    Rule("heads", OBJECT, required=False),  # the other tasks one shared graph serves: see check_heads
     Rule("validation", OBJECT, required=False),
     Rule("source", OBJECT, required=False),
     Rule("tokenizer.kind", OneOf(("wordpiece", "bpe"))),
@@ -329,8 +331,33 @@ def check_manifest(manifest: Mapping[str, Any]) -> None:
     """Check the sections and fields the runtime reads (``task`` is known: bundle.py checks it first)."""
     _apply(MANIFEST_RULES, manifest, "manifest.json", {})
     vocab_size = manifest["tokenizer"]["vocab_size"]
-    bounds = {"vocab_size": vocab_size, "last_id": vocab_size - 1, "tags": len(_tags(manifest))}
-    _apply(ID_RULES + TASK_RULES[manifest["task"]], manifest, "manifest.json", bounds)
+    bounds = {"vocab_size": vocab_size, "last_id": vocab_size - 1}
+    _apply(ID_RULES, manifest, "manifest.json", bounds)
+    task_bounds = _task_bounds(manifest["task_config"], bounds)
+    _apply(TASK_RULES[manifest["task"]], manifest, "manifest.json", task_bounds)
+    check_heads(manifest, bounds)
+
+
+def check_heads(manifest: Mapping[str, Any], bounds: Mapping[str, int]) -> None:
+    """``heads``: each key another task that the main one's graph family serves, each value an object whose
+    ``task_config`` passes that task's rules (errors name ``heads.<task>.task_config.<field>``)."""
+    main = manifest["task"]
+    for task in manifest.get("heads", {}):
+        if task not in TASKS or task == main or TASKS[task].family != TASKS[main].family:
+            raise BundleError(
+                f"manifest.json heads names {_show(task)}, "
+                f"not another {TASKS[main].family} task than {main!r}"
+            )
+        prefix = f"heads.{task}"
+        sections = (Rule(prefix, OBJECT), Rule(f"{prefix}.task_config", OBJECT))
+        _apply(sections, manifest, "manifest.json", bounds)
+        rules = tuple(Rule(f"{prefix}.{r.path}", r.check, r.required) for r in TASK_RULES[task])
+        _apply(rules, manifest, "manifest.json", _task_bounds(manifest["heads"][task]["task_config"], bounds))
+
+
+def _task_bounds(task_config: Mapping[str, Any], bounds: Mapping[str, int]) -> dict[str, int]:
+    tags = task_config.get("tags")
+    return {**bounds, "tags": len(tags) if type(tags) is list else 0}
 
 
 def check_tokenizer(spec: Any, manifest: Mapping[str, Any]) -> None:
@@ -344,11 +371,6 @@ def check_tokenizer(spec: Any, manifest: Mapping[str, Any]) -> None:
         raise BundleError(
             f"tokenizer.json model.type is {model_type!r} but manifest.json tokenizer.kind is {kind!r}"
         )
-
-
-def _tags(manifest: Mapping[str, Any]) -> list[Any]:
-    tags = manifest["task_config"].get("tags")
-    return tags if type(tags) is list else []
 
 
 def _apply(

@@ -82,18 +82,26 @@ def _bytes(data: Any) -> bytes:
     return data if isinstance(data, bytes | bytearray | memoryview) else data.to_bytes()
 
 
-async def load(task: str, data: Any) -> str:
-    """Load a bundle for ``task`` (replacing any previous model of that task)."""
+async def load(task: Any, data: Any) -> str:
+    """Load a bundle for ``task`` (replacing any previous model of that task). ``task`` may also be a list
+    (a JS array) of tasks that one shared bundle serves: its graph is loaded once, for all of them."""
     try:
-        model = await slm_web.load(_bytes(data), backend=_backend)
-        if model.task != task:
-            model.close()
-            raise TaskMismatchError(f"the {task} bundle holds a {model.task} model")
-        old = _models.pop(task, None)
-        if old is not None:
-            old.close()
-        _models[task] = model
-        return _value({"task": task, "name": model.manifest.get("name", "")})
+        tasks = [task] if isinstance(task, str) else list(task.to_py() if hasattr(task, "to_py") else task)
+        models = await slm_web.load_all(_bytes(data), backend=_backend)
+        held = list(models)
+        missing = [t for t in tasks if t not in held]
+        for name in held:  # heads no one asked for, or all of them if one asked for is not there
+            if missing or name not in tasks:
+                models.pop(name).close()
+        if missing:
+            raise TaskMismatchError(f"the {missing[0]} bundle holds a {' + '.join(held)} model")
+        for name, model in models.items():
+            old = _models.pop(name, None)
+            if old is not None:
+                old.close()
+            _models[name] = model
+        name = models[tasks[0]].manifest.get("name", "")
+        return _value({"task": tasks[0], "tasks": tasks, "name": name})
     except Exception as exc:
         return _error(exc)
 

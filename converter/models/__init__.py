@@ -7,5 +7,6 @@ added to the ONNX graph afterwards by :mod:`converter.postprocess`, the same way
 
 from .decoder import Decoder, DecoderConfig
 from .encoder import Encoder, EncoderConfig
+from .shared import Branch, SharedEncoder
 
-__all__ = ["Decoder", "DecoderConfig", "Encoder", "EncoderConfig"]
+__all__ = ["Branch", "Decoder", "DecoderConfig", "Encoder", "EncoderConfig", "SharedEncoder"]

@@ -40,9 +40,14 @@ class EncoderLayer(nn.Module):
         self.ff_out = nn.Linear(c.ff, c.hidden)
         self.ln2 = nn.LayerNorm(c.hidden, eps=c.eps)
 
-    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-        q, k, v = (split_heads(proj(x), self.n_head) for proj in (self.q, self.k, self.v))
-        x = self.ln1(x + self.attn_out(attention(q, k, v, bias, self.head_dim)))
+    def forward(self, x: torch.Tensor, bias: torch.Tensor, cls_only: bool = False) -> torch.Tensor:
+        """``cls_only``: only the [CLS] row is computed (queries, residual, feed-forward); it still attends
+        to every position. A sequence head's last layer needs nothing else: S times less work after the
+        keys and values."""
+        query = x[:, :1] if cls_only else x
+        q = split_heads(self.q(query), self.n_head)
+        k, v = (split_heads(proj(x), self.n_head) for proj in (self.k, self.v))
+        x = self.ln1(query + self.attn_out(attention(q, k, v, bias, self.head_dim)))
         return self.ln2(x + self.ff_out(self.act(self.ff_in(x))))
 
 
@@ -64,15 +69,33 @@ class Encoder(nn.Module):
         self.classifier = nn.Linear(c.hidden, c.n_labels)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        x = self.embed(input_ids)
+        return self.classify(self.run_layers(x, self.attention_bias(attention_mask, x.dtype)))
+
+    def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """Token + position (+ type 0) embeddings, normalized: the input of layer 0."""
         positions = torch.arange(input_ids.shape[1], device=input_ids.device)
         x = self.tok_emb(input_ids) + self.pos_emb(positions)[None]
         if self.type_emb is not None:
             x = x + self.type_emb.weight[0]
-        x = self.emb_ln(x)
+        return self.emb_ln(x)
+
+    @staticmethod
+    def attention_bias(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
         # Padding keys get the most negative float, as in HF, so masked scores vanish in the softmax.
-        bias = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
-        for layer in self.layers:
-            x = layer(x, bias)
+        return (1.0 - attention_mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+
+    def run_layers(
+        self, x: torch.Tensor, bias: torch.Tensor, start: int = 0, cls_only_last: bool = False
+    ) -> torch.Tensor:
+        """Layers ``start``.. on hidden state ``x``; ``cls_only_last``: the last one computes [CLS] only."""
+        layers = list(self.layers)[start:]
+        for i, layer in enumerate(layers):
+            x = layer(x, bias, cls_only=cls_only_last and i == len(layers) - 1)
+        return x
+
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """The head on the last hidden state: every position (token head) or the pooled [CLS] row."""
         if self.config.head == "token":
             return self.classifier(x)
         pooled = x[:, 0]

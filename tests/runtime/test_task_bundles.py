@@ -334,9 +334,10 @@ def test_docstring_examples(module, fixture: str, request: pytest.FixtureRequest
     assert runner.failures == 0 and runner.tries > 0
 
 
-def test_package_docstring_example(sentiment_bundle: Path) -> None:
+def test_package_docstring_example(sentiment_bundle: Path, shared_bundle: Path) -> None:
     runner = doctest.DocTestRunner()
-    for test in doctest.DocTestFinder().find(slm_web, globs={"sentiment_path": str(sentiment_bundle)}):
+    paths = {"sentiment_path": str(sentiment_bundle), "shared_path": str(shared_bundle)}
+    for test in doctest.DocTestFinder().find(slm_web, globs=paths):
         if test.name == "slm_web":
             runner.run(test)
     assert runner.failures == 0 and runner.tries > 0

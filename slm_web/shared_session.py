@@ -1,0 +1,95 @@
+"""One inference session for the models of a shared bundle, and a memo of its last run.
+
+A shared bundle's graph computes every head at once (docs/bundle-format.md, ``heads``), so when grammar and
+sentiment are asked about the same text one after the other, the second finds the outputs it needs in the
+first one's run: :class:`SharedSession` keeps the feeds and outputs of the last run and answers the same
+feeds again from them. Each model holds its own :class:`SessionHandle`; the engine's session is closed when
+the last one is.
+
+>>> import asyncio
+>>> from array import array
+>>> from slm_web.backends.base import Tensor
+>>> class Engine:  # counts its runs
+...     input_names, output_names, runs = ("input_ids",), ("probs",), 0
+...     async def run(self, feeds, keep=()):
+...         Engine.runs += 1
+...         return {"probs": Tensor("float32", (1, 1), array("f", [1.0]))}
+...     def close(self): print("closed")
+>>> shared = SharedSession(Engine())
+>>> grammar, sentiment = shared.handle(), shared.handle()
+>>> feeds = {"input_ids": Tensor.int64([[2, 7, 3]])}
+>>> _ = asyncio.run(grammar.run(feeds)); _ = asyncio.run(sentiment.run(feeds))
+>>> Engine.runs, shared.hits
+(1, 1)
+>>> grammar.close(); sentiment.close()
+closed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from .backends.base import EngineValue, Session, Tensor
+
+
+class SharedSession:
+    """An engine session shared by several models, remembering its last run (one entry)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.hits = 0  # runs answered from the memo (tests and diagnostics)
+        self._open = 0
+        self._last: tuple[Mapping[str, Any], dict[str, Any]] | None = None
+
+    def handle(self) -> SessionHandle:
+        """A session for one more model; close it when that model is done."""
+        self._open += 1
+        return SessionHandle(self)
+
+    async def run(self, feeds: Mapping[str, Any], keep: Collection[str] = ()) -> dict[str, Any]:
+        if keep:  # engine-side outputs belong to one caller, who releases them: never shared
+            return await self.session.run(feeds, keep)
+        if self._last is not None and _same_feeds(self._last[0], feeds):
+            self.hits += 1
+            return dict(self._last[1])
+        outputs = await self.session.run(feeds)
+        self._last = (dict(feeds), outputs)
+        return dict(outputs)
+
+    def closed_one(self) -> None:
+        self._open -= 1
+        if self._open == 0:
+            self._last = None
+            self.session.close()
+
+
+class SessionHandle:
+    """One model's view of a :class:`SharedSession` (the :class:`~slm_web.backends.base.Session` protocol)."""
+
+    def __init__(self, shared: SharedSession) -> None:
+        self.shared = shared
+        self.input_names = shared.session.input_names
+        self.output_names = shared.session.output_names
+        self._closed = False
+
+    async def run(self, feeds: Mapping[str, Any], keep: Collection[str] = ()) -> dict[str, Any]:
+        return await self.shared.run(feeds, keep)
+
+    def release(self, value: EngineValue) -> None:
+        self.shared.session.release(value)
+
+    def take_rows(self, value: EngineValue, rows: Sequence[int]) -> EngineValue:
+        return self.shared.session.take_rows(value, rows)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.shared.closed_one()
+
+
+def _same_feeds(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Equal :class:`Tensor` feeds (engine-side values are never compared equal: they change in place)."""
+    return a.keys() == b.keys() and all(
+        isinstance(a[name], Tensor) and isinstance(b[name], Tensor) and a[name] == b[name] for name in a
+    )
