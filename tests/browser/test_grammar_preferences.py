@@ -134,6 +134,17 @@ def test_hostile_arguments_reject_with_one_line(grammar_page, path: str, args: l
     assert say(grammar_page, "dictionary.words") == {"value": []}  # nothing changed
 
 
+def test_ignore_maps_utf16_offsets_back_to_code_points(grammar_page):
+    text = "Hi 😀👍🏽 " + TEXT  # three astral code points before the edits: JS offsets are 3 units further on
+    left = grammar_page.evaluate("""async (text) => {
+      const { edits } = await slm.correct(text);
+      await slm.ignore({ ...edits[1] }, text);  // a copy: the text must come along
+      return (await slm.correct(text)).edits.map((e) => e.original);
+    }""", text)
+    assert left == ["recieved", "friday"]
+    say(grammar_page, "erasePreferences")
+
+
 @pytest.fixture(scope="module")
 def grammar_page(module_browser):
     """One bridge page for the hostile cases (a page each would start a worker each)."""
