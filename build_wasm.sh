@@ -4,7 +4,11 @@
 # precompressed .br and .gz copies of large files and build-manifest.json (sha256 of every file, for caching).
 #
 # Usage: bash build_wasm.sh [OUT_DIR]        (default dist/site; serve it with `python -m slm_web serve`)
-# Env:   SLM_BUNDLES=DIR  take <task>.slm files from DIR instead of converting (tests, custom models)
+# Env:   SLM_BUNDLES=DIR  take the bundles (<task>.slm, or a shared bundle's <name>.slm) from DIR instead of
+#                         converting (tests, custom models)
+#        SLM_SHARED=NAMES  ship these shared bundles (comma-separated names of webbuild/bundles.py
+#                         SHARED_BUNDLES, e.g. grammar+sentiment: one encoder, both tasks' heads, fetched
+#                         once) instead of the table's defaults; empty: a bundle per task
 #        SLM_SNAPSHOT=1   also ship a Pyodide memory snapshot (made in headless Chromium, ~4 MB Brotli):
 #                         a first visit restores Python instead of booting it (about 2 s sooner on 2
 #                         cores) but downloads that much more; see docs/hosting.md
@@ -48,8 +52,8 @@ step "checking tools and npm packages"
     || die "the brotli package is missing from $PYTHON (it writes the .br copies): pip install -e '.[site]', or bash scripts/setup.sh"
 [ "$(npm_version pyodide)" = "$PYODIDE_VERSION" ] || die "pyodide $PYODIDE_VERSION expected in node_modules"
 [ "$(npm_version onnxruntime-web)" = "$ORT_VERSION" ] || die "onnxruntime-web $ORT_VERSION expected in node_modules"
-# Every task of the registry (slm_web/registry.py) gets its default bundle.
-TASKS=$("$PYTHON" -c 'from slm_web.registry import TASKS; print(*TASKS)') || die "cannot read slm_web/registry.py"
+# Every task of the registry (slm_web/registry.py) gets a default bundle: its own, or a shared one's head.
+BUNDLES=$("$PYTHON" -m webbuild plan ${SLM_SHARED+--shared "$SLM_SHARED"}) || die "cannot plan the bundles"
 mkdir -p "$OUT"
 
 step "Pyodide $PYODIDE_VERSION core -> $OUT/pyodide/"
@@ -80,14 +84,21 @@ else
         --out "$OUT/pyodide/python_stdlib.zip" $BYTECODE
 fi
 
-step "default bundles -> $OUT/bundles/"
+step "default bundles -> $OUT/bundles/: $BUNDLES"
 mkdir -p "$OUT/bundles"
-for task in $TASKS; do
+for old in "$OUT"/bundles/*.slm; do  # a bundle of an earlier plan (separate <-> shared) would serve a task twice
+    [ -e "$old" ] || continue
+    case " $BUNDLES " in
+        *" $(basename "$old" .slm) "*) ;;
+        *) rm -f "$old" "$old".{br,gz} "${old%.slm}".slm4{,.br,.gz}; echo "    removed $(basename "$old")" ;;
+    esac
+done
+for name in $BUNDLES; do
     if [ -n "${SLM_BUNDLES:-}" ]; then
-        copy "$SLM_BUNDLES/$task.slm" "$OUT/bundles"
-        echo "    $task: from $SLM_BUNDLES/$task.slm"
+        copy "$SLM_BUNDLES/$name.slm" "$OUT/bundles"
+        echo "    $name: from $SLM_BUNDLES/$name.slm"
     else
-        "$PYTHON" -m webbuild bundle "$task" --out "$OUT/bundles/$task.slm"
+        "$PYTHON" -m webbuild bundle "$name" --out "$OUT/bundles/$name.slm"
     fi
 done
 

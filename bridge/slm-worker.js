@@ -20,8 +20,9 @@ import { decodeWire, isWire } from "./slm-wire.js";
 /** @typedef {import("./slm-messages").Reply} Reply */
 /** @typedef {import("./slm-messages").CallRequest} CallRequest */
 /**
- * A model still to load after an `init` with whenReady "first": an internal job of the same queue.
- * @typedef {{type: "load", id?: undefined, task: string, name: string, data: Promise<Uint8Array>,
+ * A bundle still to load after an `init` with whenReady "first": an internal job of the same queue. `tasks`:
+ * the tasks it serves for this page (more than one for a shared bundle: one graph, several heads).
+ * @typedef {{type: "load", id?: undefined, tasks: string[], name: string, data: Promise<Uint8Array>,
  *   drop: () => Promise<void>, again: () => Promise<Uint8Array>}} LoadJob
  */
 /** @typedef {Request | LoadJob} Job */
@@ -409,7 +410,8 @@ async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
   const snapshotPath = shippedSnapshotPath(manifest, wheelPath);
   // With the site's snapshot the wheel is only needed if that snapshot cannot be restored.
   const pythonFile = snapshotPath ?? wheelPath;
-  const planned = [...RUNTIME_FILES, pythonFile, ...tasks.map((task) => manifest.bundles[task].path)];
+  const groups = bundleGroups(manifest, tasks);
+  const planned = [...RUNTIME_FILES, pythonFile, ...groups.map((group) => group.path)];
   step("manifest", { loaded: 0, total: planned.reduce((sum, p) => sum + (manifest.files[p]?.size ?? 0), 0) });
 
   // Everything downloads at once; Python starts as soon as its own files are in.
@@ -424,7 +426,7 @@ async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
     const bytes = await bytesOf(path);
     return isWire(bytes) ? decodeWire(bytes) : bytes;
   };
-  const bundles = tasks.map((task) => started(bundleOf(manifest.bundles[task].path)));
+  const bundles = groups.map((group) => started(bundleOf(group.path)));
   const warmupModel = manifest.files[WARMUP_PATH] ? bytesOf(WARMUP_PATH) : Promise.resolve(WARMUP_MODEL);
   const ortReady = started(droppedOnFailure(site, ORT_FILES, startOrt(baseURL, threads, warmupModel)));
   const { pyodide, saved, key: snapshotCacheKey } = await startPyodide(site, { cache, step, wheel, shipped });
@@ -439,16 +441,17 @@ async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
   // Pyodide's wasm memory size (a private field: diagnostics only, null if it ever disappears).
   const heapBytes = () => pyodide._module?.HEAP8?.byteLength ?? null;
   const loading = { python, loaded: new Set(), failed: new Map(), step };
-  const loadJobs = tasks.map((task, i) => {
-    const path = manifest.bundles[task].path;
+  /** @type {LoadJob[]} */
+  const loadJobs = groups.map(({ path, name, tasks: served }, i) => {
     const drop = () => site.dropFailed(path);
     const again = () => drop().then(() => bundleOf(path));
-    return { type: "load", task, name: manifest.bundles[task].name, data: bundles[i], drop, again };
+    return { type: "load", tasks: served, name, data: bundles[i], drop, again };
   });
   const now = whenReady === "first" ? loadJobs.slice(0, 1) : loadJobs;
   for (const job of now) {
     await loadModel(loading, job);
-    if (loading.failed.has(job.task)) throw loading.failed.get(job.task);
+    const failed = job.tasks.find((task) => loading.failed.has(task));
+    if (failed) throw loading.failed.get(failed);
   }
   await saved; // the snapshot is stored while the models load; a page closed right after start keeps it
   if (cache) {
@@ -466,27 +469,43 @@ async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
 }
 
 /**
- * Load one model into Python, from a fresh download if its bundle fails the first time. A second failure
- * is recorded for its task (calls that need it reject with it) and leaves no cached copy behind.
+ * The bundles to fetch and load for `tasks`, in the order of their first task: tasks that build-manifest.json
+ * maps to the same file (a shared bundle's heads) are one bundle, fetched, verified and loaded once.
  */
-async function loadModel(loading, { task, name, data, drop, again }) {
+function bundleGroups(manifest, tasks) {
+  /** @type {Map<string, {path: string, name: string, tasks: string[]}>} */
+  const groups = new Map();
+  for (const task of tasks) {
+    const { path, name } = manifest.bundles[task];
+    const group = groups.get(path) ?? { path, name, tasks: /** @type {string[]} */ ([]) };
+    group.tasks.push(task);
+    groups.set(path, group);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Load one bundle's models into Python, from a fresh download if the bundle fails the first time. A second
+ * failure is recorded for its tasks (calls that need them reject with it) and leaves no cached copy behind.
+ */
+async function loadModel(loading, { tasks, name, data, drop, again }) {
   try {
-    await loadBundle(loading, task, name, await data);
+    await loadBundle(loading, tasks, name, await data);
   } catch {
     try {
-      await loadBundle(loading, task, name, await again());
+      await loadBundle(loading, tasks, name, await again());
     } catch (error) {
       await drop();
-      loading.failed.set(task, error);
+      for (const task of tasks) loading.failed.set(task, error);
       return;
     }
   }
-  loading.loaded.add(task);
+  for (const task of tasks) loading.loaded.add(task);
 }
 
-async function loadBundle(loading, task, name, bytes) {
-  loading.step("model", { task, detail: name });
-  const reply = JSON.parse(await callPython(loading.python.load, task, bytes));
+async function loadBundle(loading, tasks, name, bytes) {
+  loading.step("model", { task: tasks[0], tasks, detail: name });
+  const reply = JSON.parse(await callPython(loading.python.load, tasks, bytes));
   if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
 }
 

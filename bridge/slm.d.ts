@@ -15,7 +15,7 @@ export type Task = "sentiment" | "autocomplete" | "grammar";
 
 export interface Progress {
   /**
-   * "manifest" → "download" | "cache" (per file) → "runtime" → "python" → "model" (per task) → "ready";
+   * "manifest" → "download" | "cache" (per file) → "runtime" → "python" → "model" (per bundle) → "ready";
    * "evicted" whenever a cached copy of `file` was dropped (see `reason`) and is downloaded again.
    */
   step: "manifest" | "download" | "cache" | "evicted" | "runtime" | "python" | "model" | "ready";
@@ -35,8 +35,13 @@ export interface Progress {
    */
   loaded?: number;
   total?: number;
-  /** The task whose model is being loaded ("model" step). */
+  /** The task whose model is being loaded ("model" step): the first of `tasks`. */
   task?: Task;
+  /**
+   * Every task the bundle being loaded serves for this page ("model" step): one, or several when the site
+   * ships a shared bundle (one encoder with a head per task, fetched and loaded once for all of them).
+   */
+  tasks?: Task[];
   /** What is starting ("pyodide", "onnxruntime-web", a bundle name, …). */
   detail?: string;
 }

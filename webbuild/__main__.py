@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from slm_web.registry import TASKS
-from webbuild.bundles import build_bundle, build_warmup_model
+from webbuild.bundles import SHARED_BUNDLES, build_bundle, build_warmup_model, site_bundles
 from webbuild.bytecode import SITE_PACKAGES, BytecodeError, compile_sources
 from webbuild.site import INDEX_HTML, MANIFEST, precompress, write_manifest, write_wire_bundles
 from webbuild.stdlib import TrimError, trim
@@ -48,6 +48,14 @@ def _stdlib(args: argparse.Namespace) -> None:
 
 def _bundle(args: argparse.Namespace) -> None:
     print(f"    {build_bundle(args.task, args.out)}")
+
+
+def _plan(args: argparse.Namespace) -> None:
+    shared = None if args.shared is None else [name for name in args.shared.split(",") if name]
+    try:
+        print(*site_bundles(shared))
+    except ValueError as error:
+        raise SystemExit(f"webbuild plan: error: {error}") from None
 
 
 def _warmup(args: argparse.Namespace) -> None:
@@ -93,8 +101,12 @@ def main(argv: list[str] | None = None) -> None:
     stdlib.add_argument("--out", type=Path, required=True)
     stdlib.add_argument("--bytecode", action="store_true", help="ship sourceless .pyc compiled in Pyodide")
     stdlib.set_defaults(run=_stdlib)
-    bundle = sub.add_parser("bundle", help="the default bundle of a task (student, or a tiny model)")
-    bundle.add_argument("task", choices=list(TASKS))
+    plan = sub.add_parser("plan", help="the bundles a site ships, by file name (without .slm)")
+    plan.add_argument("--shared", help="comma-separated shared bundles to ship (default: the table's; "
+                      f"known: {', '.join(SHARED_BUNDLES)}); empty: none")
+    plan.set_defaults(run=_plan)
+    bundle = sub.add_parser("bundle", help="a default bundle (a task's student, or a shared bundle's)")
+    bundle.add_argument("task", choices=[*TASKS, *SHARED_BUNDLES])
     bundle.add_argument("--out", type=Path, required=True)
     bundle.set_defaults(run=_bundle)
     warmup = sub.add_parser("warmup", help="the tiny model the bridge runs while Python starts")

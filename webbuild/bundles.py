@@ -3,6 +3,10 @@
 A task whose student checkpoint is not committed yet (``students/checkpoints/<task>/config.json``) gets a
 tiny random model from the test fixtures instead, so the browser path always has three bundles to run;
 its name starts with ``tiny-`` and the build says so.
+
+A site ships a bundle per task, or one shared bundle for the tasks of a :data:`SHARED_BUNDLES` entry (one
+encoder, a head per task: docs/bundle-format.md, ``heads``) and a bundle per remaining task
+(:func:`site_bundles`). The page fetches and loads a shared bundle once for all its tasks.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ import json
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from slm_web.registry import TASKS
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_PREFIX = "tiny-"
@@ -21,6 +28,44 @@ TINY_PREFIX = "tiny-"
 # 8-bit MatMul weights: at 4 bits its hand-written ERRANT F0.5 fell from 0.896 to 0.878 (converter/matmul4.py;
 # its 4-bit vocabulary table only became free of loss after a fine-tune against it).
 STUDENT_OPTIONS: dict[str, dict[str, Any]] = {"grammar": {"matmul_bits": 8}}
+
+
+
+
+@dataclass(frozen=True)
+class SharedBundle:
+    """One bundle for several tasks: the ``main`` task's student with each other task's head, a checkpoint
+    trained on that student's frozen encoder (``python -m converter ... --head``)."""
+
+    main: str
+    heads: Mapping[str, str]  # task -> its head's checkpoint folder, relative to the repository
+    default: bool = False  # the default site ships this bundle instead of the tasks' own
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return (self.main, *self.heads)
+
+
+# Bundle file name (without .slm) -> a shared bundle. The default stays two separate bundles until the
+# sentiment head trained on the grammar encoder meets both tasks' targets (issue 17): the model engineer
+# commits its checkpoint there and sets default=True. SLM_SHARED=grammar+sentiment bash build_wasm.sh
+# builds a site with it meanwhile.
+SHARED_BUNDLES: dict[str, SharedBundle] = {
+    "grammar+sentiment": SharedBundle("grammar", {"sentiment": "students/checkpoints/sentiment-on-grammar"}),
+}
+
+
+def site_bundles(shared: Iterable[str] | None = None) -> list[str]:
+    """The bundles a site ships, by file name: the ``shared`` ones (None: the table's defaults; a name of
+    :data:`SHARED_BUNDLES`), then a bundle per task none of them serves."""
+    chosen = [name for name, b in SHARED_BUNDLES.items() if b.default] if shared is None else list(shared)
+    unknown = [name for name in chosen if name not in SHARED_BUNDLES]
+    if unknown:
+        raise ValueError(f"no shared bundle {unknown[0]!r} (known: {', '.join(SHARED_BUNDLES)})")
+    served = [task for name in chosen for task in SHARED_BUNDLES[name].tasks]
+    if len(set(served)) < len(served):
+        raise ValueError(f"shared bundles {', '.join(chosen)} serve a task twice")
+    return chosen + [task for task in TASKS if task not in served]
 
 
 def student_cli_options(task: str) -> list[str]:
@@ -89,29 +134,45 @@ def _newest_input(checkpoint: Path) -> float:
     return max(p.stat().st_mtime for p in files if p.is_file())
 
 
-def up_to_date(task: str, out: Path) -> bool:
+def _checkpoints(name: str) -> dict[str, Path | None]:
+    """The committed checkpoint of each task of bundle ``name`` (a task or a SHARED_BUNDLES key), main first;
+    None where there is none yet."""
+    shared = SHARED_BUNDLES.get(name)
+    if shared is None:
+        return {name: student_checkpoint(name)}
+    heads = {task: ROOT / path for task, path in shared.heads.items()}
+    return {shared.main: student_checkpoint(shared.main),
+            **{task: path if (path / "config.json").is_file() else None for task, path in heads.items()}}
+
+
+def up_to_date(name: str, out: Path) -> bool:
     if not out.is_file():
         return False
-    checkpoint = student_checkpoint(task)
+    checkpoints = list(_checkpoints(name).values())
     is_tiny = _bundle_name(out).startswith(TINY_PREFIX)
-    if checkpoint is None:
+    if None in checkpoints:
         return is_tiny
-    return not is_tiny and out.stat().st_mtime >= _newest_input(checkpoint)
+    return not is_tiny and out.stat().st_mtime >= max(_newest_input(c) for c in checkpoints if c)
 
 
-def build_bundle(task: str, out: Path) -> str:
-    """Convert the student for ``task`` (or a tiny model) into ``out``; a line saying what was done."""
-    if up_to_date(task, out):
-        return f"{task}: up to date ({_bundle_name(out)})"
+def build_bundle(name: str, out: Path) -> str:
+    """Convert the student for task ``name`` (or the students of shared bundle ``name``; a tiny model if one
+    is missing) into ``out``; a line saying what was done."""
+    if up_to_date(name, out):
+        return f"{name}: up to date ({_bundle_name(out)})"
     from converter.pipeline import Options, convert
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint = student_checkpoint(task)
-    if checkpoint is not None:
-        convert(checkpoint, Options(task=task, out=out, **STUDENT_OPTIONS.get(task, {})))
-        return f"{task}: converted {checkpoint.relative_to(ROOT)} -> {out.name} ({_bundle_name(out)})"
-    with tempfile.TemporaryDirectory(prefix=f"slm-{task}-") as tmp:
-        tiny = tiny_factories()[task](Path(tmp) / "checkpoint")
+    (main, checkpoint), *heads = _checkpoints(name).items()
+    if checkpoint is not None and all(path for _, path in heads):
+        options = Options(task=main, out=out, heads=dict(heads), **STUDENT_OPTIONS.get(main, {}))
+        convert(checkpoint, options)
+        return f"{name}: converted {checkpoint.relative_to(ROOT)} -> {out.name} ({_bundle_name(out)})"
+    with tempfile.TemporaryDirectory(prefix=f"slm-{name}-") as tmp:
+        tiny = tiny_factories()[main](Path(tmp) / "checkpoint")
+        tiny_heads = {task: _fixture_checkpoints().head_on_encoder(Path(tmp) / task, tiny, task)
+                      for task, _ in heads}
         # Random weights make int8-vs-fp32 agreement a coin toss; it says nothing about a stand-in.
-        convert(tiny, Options(task=task, out=out, name=f"{TINY_PREFIX}{task}", min_agreement=0.0))
-    return f"{task}: no student checkpoint yet: TINY RANDOM model -> {out.name}"
+        convert(tiny, Options(task=main, out=out, name=f"{TINY_PREFIX}{name}", min_agreement=0.0,
+                              heads=tiny_heads))
+    return f"{name}: no student checkpoint yet: TINY RANDOM model -> {out.name}"

@@ -119,14 +119,15 @@ def _bundle_entry(path: Path) -> dict:
     with zipfile.ZipFile(path) as zf:
         manifest = json.loads(zf.read("manifest.json"))
     return {
-        "task": manifest["task"],
+        "tasks": [manifest["task"], *manifest.get("heads", {})],
         "name": manifest.get("name", ""),
         "bundle_sha256": manifest["bundle_sha256"],
     }
 
 
 def write_manifest(site: Path, bundles_dir: str = "bundles", snapshot: dict | None = None) -> dict:
-    """Write ``build-manifest.json`` for ``site``; every bundle under ``bundles_dir`` is listed by task.
+    """Write ``build-manifest.json`` for ``site``; every bundle under ``bundles_dir`` is listed by task (a
+    shared bundle under each task it serves: the bridge fetches and loads it once for all of them).
 
     ``snapshot`` (:mod:`webbuild.snapshot`): the site's Pyodide memory snapshot, ``{"path", "for"}``.
     """
@@ -141,13 +142,13 @@ def write_manifest(site: Path, bundles_dir: str = "bundles", snapshot: dict | No
     bundles = {}
     for path in sorted((site / bundles_dir).glob("*.slm")):
         entry = _bundle_entry(path)
-        task = entry.pop("task")
-        if task in bundles:
-            raise ValueError(f"two bundles for task {task!r} in {site / bundles_dir}")
         # The bridge fetches the .slm4 form when there is one (webbuild.wire) and rebuilds this bundle.
         wire_form = path.with_suffix(wire.SUFFIX)
         served = wire_form if wire_form.is_file() else path
-        bundles[task] = {"path": served.relative_to(site).as_posix(), **entry}
+        for task in entry["tasks"]:
+            if task in bundles:
+                raise ValueError(f"two bundles for task {task!r} in {site / bundles_dir}")
+            bundles[task] = {"path": served.relative_to(site).as_posix(), **entry}
     # "tasks": the registry's bridge-facing part (methods and page options per task), so the JS derives
     # which task a method needs from the Python that serves it instead of restating it.
     manifest = {"format": "slm-site", "format_version": 1, "files": files, "bundles": bundles,

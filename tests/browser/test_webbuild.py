@@ -92,7 +92,8 @@ def test_precompress_and_manifest(tmp_path: Path):
     assert not any(name.endswith((".br", ".gz")) for name in manifest["files"])
     assert MANIFEST not in manifest["files"]
     assert manifest["bundles"] == {
-        "sentiment": {"path": "bundles/sentiment.slm", "name": "n-sentiment", "bundle_sha256": "ab" * 32}
+        "sentiment": {"path": "bundles/sentiment.slm", "name": "n-sentiment", "bundle_sha256": "ab" * 32,
+                      "tasks": ["sentiment"]}
     }
     # What the bridge derives its method -> task map and option names from (slm-worker.js).
     assert manifest["tasks"] == registry.bridge_tasks()
