@@ -74,9 +74,16 @@ export interface CreateOptions {
   personal?: boolean;
 }
 
+/**
+ * The sentiment of a text. The bundle's manifest decides the labels: "negative" / "neutral" / "positive"
+ * for the default three-label model, "negative" / "positive" for a two-label bundle.
+ */
 export interface Classification {
+  /** The most probable label. */
   label: string;
+  /** Its probability. */
   score: number;
+  /** Every label's probability (they sum to 1). */
   scores: Record<string, number>;
 }
 

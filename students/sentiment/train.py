@@ -122,6 +122,10 @@ def student_init(teacher_dir: Path, layers: int, pruned: bool) -> Path:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--on-grammar"]:  # the three-label head on the grammar encoder (issue 17)
+        from students.sentiment import shared
+
+        return shared.main(argv[1:])
     ap = argparse.ArgumentParser(prog="python -m students.train sentiment",
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--layers", type=int, default=3, help="student depth (lower layers of the teacher)")

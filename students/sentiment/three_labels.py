@@ -1,0 +1,127 @@
+"""Three-label sentiment data: the polar splits of ``students.sentiment.data`` plus a neutral class.
+
+``python -m students.sentiment.three_labels`` writes ``students/runs/sentiment/three/{train,dev}.jsonl``
+and ``stats.json``. Neutral examples come from two places:
+
+- the Hutto ground truth's snippets whose mean human rating is within ``data.NEUTRAL_MARGIN`` of zero
+  (mixed or opinion-free reviews, tweets and editorials);
+- plainly factual sentences of everyday text: e-mail sentences (SpamAssassin non-spam bodies) and
+  movie-dialog lines that contain no word of VADER's rated lexicon, no exclamation mark and no emoticon
+  (schedules, instructions, requests, descriptions). A lexicon-free sentence can still carry an opinion
+  ("the battery died after a day"), which is why they are capped at ``FACTUAL_SHARE`` of the neutral
+  class and never outnumber the Hutto neutral snippets by much.
+
+Splits follow ``data.SPLIT_BUCKETS`` by the hash of the normalized text, so no neutral text shares a key
+with a polar dev/test text, and the hand-written frozen evaluation set (``students/sentiment/eval``) is
+not read here at all. The test bucket is left out: the three-label model is judged on the frozen set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+from students import corpora
+from students.sentiment import data
+
+OUT = data.OUT.parent / "three"
+LABELS = ("negative", "neutral", "positive")  # index = class id of the three-label head
+FACTUAL_SHARE = 0.6  # at most this share of the neutral class comes from lexicon-free sentences
+NEUTRAL_SHARE = 0.3  # the neutral class is this share of the training split
+FACTUAL_WORDS = (4, 30)  # word count range of a factual sentence
+_EMOTICON = re.compile(r"[:;=][-']?[()dpDP/\\|]|<3|\bx[dD]\b")
+
+
+def _lexicon() -> set[str]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return set(SentimentIntensityAnalyzer().lexicon)
+
+
+def factual(text: str, lexicon: set[str]) -> bool:
+    """A sentence of ordinary length with no rated word, no '!' and no emoticon."""
+    words = re.findall(r"[a-z']+", text.lower())
+    if not FACTUAL_WORDS[0] <= len(words) <= FACTUAL_WORDS[1] or "!" in text or _EMOTICON.search(text):
+        return False
+    return not any(w in lexicon or w.strip("'") in lexicon for w in words)
+
+
+def _everyday_sentences() -> list[tuple[str, str]]:
+    """(source, sentence) of the e-mail bodies and movie-dialog lines."""
+    out = [("email_factual", s) for _, body in corpora.email_messages()
+           for para in corpora.paragraphs(body) for s in corpora.sentences(para)]
+    out += [("dialog_factual", s) for s in corpora.load_corpus("movie_dialog")]
+    return out
+
+
+def neutral_examples() -> list[data.Example]:
+    """Hutto neutral-band snippets, then lexicon-free everyday sentences (deterministic order)."""
+    band = [data.Example(text, "neutral", f"{name}_neutral") for name in data.SOURCES
+            if name.startswith("hutto")
+            for score, text in data.hutto_scored(name) if abs(score) < data.NEUTRAL_MARGIN]
+    lexicon = _lexicon()
+    by_source: dict[str, list[data.Example]] = {}
+    for source, text in _everyday_sentences():
+        if factual(text, lexicon):
+            by_source.setdefault(source, []).append(data.Example(" ".join(text.split()), "neutral", source))
+    # Alternate the sources so that a capped share still holds e-mail and dialog alike.
+    ranked = [sorted(rows, key=lambda e: data.text_hash(e.text)) for _, rows in sorted(by_source.items())]
+    facts = [ex for group in itertools.zip_longest(*ranked) for ex in group if ex is not None]
+    return band + facts
+
+
+def prepare(root: Path = OUT) -> dict:
+    """Build train/dev (idempotent: an existing stats.json means done) and return the stats."""
+    stats_path = root / "stats.json"
+    if stats_path.exists():
+        return json.loads(stats_path.read_text())
+    data.prepare()
+    polar = {name: data.read_split(name) for name in ("train", "dev", "test")}
+    taken = {data.normalize(e.text) for rows in polar.values() for e in rows}
+    neutral: dict[str, list[data.Example]] = {"train": [], "dev": [], "test": []}
+    for ex in neutral_examples():
+        key = data.normalize(ex.text)
+        if not key or key in taken:
+            continue
+        taken.add(key)
+        bucket = data.text_hash(ex.text) % 100
+        neutral[next(name for name, rng in data.SPLIT_BUCKETS if bucket in rng)].append(ex)
+    splits = {}
+    for name in ("train", "dev"):
+        want = round(len(polar[name]) * NEUTRAL_SHARE / (1 - NEUTRAL_SHARE))
+        band = [e for e in neutral[name] if not e.source.endswith("_factual")]
+        facts = [e for e in neutral[name] if e.source.endswith("_factual")]
+        n_facts = min(len(facts), max(want - len(band), round(want * FACTUAL_SHARE)))
+        chosen = band[: want - n_facts] + facts[:n_facts]
+        splits[name] = sorted(polar[name] + chosen, key=lambda e: data.text_hash(e.text))
+    root.mkdir(parents=True, exist_ok=True)
+    for name, rows in splits.items():
+        with (root / f"{name}.jsonl").open("w", encoding="utf-8") as f:
+            f.writelines(json.dumps(asdict(ex), ensure_ascii=False) + "\n" for ex in rows)
+    stats = {
+        "labels": LABELS,
+        "splits": {name: dict(Counter(e.label for e in rows)) for name, rows in splits.items()},
+        "sources": {name: dict(Counter(e.source for e in rows)) for name, rows in splits.items()},
+        "neutral_margin": data.NEUTRAL_MARGIN,
+        "factual_share": FACTUAL_SHARE,
+    }
+    stats_path.write_text(json.dumps(stats, indent=2))
+    return stats
+
+
+def read_split(name: str, root: Path = OUT) -> list[data.Example]:
+    return data.read_split(name, root)
+
+
+def main(argv: list[str] | None = None) -> int:
+    del argv
+    print(json.dumps(prepare(), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
