@@ -86,6 +86,16 @@ def test_export_and_import_move_the_preferences(browser):
     say(page, "erasePreferences")
 
 
+def test_with_when_ready_first_the_preferences_are_in_once_ready_resolves(browser):
+    page = open_bridge(browser, "?tasks=autocomplete,grammar&ready=first")
+    page.evaluate("() => allReady")
+    say(page, "dictionary.add", ["becuase"])
+    reload_bridge(page)  # create() resolves on autocomplete; the grammar model and its preferences follow
+    assert "error" not in page.evaluate("() => allReady")
+    assert _found(page) == [("recieved", "spelling"), ("friday", "capitalization")]
+    say(page, "erasePreferences")
+
+
 def test_proofread_answers_as_cpython_with_utf16_offsets(browser, built_site: Path):
     page = open_bridge(browser, QUERY)
     text = "Hello 😀 " + TEXT  # an emoji: two UTF-16 units, one code point
