@@ -20,6 +20,7 @@ examples:
   python -m slm_web run autocomplete.slm "I would li" -k 5 --max-words 2 --json
   python -m slm_web run grammar.slm "she go to school yesterday"
   python -m slm_web run grammar.slm "She go to school." --min-confidence 0.7
+  python -m slm_web run grammar.slm "i recieved it" --disable spelling,capitalization
   cat texts.txt | python -m slm_web run grammar.slm - --json     # one text per line
   python -m slm_web run shared.slm "She go to school." --task grammar,sentiment   # a shared bundle's heads
   python -m slm_web inspect grammar.slm
