@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import InputTextError
@@ -179,5 +179,5 @@ def _checked_word(word: Any) -> str:
     return word
 
 
-def _list_of(value: Any, most: int, fits: Any) -> bool:
+def _list_of(value: Any, most: int, fits: Callable[[Any], bool]) -> bool:
     return isinstance(value, list) and len(value) <= most and all(fits(v) for v in value)
