@@ -1,8 +1,17 @@
-"""``python -m students.evaluate sentiment BUNDLE``: accuracy on the balanced held-out test split.
+"""``python -m students.evaluate sentiment BUNDLE``: three-label sentiment on held-out text.
 
-Measures the bundle through ``slm_web`` (what users run), VADER (compound ≥ 0 → positive) as the
-lexicon baseline, and optionally HF checkpoints in torch (``--checkpoint DIR``, repeatable: teacher,
-fp32 student). Prints a table (overall and per source) and writes JSON (``--json``).
+Two sets, each scored for the bundle through ``slm_web`` (what users run) and VADER 3.3.2 (its documented
+bands: compound ≥ 0.05 positive, ≤ -0.05 negative, neutral between) in the same run, plus any
+``--baseline`` bundle (e.g. the previous two-label default, which can never say neutral):
+
+- ``handwritten``: the frozen hand-written test split (``students/sentiment/eval/test.tsv``, written
+  before training; ``--split dev`` for the dev half). Polar accuracy counts a neutral answer on a polar
+  sentence as wrong; neutral recall is the share of plainly neutral sentences labelled neutral.
+- ``polar``: the balanced polar test split of ``students.sentiment.data`` (reviews, tweets, editorials;
+  no normalized text shared with training), where every answer but the gold polar label is wrong.
+
+The bundle's calibration on the hand-written split is reported as expected calibration error (10 bins of
+the top score). Prints a table and writes JSON (``--json``).
 """
 
 from __future__ import annotations
@@ -10,80 +19,123 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from students.sentiment import data
+from students.sentiment import data, evalset
 
-Predictor = Callable[[list[str]], list[str]]
+Scorer = Callable[[list[str]], list[dict[str, float]]]  # texts -> each text's label probabilities
+VADER_BAND = 0.05  # VADER's own neutral band on the compound score
+CALIBRATION_BINS = 10
 
 
-def bundle_predictor(path: Path) -> Predictor:
+def bundle_scorer(path: Path) -> Scorer:
     import slm_web
 
     model = slm_web.load_sync(str(path))
-    return lambda texts: [model.classify_sync(t).label for t in texts]
+    return lambda texts: [r.scores for r in model.classify_batch_sync(texts)]
 
 
-def vader_predictor() -> Predictor:
+def vader_scorer() -> Scorer:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     analyzer = SentimentIntensityAnalyzer()
-    return lambda texts: [data.LABELS[analyzer.polarity_scores(t)["compound"] >= 0] for t in texts]
+
+    def label(text: str) -> dict[str, float]:
+        compound = analyzer.polarity_scores(text)["compound"]
+        best = "positive" if compound >= VADER_BAND else "negative" if compound <= -VADER_BAND else "neutral"
+        return {best: 1.0}
+
+    return lambda texts: [label(t) for t in texts]
 
 
-def torch_predictor(folder: Path) -> Predictor:
-    import torch
-
-    from students.sentiment.model import classifier_from, encode, load_tokenizer, predict_logits
-
-    torch.set_num_threads(1)
-    model, tok = classifier_from(folder), load_tokenizer(folder)
-    return lambda texts: [data.LABELS[i] for i in predict_logits(model, encode(tok, texts)).argmax(-1)]
+def top(scores: dict[str, float]) -> str:
+    return max(scores, key=scores.__getitem__)
 
 
-def score(predicted: list[str], examples: list[data.Example]) -> dict:
-    """Accuracy overall and per source."""
-    hits: dict[str, list[int]] = {}
-    for pred, ex in zip(predicted, examples, strict=True):
-        for key in ("all", ex.source):
-            hits.setdefault(key, []).append(pred == ex.label)
-    return {key: {"accuracy": round(sum(h) / len(h), 4), "n": len(h)}
-            for key, h in sorted(hits.items(), key=lambda kv: (kv[0] != "all", kv[0]))}
+def calibration_error(scores: Sequence[dict[str, float]], gold: Sequence[str]) -> float:
+    """Expected calibration error of the top label: |accuracy - mean confidence| weighted over bins."""
+    bins: list[list[tuple[float, bool]]] = [[] for _ in range(CALIBRATION_BINS)]
+    for s, g in zip(scores, gold, strict=True):
+        confidence = max(s.values())
+        bins[min(int(confidence * CALIBRATION_BINS), CALIBRATION_BINS - 1)].append((confidence, top(s) == g))
+    total = sum(len(b) for b in bins)
+    return sum(abs(sum(c for c, _ in b) / len(b) - sum(h for _, h in b) / len(b)) * len(b) / total
+               for b in bins if b)
 
 
-def table(results: dict[str, dict]) -> str:
-    keys = list(next(iter(results.values())))
-    rows = [["model", *keys]] + [[name, *(f"{r[k]['accuracy']:.4f}" for k in keys)]
-                                 for name, r in results.items()]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(keys) + 1)]
+def score_handwritten(scores: list[dict[str, float]], items: list[evalset.LabelledText]) -> dict:
+    predicted = [top(s) for s in scores]
+    polar = [(p, i) for p, i in zip(predicted, items, strict=True) if i.label in evalset.POLAR_LABELS]
+    neutral = [p for p, i in zip(predicted, items, strict=True) if i.label == "neutral"]
+    by_register = {}
+    for register in evalset.REGISTERS:
+        hits = [p == i.label for p, i in zip(predicted, items, strict=True) if i.register == register]
+        if hits:
+            by_register[register] = round(sum(hits) / len(hits), 4)
+    return {
+        "n": len(items),
+        "accuracy": round(sum(p == i.label for p, i in zip(predicted, items, strict=True)) / len(items), 4),
+        "polar_accuracy": round(sum(p == i.label for p, i in polar) / len(polar), 4),
+        "polar_called_neutral": round(sum(p == "neutral" for p, _ in polar) / len(polar), 4),
+        "neutral_recall": round(neutral.count("neutral") / len(neutral), 4),
+        "by_register": by_register,
+        "calibration_error": round(calibration_error(scores, [i.label for i in items]), 4),
+    }
+
+
+def score_polar(scores: list[dict[str, float]], examples: list[data.Example]) -> dict:
+    predicted = [top(s) for s in scores]
+    by_source: dict[str, list[bool]] = {}
+    for p, e in zip(predicted, examples, strict=True):
+        by_source.setdefault(e.source, []).append(p == e.label)
+    return {
+        "n": len(examples),
+        "accuracy": round(sum(p == e.label for p, e in zip(predicted, examples, strict=True)) / len(examples), 4),
+        "called_neutral": round(predicted.count("neutral") / len(predicted), 4),
+        "by_source": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_source.items())},
+    }
+
+
+def table(results: dict[str, dict[str, dict]]) -> str:
+    columns = (("handwritten", "polar_accuracy"), ("handwritten", "neutral_recall"),
+               ("handwritten", "accuracy"), ("handwritten", "calibration_error"),
+               ("polar", "accuracy"), ("polar", "called_neutral"))
+    head = ["system", *(f"{s}:{c}" for s, c in columns)]
+    rows = [head] + [[name, *(f"{r[s][c]:.4f}" for s, c in columns)] for name, r in results.items()]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
 
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m students.evaluate sentiment",
                                  description=__doc__.split("\n")[0])
-    ap.add_argument("bundle", type=Path, help="the .slm bundle (int8) to measure through slm_web")
-    ap.add_argument("--checkpoint", type=Path, action="append", default=[],
-                    help="HF checkpoint folder to score in torch")
-    ap.add_argument("--split", default="test", choices=("test", "dev"))
+    ap.add_argument("bundle", type=Path, help="the .slm bundle to measure through slm_web")
+    ap.add_argument("--baseline", type=Path, action="append", default=[],
+                    help="another bundle scored in the same run (repeatable)")
+    ap.add_argument("--split", default="test", choices=evalset.SPLITS,
+                    help="the hand-written split (test: once per model version)")
     ap.add_argument("--json", type=Path, help="write the metrics here")
     args = ap.parse_args(argv)
 
     data.prepare()
-    examples = data.read_split(args.split)
-    texts = [e.text for e in examples]
-    predictors: dict[str, Callable[[], Predictor]] = {
-        f"bundle:{args.bundle.name}": lambda: bundle_predictor(args.bundle),
-        "vader": vader_predictor,
-        **{f"torch:{folder.name}": (lambda f=folder: torch_predictor(f)) for folder in args.checkpoint},
+    items = evalset.load(args.split)
+    polar = data.read_split(args.split)
+    scorers: dict[str, Callable[[], Scorer]] = {
+        f"bundle:{args.bundle.name}": lambda: bundle_scorer(args.bundle),
+        **{f"baseline:{b.name}": (lambda b=b: bundle_scorer(b)) for b in args.baseline},
+        "vader": vader_scorer,
     }
-    results = {name: score(make()(texts), examples) for name, make in predictors.items()}
-    positives = sum(e.label == "positive" for e in examples)
-    print(f"{args.split} split: {len(examples)} examples, {positives} positive")
+    results = {}
+    for name, make in scorers.items():
+        scorer = make()
+        results[name] = {"handwritten": score_handwritten(scorer([i.text for i in items]), items),
+                         "polar": score_polar(scorer([e.text for e in polar]), polar)}
+    print(f"{args.split} splits: {len(items)} hand-written, {len(polar)} polar")
     print(table(results))
     if args.json:
-        report = {"split": args.split, "bundle_bytes": args.bundle.stat().st_size, "results": results}
+        report = {"split": args.split, "handwritten_sha256": evalset.file_sha256(args.split),
+                  "bundle_bytes": args.bundle.stat().st_size, "results": results}
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0
 
