@@ -50,7 +50,7 @@ async def load(source: Source, backend: Backend | None = None, *, task: str | No
 async def load_all(source: Source, backend: Backend | None = None) -> dict[str, Model]:
     """Every task a bundle serves (one for most bundles; a shared bundle's heads), by task name.
 
-    The models share one inference session, which remembers its last run: grammar and sentiment asked
+    The models share one inference session, which remembers its last runs: grammar and sentiment asked
     about the same one-sentence text run the encoder once. Close each model (or all of them) when done.
     """
     return await _load_tasks(source, backend, list)

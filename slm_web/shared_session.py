@@ -1,10 +1,10 @@
-"""One inference session for the models of a shared bundle, and a memo of its last run.
+"""One inference session for the models of a shared bundle, and a memo of its last runs.
 
 A shared bundle's graph computes every head at once (docs/bundle-format.md, ``heads``), so when grammar and
 sentiment are asked about the same text one after the other, the second finds the outputs it needs in the
-first one's run: :class:`SharedSession` keeps the feeds and outputs of the last run and answers the same
-feeds again from them. Each model holds its own :class:`SessionHandle`; the engine's session is closed when
-the last one is.
+first one's run: :class:`SharedSession` keeps the feeds and outputs of its last :data:`MEMO_RUNS` runs and
+answers the same feeds again from them. Each model holds its own :class:`SessionHandle`; the engine's
+session is closed when the last one is.
 
 >>> import asyncio
 >>> from array import array
@@ -27,20 +27,26 @@ closed
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from .backends.base import EngineValue, Session, Tensor
 
+# Runs remembered. One would do for sentiment then grammar, but grammar on a text with errors runs up to
+# max_passes + 1 times (each pass on the text the previous one corrected, the last finding nothing), so its
+# first pass, on the text sentiment is asked about, is 2-4 runs back. Outputs of one text are a few kB.
+MEMO_RUNS = 4
+
 
 class SharedSession:
-    """An engine session shared by several models, remembering its last run (one entry)."""
+    """An engine session shared by several models, remembering its last runs."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.hits = 0  # runs answered from the memo (tests and diagnostics)
         self._open = 0
-        self._last: tuple[Mapping[str, Any], dict[str, Any]] | None = None
+        self._runs: deque[tuple[Mapping[str, Any], dict[str, Any]]] = deque(maxlen=MEMO_RUNS)
 
     def handle(self) -> SessionHandle:
         """A session for one more model; close it when that model is done."""
@@ -50,17 +56,18 @@ class SharedSession:
     async def run(self, feeds: Mapping[str, Any], keep: Collection[str] = ()) -> dict[str, Any]:
         if keep:  # engine-side outputs belong to one caller, who releases them: never shared
             return await self.session.run(feeds, keep)
-        if self._last is not None and _same_feeds(self._last[0], feeds):
-            self.hits += 1
-            return dict(self._last[1])
+        for seen, outputs in self._runs:
+            if _same_feeds(seen, feeds):
+                self.hits += 1
+                return dict(outputs)
         outputs = await self.session.run(feeds)
-        self._last = (dict(feeds), outputs)
+        self._runs.append((dict(feeds), outputs))
         return dict(outputs)
 
     def closed_one(self) -> None:
         self._open -= 1
         if self._open == 0:
-            self._last = None
+            self._runs.clear()
             self.session.close()
 
 

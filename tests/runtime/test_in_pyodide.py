@@ -20,10 +20,13 @@ HAVE_PYODIDE = bool(shutil.which("node")) and (PYODIDE / "pyodide.mjs").exists()
 
 
 @pytest.mark.skipif(not HAVE_PYODIDE, reason="needs node and the pyodide npm package")
-def test_runtime_in_pyodide(sentiment_bundle: Path, grammar_bundle: Path, tmp_path: Path) -> None:
+def test_runtime_in_pyodide(
+    sentiment_bundle: Path, grammar_bundle: Path, shared_bundle: Path, tmp_path: Path
+) -> None:
     # runner.mjs copies bundles under their base names
     bundles = []
-    for name, path in [("sentiment.slm", sentiment_bundle), ("grammar.slm", grammar_bundle)]:
+    for name, path in [("sentiment.slm", sentiment_bundle), ("grammar.slm", grammar_bundle),
+                       ("shared.slm", shared_bundle)]:
         (tmp_path / name).symlink_to(path)
         bundles.append(str(tmp_path / name))
     runner = Path(__file__).parent / "pyodide" / "runner.mjs"

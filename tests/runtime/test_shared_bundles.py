@@ -123,3 +123,23 @@ def test_a_head_grammar_tags_are_bounded_by_its_own_tags(shared_bundle: Path, se
 
 def test_shared_session_docstring_example() -> None:
     assert doctest.testmod(shared_session).failed == 0
+
+
+def test_the_memo_outlasts_grammar_passes(shared_bundle: Path) -> None:
+    """Grammar on a text with errors runs several passes (each on the corrected text); sentiment asked next
+    about the original text still finds grammar's first run."""
+    from runtime_fakes import ScriptedEncoder  # tags every token: edits on every pass
+
+    class Counting(ScriptedEncoder):
+        runs = 0
+
+        async def run(self, feeds, keep=()):
+            Counting.runs += 1
+            return await super().run(feeds, keep)
+
+    models = run_blocking(slm_web.load_all(shared_bundle, backend=Counting()))
+    assert run_blocking(models["grammar"].correct(SENTENCE)).edits
+    passes = Counting.runs
+    assert passes > 1
+    run_blocking(models["sentiment"].classify(SENTENCE))
+    assert Counting.runs == passes and models["sentiment"].session.shared.hits == 1

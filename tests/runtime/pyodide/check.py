@@ -76,6 +76,11 @@ fixed = await grammar.correct("she go to school yesterday. Their is two cat!")  
 sentiment = await slm_web.load("/work/sentiment.slm", backend=ScriptedEncoder())  # noqa: F704
 label = (await sentiment.classify("nice")).label  # noqa: F704
 suggestions = await make_model(delay=0.001).complete("I would li", k=2)  # noqa: F704
+# A shared bundle: both heads over one session; the second task's call on the same sentence is a memo hit.
+heads = await slm_web.load_all("/work/shared.slm", backend=ScriptedEncoder())  # noqa: F704
+await heads["grammar"].correct("she go to school")  # noqa: F704
+shared_label = (await heads["sentiment"].classify("she go to school")).label  # noqa: F704
+memo_hit = sorted(heads) == ["grammar", "sentiment"] and heads["sentiment"].session.shared.hits == 1
 try:
     real_correct_sync(grammar, "text")
 except slm_web.SLMError as e:
@@ -84,4 +89,5 @@ else:
     blocked = False
 texts = [s.text for s in suggestions]
 ok = not failures and fixed.edits and label and texts == ["like", "little"] and blocked
+ok = ok and shared_label and memo_hit
 "\n".join([f"python {sys.version.split()[0]} {sys.platform}: ran {ran}", *failures, "ok" if ok else "FAILED"])
