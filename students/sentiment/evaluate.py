@@ -89,9 +89,10 @@ def score_polar(scores: list[dict[str, float]], examples: list[data.Example]) ->
     by_source: dict[str, list[bool]] = {}
     for p, e in zip(predicted, examples, strict=True):
         by_source.setdefault(e.source, []).append(p == e.label)
+    hits = [h for source_hits in by_source.values() for h in source_hits]
     return {
         "n": len(examples),
-        "accuracy": round(sum(p == e.label for p, e in zip(predicted, examples, strict=True)) / len(examples), 4),
+        "accuracy": round(sum(hits) / len(hits), 4),
         "called_neutral": round(predicted.count("neutral") / len(predicted), 4),
         "by_source": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_source.items())},
     }

@@ -5,9 +5,10 @@
     ``converter.prune`` always keeps: special tokens and single characters, so every word still
     tokenizes). Rarer words then split into smaller pieces; ``python -m students.train sentiment
     --tune-from OUT`` lets the student adapt to that.
-``python -m students.sentiment.export final SRC``
-    Write SRC as fp16 safetensors + tokenizer.json (no padding/truncation) + slm_task.json into
-    ``students/checkpoints/sentiment/`` (the model card and metrics.json are written beside it).
+``python -m students.sentiment.export final SRC [--dest DIR] [--temperature T]``
+    Write SRC as fp16 safetensors + tokenizer.json (no padding/truncation) + slm_task.json (its labels)
+    into ``students/checkpoints/sentiment/`` (the model card and metrics.json are written beside it),
+    with the dev-fitted temperature baked into the classifier (``students.sentiment.calibrate``).
 
 Size arithmetic (int8 ≈ 1 byte per parameter; the converter's 4-bit vocabulary table ≈ 0.62 bytes per
 value with its scales): 3 layers × 1.77M + pooler 0.15M + 128 positions 0.05M ≈ 5.5 MB, so an 8 MB
@@ -16,13 +17,14 @@ bundle leaves ≈ 2.5 MB for the token embeddings: ≲ 10k rows of 384 (8,716 ke
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections import Counter
 from pathlib import Path
 
 from students.sentiment import data
-from students.sentiment.model import classifier_from, load_tokenizer
+from students.sentiment.model import load_tokenizer
 
 CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "sentiment"
 MIN_WORD_COUNT = 5
@@ -46,14 +48,23 @@ def prune(src: Path, out: Path) -> dict:
     return prune_checkpoint(src, [corpus], out)
 
 
-def final(src: Path, dest: Path = CHECKPOINT) -> None:
-    model = classifier_from(src).half()
+def final(src: Path, dest: Path = CHECKPOINT, temperature: float | None = None) -> None:
+    """Write ``src`` as the committed checkpoint: fp16, its own labels, ``temperature`` baked in if given."""
+    from transformers import BertForSequenceClassification
+
+    from students.sentiment.calibrate import bake
+
+    model = BertForSequenceClassification.from_pretrained(src)
+    labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    if temperature is not None:
+        bake(model, temperature)
+    model = model.half()
     dest.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(dest, safe_serialization=True)
     tok = json.loads((src / "tokenizer.json").read_text(encoding="utf-8"))
     tok["padding"] = tok["truncation"] = None  # the runtime pads and truncates itself
     (dest / "tokenizer.json").write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
-    (dest / "slm_task.json").write_text(json.dumps({"labels": list(data.LABELS)}) + "\n")
+    (dest / "slm_task.json").write_text(json.dumps({"labels": labels}) + "\n")
 
 
 def main(argv: list[str]) -> int:
@@ -62,8 +73,13 @@ def main(argv: list[str]) -> int:
         return 2
     if argv[0] == "prune":
         print(json.dumps(prune(Path(argv[1]), Path(argv[2])), indent=2, default=str))
-    else:
-        final(Path(argv[1]))
+        return 0
+    ap = argparse.ArgumentParser(prog="python -m students.sentiment.export final")
+    ap.add_argument("src", type=Path)
+    ap.add_argument("--dest", type=Path, default=CHECKPOINT)
+    ap.add_argument("--temperature", type=float, help="divide the classifier by this (fit on dev)")
+    args = ap.parse_args(argv[1:])
+    final(args.src, args.dest, args.temperature)
     return 0
 
 

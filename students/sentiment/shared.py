@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 from transformers import BertConfig, BertForSequenceClassification
 
-from students.sentiment import evalset, three_labels
+from students.sentiment import calibrate, evalset, three_labels
 from students.sentiment.fit import Schedule, fit
 from students.sentiment.model import collate, encode, load_tokenizer, sorted_batches
 
@@ -103,20 +103,23 @@ def predict(model: torch.nn.Module, seqs: list[list[int]]) -> torch.Tensor:
 
 
 def report(model: torch.nn.Module, tok_dir: Path) -> dict:
-    """Dev figures: accuracy on the data's dev split, and on the hand-written dev split polar accuracy
-    (a neutral answer on a polar sentence counts as wrong) and the share of neutral sentences found."""
+    """Dev figures: accuracy on the data's dev split; on the hand-written dev split, polar accuracy (a
+    neutral answer on a polar sentence counts as wrong) and the share of neutral sentences found; and the
+    temperature fitted on both dev sets (``students.sentiment.calibrate``), which export bakes in."""
     tok = load_tokenizer(tok_dir)
     dev = three_labels.read_split("dev")
-    probs = predict(model, encode(tok, [e.text for e in dev]))
-    gold = torch.tensor([LABELS.index(e.label) for e in dev])
     hand = evalset.load("dev")
-    hand_pred = [LABELS[i] for i in predict(model, encode(tok, [e.text for e in hand])).argmax(-1)]
-    polar = [(p, e.label) for p, e in zip(hand_pred, hand) if e.label != "neutral"]
-    neutral = [p for p, e in zip(hand_pred, hand) if e.label == "neutral"]
+    probs = predict(model, encode(tok, [e.text for e in dev] + [e.text for e in hand]))
+    gold = torch.tensor([LABELS.index(e.label) for e in [*dev, *hand]])
+    hand_pred = [LABELS[i] for i in probs[len(dev):].argmax(-1).tolist()]
+    polar = [(p, e.label) for p, e in zip(hand_pred, hand, strict=True) if e.label != "neutral"]
+    neutral = [p for p, e in zip(hand_pred, hand, strict=True) if e.label == "neutral"]
+    data_hits = probs[: len(dev)].argmax(-1) == gold[: len(dev)]
     return {
-        "data_dev_accuracy": round((probs.argmax(-1) == gold).float().mean().item(), 4),
+        "data_dev_accuracy": round(data_hits.float().mean().item(), 4),
         "handwritten_dev_polar_accuracy": round(sum(p == g for p, g in polar) / len(polar), 4),
         "handwritten_dev_neutral_recall": round(neutral.count("neutral") / len(neutral), 4),
+        "temperature": calibrate.fit_temperature(probs.log(), gold),
     }
 
 
@@ -130,7 +133,7 @@ def main(argv: list[str]) -> int:
                     "trainable, into three labels (the separate bundle the shared one is compared with)")
     ap.add_argument("--epochs", type=float, default=SCHEDULE.epochs)
     args = ap.parse_args(argv)
-    torch.set_num_threads(1)  # the machine's other core serves the foreground work; 2 threads thrash under load
+    torch.set_num_threads(1)  # the other core serves the foreground work; 2 threads thrash under load
     torch.manual_seed(0)
     log(f"data: {json.dumps(three_labels.prepare()['splits'])}")
     if args.standalone:
