@@ -10,11 +10,11 @@
 
 const STYLE = `
 .slm-wrap { position: relative; display: block; }
-.slm-mirror { position: absolute; top: 0; left: 0; box-sizing: border-box; visibility: hidden; pointer-events: none; overflow: hidden;
-  max-width: 100%; /* its px width is re-synced after layout: never let a stale one widen the page */
-  white-space: pre-wrap; overflow-wrap: break-word; }
+.slm-mirror { position: absolute; top: 0; left: 0; box-sizing: border-box; visibility: hidden; pointer-events: none;
+  overflow: hidden; max-width: 100%; white-space: pre-wrap; overflow-wrap: break-word; }
 .slm-mirror.slm-single-line { white-space: pre; overflow-wrap: normal; }
-.slm-layer { position: absolute; overflow: hidden; pointer-events: none; }
+.slm-layer { position: absolute; overflow: hidden; pointer-events: none;
+  max-width: 100%; /* its px width is re-synced after layout: never let a stale one widen the page */ }
 .slm-issue, .slm-ghost { position: absolute; white-space: pre; overflow: visible; }
 .slm-issue { color: transparent; }
 .slm-ghost { color: var(--slm-ghost, #9aa0a6); }
@@ -176,7 +176,9 @@ export function createOverlay(adapter) {
       });
       // The ghost continues the line from the right edge of the character before the caret.
       const before = ghost && ghost.at > 0 && text[ghost.at - 1] !== "\n" ? adapter.rects(ghost.at - 1, ghost.at).at(-1) : null;
-      if (ghost && before) nodes.push(placed("slm-ghost", ghost.text, { ...before, left: before.right }, at));
+      if (ghost && before) {
+        nodes.push(placed("slm-ghost", ghost.text, { left: before.right, top: before.top, bottom: before.bottom }, at));
+      }
       ink.replaceChildren(...nodes);
       return drawn;
     },

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import pytest
 
+from . import editing
 from .conftest import ROOT
 from .engines import ATTACH_GRAMMAR_TEXT, EDITOR_TEXT_JS, MAKE_EDITOR_JS
-from .helpers import ESBUILD, bundle_page_module, doc_examples, one_fix_applied, open_bridge
+from .helpers import ESBUILD, bundle_page_module, doc_examples, open_bridge
 
 KINDS = ["textarea", "input", "contenteditable"]
+
 
 @pytest.fixture(scope="module")
 def page(module_browser):
@@ -24,10 +26,6 @@ def page(module_browser):
 
 def _editor(page, kind: str) -> None:
     page.evaluate(MAKE_EDITOR_JS, kind)
-
-
-def _text(page) -> str:
-    return page.evaluate(EDITOR_TEXT_JS)
 
 
 def _type_and_wait(page, text: str, feature: str) -> dict:
@@ -39,54 +37,28 @@ def _type_and_wait(page, text: str, feature: str) -> dict:
     return page.evaluate(f"() => window.latest.{feature}")
 
 
+# Where a contenteditable shows the character at `at` (typed: one text node).
+CONTENTEDITABLE_POINT_JS = """(at) => {
+  const range = document.createRange();
+  range.setStart(document.getElementById("editor").firstChild, at);
+  const box = range.getClientRects()[0];
+  return [box.left, box.top];
+}"""
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_ghost_text_tab_accepts_and_ctrl_z_undoes(page, kind: str):
     _editor(page, kind)
-    page.keyboard.type("I would li", delay=20)
-    ghost = page.locator(".slm-ghost")
-    ghost.wait_for(timeout=30_000)
-    suggestion = ghost.text_content()
-    assert suggestion
-    page.keyboard.press("Tab")
-    assert _text(page) == "I would li" + suggestion
+    where = CONTENTEDITABLE_POINT_JS if kind == "contenteditable" else None
+    editing.ghost_accepted_undone_and_dismissed(page, EDITOR_TEXT_JS, where)
     assert page.evaluate("() => document.activeElement.id") == "editor"  # Tab did not move the focus
-    page.keyboard.press("Control+z")  # an accepted completion is one undo step
-    assert _text(page) == "I would li"
-    page.keyboard.type(" and th", delay=20)
-    ghost.wait_for(timeout=30_000)
-    page.keyboard.press("Escape")
-    assert ghost.count() == 0
-    assert _text(page) == "I would li and th"
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_underline_fix_applies_from_the_popover_and_undoes(page, kind: str):
     _editor(page, kind)
-    edits = _type_and_wait(page, ATTACH_GRAMMAR_TEXT, "grammar")["edits"]
-    assert edits, "the grammar model finds nothing to fix in the test text"
-    issue = page.locator(".slm-issue").first
-    issue.wait_for(timeout=5_000)
-    # The underline lies on the underlined word: the transparent copy's text is exactly it.
-    first = min(edits, key=lambda e: e["start"])
-    assert issue.text_content() == ATTACH_GRAMMAR_TEXT[first["start"]:first["end"]]
-    box = issue.bounding_box()
-    if kind == "contenteditable":  # drawn where the element shows that text (typed: one text node)
-        left, top = page.evaluate("""(at) => {
-          const range = document.createRange();
-          range.setStart(document.getElementById("editor").firstChild, at);
-          const box = range.getClientRects()[0];
-          return [box.left, box.top];
-        }""", first["start"])
-        assert box["x"] == pytest.approx(left, abs=1) and box["y"] == pytest.approx(top, abs=1)
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    apply = page.locator(".slm-popover .slm-apply")
-    apply.wait_for(timeout=5_000)
-    apply.click()
-    assert _text(page) in one_fix_applied(ATTACH_GRAMMAR_TEXT, edits)
-    page.keyboard.press("Control+z")
-    assert _text(page) == ATTACH_GRAMMAR_TEXT
-    page.wait_for_function("() => window.latest.sentiment", timeout=30_000)
-    assert page.locator(".slm-badge").is_visible()
+    where = CONTENTEDITABLE_POINT_JS if kind == "contenteditable" else None
+    editing.fix_applied_and_undone(page, EDITOR_TEXT_JS, where)
 
 
 @pytest.mark.parametrize("kind", ["textarea", "contenteditable"])

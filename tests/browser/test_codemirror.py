@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from . import editing
 from .conftest import PAGES
-from .engines import ATTACH_GRAMMAR_TEXT
-from .helpers import ESBUILD, bundle_page_module, one_fix_applied
+from .helpers import ESBUILD, bundle_page_module
 
 RECORD_EVENTS_JS = """() => {
   window.latest = {};
@@ -43,53 +43,19 @@ def editor(page):
     return page
 
 
-def _text(page) -> str:
-    return page.evaluate("() => view.state.doc.toString()")
+TEXT_JS = "() => view.state.doc.toString()"
+# Where CodeMirror shows the character at `at`.
+POINT_JS = "(at) => { const c = view.coordsAtPos(at, 1); return [c.left, c.top]; }"
 
 
 def test_ghost_text_tab_accepts_and_ctrl_z_undoes(editor):
-    editor.keyboard.type("I would li", delay=20)
-    ghost = editor.locator(".cm-editor .slm-ghost")
-    ghost.wait_for(timeout=30_000)
-    suggestion = ghost.text_content()
-    assert suggestion
-    assert editor.evaluate("() => window.latest.completion.length") > 0  # the event, on view.contentDOM
-    editor.keyboard.press("Tab")
-    assert _text(editor) == "I would li" + suggestion
+    editing.ghost_accepted_undone_and_dismissed(editor, TEXT_JS, POINT_JS)
     assert editor.evaluate("() => view.hasFocus")  # Tab did not move the focus out of the editor
-    editor.keyboard.press("Control+z")
-    assert _text(editor) == "I would li"
-    editor.keyboard.type(" and th", delay=20)
-    ghost.wait_for(timeout=30_000)
-    editor.keyboard.press("Escape")
-    assert ghost.count() == 0
-    assert _text(editor) == "I would li and th"
+    assert editor.evaluate("() => window.latest.completion.length") > 0  # the events, on view.contentDOM
 
 
 def test_underline_fix_applies_from_the_popover_and_undoes(editor):
-    editor.keyboard.type(ATTACH_GRAMMAR_TEXT)
-    editor.evaluate("() => { window.latest = {}; }")
-    editor.wait_for_function("() => window.latest.grammar", timeout=30_000)
-    edits = editor.evaluate("() => window.latest.grammar.edits")
-    assert edits, "the grammar model finds nothing to fix in the test text"
-    issue = editor.locator(".cm-editor .slm-issue").first
-    issue.wait_for(timeout=5_000)
-    first = min(edits, key=lambda e: e["start"])
-    assert issue.text_content() == ATTACH_GRAMMAR_TEXT[first["start"]:first["end"]]
-    box = issue.bounding_box()
-    # Drawn where CodeMirror shows that text.
-    left, top = editor.evaluate("(at) => { const c = view.coordsAtPos(at, 1); return [c.left, c.top]; }",
-                                first["start"])
-    assert box["x"] == pytest.approx(left, abs=1) and box["y"] == pytest.approx(top, abs=1)
-    editor.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    apply = editor.locator(".cm-editor .slm-popover .slm-apply")
-    apply.wait_for(timeout=5_000)
-    apply.click()
-    assert _text(editor) in one_fix_applied(ATTACH_GRAMMAR_TEXT, edits)
-    editor.keyboard.press("Control+z")
-    assert _text(editor) == ATTACH_GRAMMAR_TEXT
-    editor.wait_for_function("() => window.latest.sentiment", timeout=30_000)
-    assert editor.locator(".cm-editor .slm-badge").is_visible()
+    editing.fix_applied_and_undone(editor, TEXT_JS, POINT_JS)
 
 
 def test_destroying_the_editor_detaches(page):

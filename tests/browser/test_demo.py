@@ -10,8 +10,9 @@ import time
 
 import pytest
 
+from . import editing
 from .conftest import ROOT
-from .engines import RECORD_EVENTS_JS
+from .engines import EDITOR_TEXT_JS, RECORD_EVENTS_JS
 from .helpers import one_fix_applied
 
 SHOTS = ROOT / "test-results"
@@ -72,22 +73,7 @@ def test_sentiment_badge_follows_the_text(demo):
 def test_ghost_completion_tab_accepts_and_escape_dismisses(demo):
     _set_text(demo, "")
     demo.focus("#editor")
-    demo.keyboard.type("I would li", delay=20)
-    ghost = demo.locator(".slm-ghost")
-    ghost.wait_for(timeout=30_000)
-    suggestion = ghost.text_content()
-    assert suggestion
-    demo.keyboard.press("Tab")
-    assert demo.input_value("#editor") == "I would li" + suggestion
-    # The accepted ghost is gone; the completion for the new text may already be showing (a fast model).
-    assert ghost.count() == 0 or ghost.text_content() != suggestion
-    demo.keyboard.press("Control+z")  # an accepted completion is one undo step, like typed text
-    assert demo.input_value("#editor") == "I would li"
-    demo.keyboard.type(" and th", delay=20)
-    ghost.wait_for(timeout=30_000)
-    demo.keyboard.press("Escape")
-    assert ghost.count() == 0
-    assert demo.input_value("#editor") == "I would li and th"
+    editing.ghost_accepted_undone_and_dismissed(demo, EDITOR_TEXT_JS)
 
 
 def test_grammar_underline_click_applies_the_fix(demo):
