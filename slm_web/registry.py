@@ -114,12 +114,15 @@ _shown = _SHORT.repr
 
 @dataclass(frozen=True)
 class Method:
-    """A public model method. ``takes_text``: the worker passes the page's text as its one argument;
-    ``bridge_reply``: the model attribute the worker answers with after the call (instead of its result);
-    ``bridge``: served through the worker at all (batch calls are Python-only: the page debounces)."""
+    """A public model method. ``runs_model``: an async method that runs the graph, with a blocking
+    ``*_sync`` twin for CPython scripts (the others are plain methods); ``takes_text``: the worker passes
+    the page's text as its one argument; ``bridge_reply``: the model attribute the worker answers with after
+    the call (instead of its result); ``bridge``: served through the worker at all (batch calls are
+    Python-only: the page debounces)."""
 
     name: str
     options: tuple[Option, ...] = ()
+    runs_model: bool = False
     takes_text: bool = True
     bridge_reply: str | None = None
     bridge: bool = True
@@ -190,13 +193,16 @@ _PREFERENCES = (
 TASKS: MappingProxyType[str, TaskSpec] = MappingProxyType({spec.name: spec for spec in (
     TaskSpec(
         "sentiment", "sentiment.SentimentModel",
-        methods=(Method("classify"), Method("classify_batch", bridge=False)),
+        methods=(
+            Method("classify", runs_model=True),
+            Method("classify_batch", runs_model=True, bridge=False),
+        ),
         inputs=("input_ids", "attention_mask"), outputs=("probs",), family="bert", head="sequence",
     ),
     TaskSpec(
         "autocomplete", "autocomplete.AutocompleteModel",
         methods=(
-            Method("complete", options=(
+            Method("complete", runs_model=True, options=(
                 Option("k", "int", 1, "top_k", default=3, doc="number of suggestions"),
                 Option("max_words", "int", 1, 8, default=1, doc="words each"),
             )),
@@ -211,8 +217,8 @@ TASKS: MappingProxyType[str, TaskSpec] = MappingProxyType({spec.name: spec for s
     TaskSpec(
         "grammar", "grammar.GrammarModel",
         methods=(
-            Method("correct", options=_CORRECT),
-            Method("proofread", options=_CORRECT),
+            Method("correct", options=_CORRECT, runs_model=True),
+            Method("proofread", options=_CORRECT, runs_model=True),
             *_PREFERENCES,
         ),
         inputs=("input_ids", "attention_mask"), outputs=("tag_probs", "tag_ids"), family="bert", head="token",

@@ -1,37 +1,79 @@
 """The model object every task subclasses: manifest, tokenizer, session, and clear errors for the wrong task.
 
-A :class:`Model` has every task method; the ones its task does not provide raise
-:class:`~slm_web.errors.TaskMismatchError`, so ``correct`` on a sentiment bundle says what went wrong instead
-of an ``AttributeError``. Each async method has a blocking ``*_sync`` twin for CPython scripts.
+A :class:`Model` has every method of every task in :mod:`slm_web.registry`, set from its records by a class
+decorator: the ones its task does not provide raise :class:`~slm_web.errors.TaskMismatchError`, so
+``correct`` on a sentiment bundle says what went wrong instead of an ``AttributeError``. Each method that
+runs the model (async) has a blocking ``*_sync`` twin for CPython scripts.
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ..backends.base import Session, Tensor
 from ..blocking import run_blocking
 from ..errors import BundleError, SLMError, TaskMismatchError
-from ..registry import METHOD_TASKS, TASKS, TaskSpec
+from ..registry import METHOD_TASKS, TASKS, Method, TaskSpec
 
 # Rows per encoder call: enough to amortise a call, small enough that padding to the longest stays cheap.
 BATCH_SIZE = 16
 R = TypeVar("R")
+M = TypeVar("M", bound=type)
 
 
-def _sync(method: str) -> Callable[..., Any]:
+def _signature(method: Method) -> inspect.Signature:
+    """The registry's view of a method's parameters: the text, required options, then keyword options."""
+    P = inspect.Parameter
+    return inspect.Signature([
+        P("self", P.POSITIONAL_OR_KEYWORD),
+        *([P("text", P.POSITIONAL_OR_KEYWORD)] if method.takes_text else []),
+        *(P(o.name, P.POSITIONAL_OR_KEYWORD) for o in method.options if o.required),
+        *(P(o.name, P.KEYWORD_ONLY, default=o.default) for o in method.options if not o.required),
+    ])
+
+
+def _refusal(method: Method, spec: TaskSpec) -> Callable[..., Any]:
+    """What ``Model`` has for a method of another task: it raises TaskMismatchError."""
+
+    def refuse(self: Model, *args: Any, **kwargs: Any) -> Any:
+        raise self._mismatch(method.name)
+
+    refuse.__name__ = refuse.__qualname__ = method.name
+    refuse.__doc__ = (f"A method of {spec.name} bundles (slm_web.tasks.{spec.model}); on this bundle it "
+                      "raises TaskMismatchError.")
+    refuse.__signature__ = _signature(method)  # type: ignore[attr-defined]
+    return refuse
+
+
+def _sync(method: Method) -> Callable[..., Any]:
+    name = method.name
+
     def run(self: Model, *args: Any, **kwargs: Any) -> Any:
         if sys.platform == "emscripten":  # the browser's event loop cannot be blocked on
-            raise SLMError(f"{method}_sync() cannot block in the browser: use await model.{method}(...)")
-        return run_blocking(getattr(self, method)(*args, **kwargs))
+            raise SLMError(f"{name}_sync() cannot block in the browser: use await model.{name}(...)")
+        return run_blocking(getattr(self, name)(*args, **kwargs))
 
-    run.__name__ = f"{method}_sync"
-    run.__doc__ = f"Blocking :meth:`{method}` (CPython; in the browser, await :meth:`{method}`)."
+    run.__name__ = run.__qualname__ = f"{name}_sync"
+    run.__doc__ = f"Blocking :meth:`{name}` (CPython; in the browser, await :meth:`{name}`)."
+    run.__signature__ = _signature(method)  # type: ignore[attr-defined]
     return run
 
 
+def _every_registry_method(cls: type[M]) -> type[M]:
+    """Give ``cls`` every task's methods, from the registry: a task class overrides its own and the others
+    refuse. A method that runs the model also gets its blocking twin, which calls whichever the class has."""
+    for spec in TASKS.values():
+        for method in spec.methods:
+            setattr(cls, method.name, _refusal(method, spec))
+            if method.runs_model:
+                setattr(cls, f"{method.name}_sync", _sync(method))
+    return cls
+
+
+@_every_registry_method
 class Model:
     """A loaded bundle, ready to run. Use :func:`slm_web.load` to get one."""
 
@@ -99,67 +141,8 @@ class Model:
             f"{method}() needs a {METHOD_TASKS[method]} bundle, but {self.name!r} is a {self.task} bundle"
         )
 
-    async def classify(self, text: str) -> Any:
-        raise self._mismatch("classify")
-
-    async def classify_batch(self, texts: Sequence[str]) -> Any:
-        raise self._mismatch("classify_batch")
-
-    async def complete(self, text: str, k: int = 3, max_words: int = 1) -> Any:
-        raise self._mismatch("complete")
-
-    async def correct(self, text: str) -> Any:
-        raise self._mismatch("correct")
-
-    # Personal words (autocomplete): plain methods, no engine call, so no ``*_sync`` twins.
-    def learn(self, text: str) -> int:
-        raise self._mismatch("learn")
-
-    def forget(self) -> None:
-        raise self._mismatch("forget")
-
-    def export_memory(self) -> str:
-        raise self._mismatch("export_memory")
-
-    def import_memory(self, document: str) -> int:
-        raise self._mismatch("import_memory")
-
-    async def proofread(self, text: str) -> Any:
-        raise self._mismatch("proofread")
-
-    # The user's say over grammar: plain methods, no engine call, so no ``*_sync`` twins.
-    def add_words(self, words: Sequence[str]) -> int:
-        raise self._mismatch("add_words")
-
-    def remove_words(self, words: Sequence[str]) -> int:
-        raise self._mismatch("remove_words")
-
-    def dictionary(self) -> list[str]:
-        raise self._mismatch("dictionary")
-
-    def ignore(self, text: str, edit: Any) -> None:
-        raise self._mismatch("ignore")
-
-    def disable(self, types: Sequence[str]) -> list[str]:
-        raise self._mismatch("disable")
-
-    def enable(self, types: Sequence[str]) -> list[str]:
-        raise self._mismatch("enable")
-
-    def export_preferences(self) -> str:
-        raise self._mismatch("export_preferences")
-
-    def import_preferences(self, document: str) -> None:
-        raise self._mismatch("import_preferences")
-
-    def erase_preferences(self) -> None:
-        raise self._mismatch("erase_preferences")
-
-    classify_sync = _sync("classify")
-    classify_batch_sync = _sync("classify_batch")
-    complete_sync = _sync("complete")
-    correct_sync = _sync("correct")
-    proofread_sync = _sync("proofread")
+    if TYPE_CHECKING:  # the registry's methods are set on the class by its decorator: Any to a checker
+        def __getattr__(self, name: str) -> Any: ...
 
 
 def pad_batch(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[list[list[int]], list[list[int]]]:

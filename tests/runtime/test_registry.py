@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from slm_web import registry
-from slm_web.errors import InputTextError
+from slm_web.errors import InputTextError, TaskMismatchError
 from slm_web.tasks import TASKS, Model
 
 CONFIG = {"top_k": 5}
@@ -36,10 +36,37 @@ def test_model_methods_take_the_registrys_options():
 
 
 def test_every_public_method_belongs_to_one_task():
-    assert set(registry.METHOD_TASKS) == {
-        m for m, v in vars(Model).items() if inspect.isfunction(v) and not m.startswith("_")
-        and not m.endswith("_sync") and m not in {"close", "run_encoder", "check_options"}
-    }
+    """A task class's public methods are its registry record's (so each is served, checked and refused
+    elsewhere); those that run the model are async, and only they have ``*_sync`` twins."""
+    for name, cls in TASKS.items():
+        spec = registry.TASKS[name]
+        own = {m for m, v in vars(cls).items() if inspect.isfunction(v) and not m.startswith("_")}
+        assert own <= {m.name for m in spec.methods} | {"close"}, name
+        for method in spec.methods:
+            assert inspect.iscoroutinefunction(getattr(cls, method.name)) == method.runs_model, method.name
+            assert hasattr(cls, f"{method.name}_sync") == method.runs_model, method.name
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_another_tasks_methods_refuse_with_one_line(name):
+    """Model has every task's methods, made from the registry: another task's say which bundle they need."""
+    model = object.__new__(TASKS[name])
+    model.manifest = {"name": "m"}
+    for method, task in registry.METHOD_TASKS.items():
+        if task == name:
+            continue
+        message = f"{method}() needs a {task} bundle, but 'm' is a {name} bundle"
+        with pytest.raises(TaskMismatchError, match=re.escape(message)):
+            getattr(model, method)("text")
+        if registry.TASKS[task].method(method).runs_model:
+            with pytest.raises(TaskMismatchError, match=re.escape(message)):
+                getattr(model, f"{method}_sync")("text")
+
+
+def test_refusing_methods_show_the_registrys_signature():
+    assert str(inspect.signature(Model.complete)) == "(self, text, *, k=3, max_words=1)"
+    assert str(inspect.signature(Model.add_words)) == "(self, words)"
+    assert "grammar bundles" in Model.correct.__doc__
 
 
 @pytest.mark.parametrize(("values", "message"), [
