@@ -93,3 +93,18 @@ def test_the_default_site_ships_separate_bundles_and_a_shared_one_on_request() -
     assert site_bundles([SHARED]) == [SHARED, "autocomplete"]
     with pytest.raises(ValueError, match="no shared bundle 'x'"):
         site_bundles(["x"])
+
+
+def test_the_shared_build_path_converts_or_stands_in_a_tiny_pair(tmp_path: Path) -> None:
+    """``webbuild bundle grammar+sentiment``: the students with the head's checkpoint, or (the head not
+    committed yet) a tiny random grammar model with a tiny head on its encoder; then up to date."""
+    from slm_web.bundle import read_bundle
+    from webbuild.bundles import build_bundle
+
+    out = tmp_path / f"{SHARED}.slm"
+    said = build_bundle(SHARED, out)
+    bundle = read_bundle(out)
+    assert bundle.tasks == ("grammar", "sentiment")
+    if "TINY" in said:
+        assert bundle.manifest["name"] == f"tiny-{SHARED}"
+    assert build_bundle(SHARED, out).startswith(f"{SHARED}: up to date")
