@@ -15,10 +15,10 @@ DOCS = {ROOT / "docs" / "python-api.md": 9, ROOT / "README.md": 1}
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 def test_python_examples_run(doc: Path, sentiment_bundle: Path, autocomplete_bundle: Path,
-                             grammar_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                             deadline) -> None:
+                             grammar_bundle: Path, shared_bundle: Path, tmp_path: Path,
+                             monkeypatch: pytest.MonkeyPatch, deadline) -> None:
     for name, bundle in [("sentiment", sentiment_bundle), ("autocomplete", autocomplete_bundle),
-                         ("grammar", grammar_bundle)]:
+                         ("grammar", grammar_bundle), ("shared", shared_bundle)]:
         (tmp_path / f"{name}.slm").symlink_to(bundle)
     monkeypatch.chdir(tmp_path)
     blocks = re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.S)
