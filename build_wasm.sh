@@ -90,7 +90,8 @@ for old in "$OUT"/bundles/*.slm; do  # a bundle of an earlier plan (separate <->
     [ -e "$old" ] || continue
     case " $BUNDLES " in
         *" $(basename "$old" .slm) "*) ;;
-        *) rm -f "$old" "$old".{br,gz} "${old%.slm}".slm4{,.br,.gz}; echo "    removed $(basename "$old")" ;;
+        *) rm -f "$old" "$old".{br,gz} "${old%.slm}".slm4 "${old%.slm}".slm4.{br,gz}
+           echo "    removed $(basename "$old")" ;;
     esac
 done
 for name in $BUNDLES; do
