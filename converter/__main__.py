@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from slm_web.errors import BundleError
+from slm_web.registry import TASKS
 
 from . import __version__
 from .errors import ConvertError
@@ -55,9 +56,7 @@ def convert_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "src", type=Path, help="checkpoint folder (config.json, model.safetensors, tokenizer.json) or .onnx"
     )
-    p.add_argument(
-        "--task", required=True, choices=["sentiment", "grammar", "autocomplete"], help="what the model does"
-    )
+    p.add_argument("--task", required=True, choices=list(TASKS), help="what the model does")
     p.add_argument("--out", required=True, type=Path, help="the .slm file to write (written atomically)")
     p.add_argument(
         "--quantize", choices=["int8", "fp32"], default="int8", help="weights in the bundle (default int8)"

@@ -1,4 +1,4 @@
-"""Per-architecture rules as data: config keys, HF weight names, heads, and which task each head serves.
+"""Per-architecture rules as data: config keys, HF weight names, and the head each HF class carries.
 
 Adding an architecture of an existing family means adding one table entry, not code.
 """
@@ -24,7 +24,9 @@ class Architecture:
     tokenizer_kind: str  # "wordpiece" or "bpe"
     config_keys: dict[str, str]  # our config field -> HF config.json key
     renames: tuple[tuple[str, str], ...]  # (regex matched at the start of an HF weight name, our prefix)
-    heads: dict[str, str]  # HF class in config "architectures" -> the task it serves
+    # HF class in config "architectures" -> the head it carries, as the registry names a task's (None: a
+    # language model's), so a checkpoint fits every task with that head
+    heads: dict[str, str | None]
     fixed: dict[str, Any] = field(default_factory=dict)  # config fields that are constant for the model type
     transposed: str = r"$^"  # our weight names stored [in, out] in HF (GPT-2's Conv1D)
     config_defaults: dict[str, Any] = field(default_factory=dict)  # for HF keys config.json may omit
@@ -70,7 +72,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         },
         config_defaults={"hidden_act": "gelu", "layer_norm_eps": 1e-12, "type_vocab_size": 2},
         renames=_bert_renames("bert"),
-        heads={"BertForSequenceClassification": "sentiment", "BertForTokenClassification": "grammar"},
+        heads={"BertForSequenceClassification": "sequence", "BertForTokenClassification": "token"},
     ),
     "distilbert": Architecture(
         family="bert",
@@ -102,8 +104,8 @@ ARCHITECTURES: dict[str, Architecture] = {
             (r"classifier\.", "classifier."),
         ),
         heads={
-            "DistilBertForSequenceClassification": "sentiment",
-            "DistilBertForTokenClassification": "grammar",
+            "DistilBertForSequenceClassification": "sequence",
+            "DistilBertForTokenClassification": "token",
         },
     ),
     "gpt2": Architecture(
@@ -139,7 +141,7 @@ ARCHITECTURES: dict[str, Architecture] = {
             (r"lm_head\.", "lm_head."),
         ),
         transposed=r"layers\.\d+\.(qkv|attn_out|ff_in|ff_out)\.weight$",
-        heads={"GPT2LMHeadModel": "autocomplete"},
+        heads={"GPT2LMHeadModel": None},
     ),
 }
 
@@ -151,15 +153,15 @@ def architecture_for(config: dict[str, Any], task: str) -> Architecture:
     if arch is None:
         known = ", ".join(sorted(ARCHITECTURES))
         raise ConvertError(f"unsupported model_type {model_type!r} in config.json (supported: {known})")
+    if task not in TASKS:
+        raise ConvertError(f"unknown task {task!r}")
     declared = [name for name in config.get("architectures") or [] if name in arch.heads]
-    if declared and arch.heads[declared[0]] != task:
-        fitting = [name for name, t in arch.heads.items() if t == task]
+    if declared and arch.heads[declared[0]] != TASKS[task].head:
+        fitting = [name for name, head in arch.heads.items() if head == TASKS[task].head]
         need = (
             f"a {' or '.join(fitting)} checkpoint" if fitting else f"another architecture than {model_type}"
         )
         raise ConvertError(f"task {task!r} does not fit this {declared[0]} checkpoint: it needs {need}")
-    if task not in ENCODER_TASKS and task not in DECODER_TASKS:
-        raise ConvertError(f"unknown task {task!r}")
     if (arch.family == "gpt2") != (task in DECODER_TASKS):
         raise ConvertError(f"task {task!r} does not fit a {model_type} model")
     return arch

@@ -39,6 +39,8 @@ TASKS = tuple(SPECS)
 # --per-channel -> the int8 variants to build and validate (True: one scale per MatMul output channel).
 PER_CHANNEL = {"auto": (False, True), "on": (True,), "off": (False,)}
 STAGES = ("export", "quantize", "optimize", "validate", "write")
+# An encoder head -> the task_config key naming its outputs: a sequence's labels, or a token's tags.
+NAMES_KEY = {"sequence": "labels", "token": "tags"}
 
 
 @dataclass
@@ -142,7 +144,7 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
     tokenizer_json = json.dumps(tokenizer, ensure_ascii=False)
     hf_tokenizer = Tokenizer.from_str(tokenizer_json)
     contexts = {
-        task: Context(hf_tokenizer, max_length, config, task == "autocomplete")
+        task: Context(hf_tokenizer, max_length, config, keep_end=SPECS[task].head is None)
         for task, config in configs.items()
     }
     stage("quantize")
@@ -296,13 +298,14 @@ def build_task_config(source: Source, opts: Options) -> tuple[dict[str, Any], in
         config["top_k"] = opts.top_k
     if opts.tag_top_k is not None:
         config["tag_top_k"] = opts.tag_top_k
-    if opts.task == "autocomplete":
+    head = SPECS[opts.task].head
+    if head is None:  # a decoder
         section = tokenizer_section(source.tokenizer, source.config, 1)
         config |= _decoder_shape(source)
         config["top_k"] = min(config["top_k"], section["vocab_size"])
         config.setdefault("eos_id", section["special_ids"]["eos"])
         return config, config["max_positions"]
-    key = "labels" if opts.task == "sentiment" else "tags"
+    key = NAMES_KEY[head]
     if source.config:
         names = labels_from_config(source.config)
         # transformers' placeholder names (LABEL_0, ...) give way to slm_task.json's real ones.
@@ -316,7 +319,7 @@ def build_task_config(source: Source, opts: Options) -> tuple[dict[str, Any], in
         config[key] = list(config.get(key, names)) if placeholders else names
     if not isinstance(config.get(key), list) or not config[key]:
         raise ConvertError(f"task {opts.task!r} needs {key!r}: give them in --task-config")
-    if opts.task == "grammar":
+    if head == "token":
         config["tag_top_k"] = min(config["tag_top_k"], len(config["tags"]))
     limit = source.config.get("max_position_embeddings") or config.get("max_positions") or opts.max_length
     return config, min(opts.max_length, limit)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from slm_web.registry import TASKS
+
 from .errors import ConvertError
 
 LOGITS = "logits"
@@ -117,7 +119,8 @@ def lm_head(graph: onnx.GraphProto, k: int, logits: str) -> list[onnx.ValueInfoP
     ]
 
 
-HEADS = {"sentiment": classifier_head, "grammar": tagger_head, "autocomplete": lm_head}
+# The registry's head of a task -> what appends it (None: a decoder's language-model head).
+HEADS = {"sequence": classifier_head, "token": tagger_head, None: lm_head}
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ def add_heads(model: onnx.ModelProto, heads: list[Head]) -> onnx.ModelProto:
     outputs: list[onnx.ValueInfoProto] = []
     for head in heads:
         _require_output(model.graph, head.logits)
-        outputs += HEADS[head.task](model.graph, head.k, head.logits)
+        outputs += HEADS[TASKS[head.task].head](model.graph, head.k, head.logits)
     names = [o.name for o in outputs]
     clash = next((name for name in names if names.count(name) > 1), None)
     if clash is not None:
@@ -175,7 +178,7 @@ def normalize_inputs(model: onnx.ModelProto, task: str) -> onnx.ModelProto:
     graph = model.graph
     if _input(graph, "input_ids") is None:
         raise ConvertError("the ONNX graph has no 'input_ids' input")
-    if task != "autocomplete":
+    if TASKS[task].head is not None:  # an encoder (a decoder reads its KV cache instead of a mask)
         if _input(graph, "attention_mask") is None:
             raise ConvertError("the ONNX graph has no 'attention_mask' input")
         if _input(graph, "token_type_ids") is not None:

@@ -1,9 +1,10 @@
 """Validation: run the fp32 and int8 graphs on sample texts (and a labeled eval file) and compare them.
 
-Every task has a *runner* that turns one text into predictions (the units compared for agreement), each a
-ranked list of candidate ids, and the float values whose difference is reported (logits, tag probabilities,
-top-k logits). :data:`AGREEMENT_DEPTH` says how deep in int8's ranking fp32's best candidate may sit and
-still count as agreement (the gate of ``--min-agreement``); exact top-1 agreement is reported for every task.
+Every task has a record in :data:`CHECKS`: a *runner* that turns one text into predictions (the units
+compared for agreement), each a ranked list of candidate ids, and the float values whose difference is
+reported (logits, tag probabilities, top-k logits); how deep in int8's ranking fp32's best candidate may sit
+and still count as agreement (the gate of ``--min-agreement``; exact top-1 agreement is reported for every
+task); and the scorer of a labeled example for ``--eval``.
 """
 
 from __future__ import annotations
@@ -93,23 +94,8 @@ def run_autocomplete(sess: Any, ctx: Context, text: str) -> tuple[Ranked, np.nda
     return [top_ids.tolist()], top_logits
 
 
-RUNNERS: dict[str, Callable[[Any, Context, str], tuple[Ranked, np.ndarray]]] = {
-    "sentiment": run_sentiment,
-    "grammar": run_grammar,
-    "autocomplete": run_autocomplete,
-}
-# A label or an edit tag is one decision: int8 must pick what fp32 picks. A language model's next token is
-# often a near-tie between several candidates (measured on the autocomplete student: 2-4 % of exact top-1s
-# flip under int8 while its next-word top-3 accuracy moves by under a point), and completion shows a ranked
-# list: int8 agrees when fp32's best token is among its top 3.
-AGREEMENT_DEPTH = {"sentiment": 1, "grammar": 1, "autocomplete": 3}
-# Tasks that judge a prediction per text see every word prefix of the samples, so agreement is measured
-# on hundreds of predictions rather than a few dozen.
-PER_PREFIX = {"sentiment", "autocomplete"}
-
-
 def sample_texts(task: str) -> list[str]:
-    if task in PER_PREFIX:
+    if CHECKS[task].per_prefix:
         return [prefix for text in SAMPLE_TEXTS for prefix in word_prefixes(text)]
     return list(SAMPLE_TEXTS)
 
@@ -133,7 +119,7 @@ def head_input_absmax(fp32: onnx.ModelProto, ctx: Context) -> np.ndarray | None:
 
 
 def agreement_rule(task: str) -> str:
-    depth = AGREEMENT_DEPTH[task]
+    depth = CHECKS[task].agreement_depth
     return "same top-1" if depth == 1 else f"fp32's top-1 among int8's top {depth}"
 
 
@@ -142,7 +128,7 @@ def compare(task: str, fp32: bytes, int8: bytes, ctx: Context, progress: bool = 
     from tqdm import tqdm
 
     texts = sample_texts(task)
-    run, depth = RUNNERS[task], AGREEMENT_DEPTH[task]
+    run, depth = CHECKS[task].run, CHECKS[task].agreement_depth
     a, b = session(fp32), session(int8)
     agree = exact = total = 0
     diff = 0.0
@@ -219,10 +205,29 @@ def eval_autocomplete(sess: Any, ctx: Context, item: dict[str, Any]) -> tuple[in
     return hits, len(ids) - 1
 
 
-EVALUATORS = {
-    "sentiment": ("accuracy", eval_sentiment),
-    "grammar": ("tag_accuracy", eval_grammar),
-    "autocomplete": ("next_token_accuracy", eval_autocomplete),
+@dataclass(frozen=True)
+class Checks:
+    """How the converter checks one task's graphs: ``run`` gives one text's predictions (compared fp32 vs
+    int8, to ``agreement_depth``), ``evaluate`` scores one labeled example for ``metric`` (--eval)."""
+
+    run: Callable[[Any, Context, str], tuple[Ranked, np.ndarray]]
+    metric: str
+    evaluate: Callable[[Any, Context, dict[str, Any]], tuple[int, int]]
+    # A label or an edit tag is one decision: int8 must pick what fp32 picks (depth 1). A language model's
+    # next token is often a near-tie between several candidates (on the autocomplete student a few percent
+    # of exact top-1s flip under int8 while its next-word top-3 accuracy barely moves), and completion shows
+    # a ranked list: int8 agrees when fp32's best token is among its top 3.
+    agreement_depth: int = 1
+    # A task that judges a prediction per text sees every word prefix of the samples, so agreement is
+    # measured on hundreds of predictions rather than a few dozen.
+    per_prefix: bool = False
+
+
+CHECKS = {
+    "sentiment": Checks(run_sentiment, "accuracy", eval_sentiment, per_prefix=True),
+    "grammar": Checks(run_grammar, "tag_accuracy", eval_grammar),
+    "autocomplete": Checks(run_autocomplete, "next_token_accuracy", eval_autocomplete, agreement_depth=3,
+                           per_prefix=True),
 }
 
 
@@ -230,7 +235,7 @@ def evaluate(task: str, models: dict[str, bytes], ctx: Context, path: Path, prog
     """The task metric of each model (``{"fp32": bytes, "int8": bytes}``) on a labeled file."""
     from tqdm import tqdm
 
-    metric, score = EVALUATORS[task]
+    metric, score = CHECKS[task].metric, CHECKS[task].evaluate
     examples = read_eval(path)
     result: dict[str, Any] = {"file": str(path), "metric": metric, "examples": len(examples)}
     for name, model in models.items():
