@@ -12,7 +12,7 @@ from . import __version__, load_all_sync
 from .bundle import read_bundle
 from .errors import SLMError
 from .registry import KINDS, TASKS, Option
-from .tasks.results import Classification, Completion, Correction
+from .tasks.results import Completion
 
 EXAMPLES = """\
 examples:
@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m slm_web",
-        description="Run small language models from .slm bundles (sentiment, autocomplete, grammar).",
+        description=f"Run small language models from .slm bundles ({', '.join(TASKS)}).",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -142,15 +142,7 @@ def _as_dict(result: Any) -> dict[str, Any]:
 
 
 def _human(text: str, result: Any) -> str:
-    if isinstance(result, Classification):
-        return f"{result.label}\t{result.score:.3f}\t{text}"
-    if isinstance(result, Correction):
-        lines = [result.text]
-        lines += [f"  {e.start}-{e.end} {e.original!r} -> {e.replacement!r} ({e.type})" for e in result.edits]
-        return "\n".join(lines)
-    suggestions: list[Completion] = result
-    shown = " | ".join(f"{c.text} (+{c.insert!r}, {c.score:.3f})" for c in suggestions) or "(no suggestion)"
-    return f"{text} -> {shown}"
+    return Completion.lines(text, result) if isinstance(result, list) else result.line(text)
 
 
 def _inspect(args: argparse.Namespace) -> int:

@@ -11,6 +11,10 @@ class _Result:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload]
 
+    def line(self, text: str) -> str:
+        """What ``python -m slm_web run`` prints for ``text`` without --json."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class Classification(_Result):
@@ -19,6 +23,9 @@ class Classification(_Result):
     label: str
     score: float
     scores: dict[str, float]
+
+    def line(self, text: str) -> str:
+        return f"{self.label}\t{self.score:.3f}\t{text}"
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,12 @@ class Completion(_Result):
     text: str
     insert: str
     score: float
+
+    @staticmethod
+    def lines(text: str, suggestions: list[Completion]) -> str:
+        """The command line's line for ``complete()``'s list."""
+        shown = " | ".join(f"{c.text} (+{c.insert!r}, {c.score:.3f})" for c in suggestions)
+        return f"{text} -> {shown or '(no suggestion)'}"
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,10 @@ class Correction(_Result):
 
     text: str
     edits: list[Edit]
+
+    def line(self, text: str) -> str:
+        edits = (f"  {e.start}-{e.end} {e.original!r} -> {e.replacement!r} ({e.type})" for e in self.edits)
+        return "\n".join((self.text, *edits))
 
     def to_proofreader(self) -> dict[str, Any]:
         """This result in the shape of the Proofreader API's ``ProofreadResult`` (Chrome's built-in

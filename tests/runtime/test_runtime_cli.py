@@ -33,11 +33,16 @@ def test_run_reads_stdin_lines(grammar_bundle: Path, capsys, monkeypatch: pytest
     assert all(set(r) == {"input", "text", "edits"} for r in results)
 
 
-def test_run_human_output(autocomplete_bundle: Path, grammar_bundle: Path, capsys) -> None:
+def test_run_human_output(autocomplete_bundle: Path, grammar_bundle: Path, sentiment_bundle: Path,
+                          capsys) -> None:
+    """Each result's own ``line()`` (the command line knows no task's result type)."""
     assert main(["run", str(autocomplete_bundle), "I would li", "-k", "2", "--max-words", "2"]) == 0
     assert capsys.readouterr().out.startswith("I would li -> ")
     assert main(["run", str(grammar_bundle), "she go home"]) == 0
     assert capsys.readouterr().out.splitlines()[0]
+    assert main(["run", str(sentiment_bundle), "I loved it"]) == 0
+    label, score, text = capsys.readouterr().out.rstrip("\n").split("\t")
+    assert label in ("negative", "neutral", "positive") and 0 <= float(score) <= 1 and text == "I loved it"
 
 
 def test_run_min_confidence_reaches_the_grammar_model(grammar_bundle: Path, capsys) -> None:
