@@ -12,7 +12,8 @@ export interface InitRequest {
   id: number;
   /** The site root, ending in "/": build-manifest.json and every runtime file come from there. */
   baseURL: string;
-  tasks: Task[];
+  /** The tasks to load; left out: every task the site has a bundle for (build-manifest.json `bundles`). */
+  tasks?: Task[];
   threads: number;
   whenReady: "all" | "first";
 }

@@ -175,7 +175,7 @@ const PYTHON_FILES = ["pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "
 const RUNTIME_FILES = [...ORT_FILES, ...PYTHON_FILES];
 
 // A 67-byte ONNX model (y = Identity(x)), the warm-up of a site without WARMUP_PATH. Creating a session
-// makes onnxruntime-web compile and start its wasm (about a second) while Pyodide boots, instead of on the
+// makes onnxruntime-web compile and start its wasm while Pyodide boots, instead of on the
 // first real model afterwards.
 const WARMUP_MODEL = new Uint8Array([
   8, 8, 18, 0, 58, 55, 10, 16, 10, 1, 120, 18, 1, 121, 34, 8, 73, 100, 101, 110, 116, 105, 116, 121, 18, 1,
@@ -205,7 +205,7 @@ function started(promise) {
 
 // onnxruntime-web fetches its wasm itself (through `cachedFetch`, the worker's global fetch) and compiles
 // it with WebAssembly's streaming API, as Pyodide does with its own, rather than being handed the bytes
-// (`env.wasm.wasmBinary`; bench/ANALYSIS.md: −0.3 s when the cores are busy, little on an idle machine).
+// (`env.wasm.wasmBinary`): faster when the cores are busy, no slower otherwise (bench/ANALYSIS.md).
 async function startOrt(baseURL, threads, warmupModel) {
   const ort = await import(new URL("ort/ort.wasm.min.mjs", baseURL).href);
   ort.env.wasm.wasmPaths = new URL("ort/", baseURL).href;
@@ -214,7 +214,8 @@ async function startOrt(baseURL, threads, warmupModel) {
   ort.env.logLevel = "error";
   const warmup = await ort.InferenceSession.create(await warmupModel);
   if (warmup.inputNames.includes("input_ids")) {
-    // Under Node, this run took the sentiment student's first run from 125-233 ms to 21-35 ms.
+    // A run, not only a session: the students' kernels have run once, so the first real run is not slow
+    // (bench/ANALYSIS.md, "Figures that code comments used to quote").
     const ids = new ort.Tensor("int64", BigInt64Array.from([2n, 10n, 11n, 12n, 13n, 14n, 15n, 3n]), [1, 8]);
     const mask = new ort.Tensor("int64", new BigInt64Array(8).fill(1n), [1, 8]);
     await warmup.run({ input_ids: ids, attention_mask: mask });
@@ -225,7 +226,7 @@ async function startOrt(baseURL, threads, warmupModel) {
 
 // Pyodide memory snapshots (private API: `_makeSnapshot`, `makeMemorySnapshot`, `_loadSnapshot`). The
 // first visit boots Python, installs the wheel, imports slm_web and then stores the interpreter's memory
-// (about 31 MB) in the cache; a revisit restores it instead of starting Python and importing
+// in the cache (its size: bench/ANALYSIS.md); a revisit restores it instead of starting Python and importing
 // slm_web again. The key holds the sha256 of the files a snapshot depends on; an unusable snapshot is
 // deleted and Python boots the normal way. A site built with `SLM_SNAPSHOT=1 bash build_wasm.sh` ships the
 // same snapshot (made at build time by this worker's `snapshot` request, `webbuild/snapshot.py`), so even
@@ -289,7 +290,7 @@ function saveSnapshot(cache, key, pyodide) {
 // The wheel is unpacked with Python's zipfile rather than `loadPackage`: loadPackage leaves JS objects
 // referenced from Python, which a memory snapshot cannot hold. A snapshot holds memory, not files, so
 // after a restore site-packages is empty; that is fine because `import_all` imported every browser
-// module before the snapshot and slm_web reads no package files (unpacking again would cost 30-100 ms).
+// module before the snapshot and slm_web reads no package files (unpacking again would be time for nothing).
 const UNPACK_WHEEL = `
 import importlib, sys, zipfile
 with zipfile.ZipFile("/tmp/slm_web.whl") as wheel:
@@ -396,12 +397,13 @@ async function makeSiteSnapshot({ baseURL }) {
   return pyodide.makeMemorySnapshot();
 }
 
-async function init({ baseURL, tasks, threads, whenReady = "all" }, progress) {
+async function init({ baseURL, tasks: asked, threads, whenReady = "all" }, progress) {
   if (!WHEN_READY.includes(whenReady)) throw new Error(`whenReady must be one of ${WHEN_READY.join(", ")}, got "${whenReady}"`);
   const step = (name, extra = {}) => progress({ step: name, ...extra });
   const cache = await openCache();
   const site = await openSite(baseURL, cache, progress);
   const { manifest, wheelPath, bytesOf } = site;
+  const tasks = asked ?? Object.keys(manifest.bundles); // the page named none: every task the site serves
   for (const task of tasks) {
     if (!manifest.bundles[task]) {
       throw new Error(`this site has no bundle for task "${task}" (has: ${Object.keys(manifest.bundles).join(", ")})`);

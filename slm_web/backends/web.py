@@ -35,8 +35,8 @@ class _Builtins:
 
     Why not ``js.Object.fromEntries`` at each use: a Pyodide started with ``_makeSnapshot`` (the bridge's
     first visit) wraps the ``js`` module in a recording Proxy, and every attribute access through it then
-    costs ≈ 0.4 ms instead of ≈ 0.02 ms (measured in Pyodide 314 under Node), which made each bridge call
-    milliseconds slower. A ``globalThis`` handed over from JS is not wrapped, so the bridge passes its own.
+    costs many times more (bench/ANALYSIS.md), which made each bridge call milliseconds slower. A
+    ``globalThis`` handed over from JS is not wrapped, so the bridge passes its own.
     """
 
     def __init__(self, scope: Any) -> None:
@@ -71,8 +71,7 @@ class WebSession:
         """A new ``ort.Tensor`` holding a copy of ``tensor``'s data, in the typed array of its dtype.
 
         ``assign`` copies the buffer in one go; with ``Array.of`` for the shape this costs a fraction of
-        ``to_js``'s generic conversion (Chromium, one thread: 0.13 vs 0.33 ms for a 50 KB float32 tensor,
-        0.04 vs 0.15 ms for a few int64 ids).
+        ``to_js``'s generic conversion (bench/ANALYSIS.md).
         """
         data = self._builtins.typed_arrays[tensor.dtype].new(len(tensor.data))
         data.assign(tensor.data)

@@ -143,3 +143,13 @@ def test_the_memo_outlasts_grammar_passes(shared_bundle: Path) -> None:
     assert passes > 1
     run_blocking(models["sentiment"].classify(SENTENCE))
     assert Counting.runs == passes and models["sentiment"].session.shared.hits == 1
+
+
+def test_a_head_the_graph_does_not_compute_is_refused(grammar_bundle: Path) -> None:
+    """A manifest may claim a head; the graph must have its outputs (checked before any text runs)."""
+    labels = {"task_config": {"labels": ["negative", "positive"]}}
+    data = hostile.variant(grammar_bundle, manifest=_heads({"sentiment": labels}))
+    with pytest.raises(slm_web.BundleError, match="sentiment bundle lacks the output 'probs'"):
+        slm_web.load_all_sync(data)
+    with slm_web.load_sync(data) as grammar:  # the main head is whole
+        assert grammar.task == "grammar"
