@@ -2,7 +2,7 @@
 // slm-overlay.js: what attach() draws over an editor, from its adapter's rects alone (slm.d.ts,
 // EditorAdapter): wavy underlines, the ghost completion, the sentiment badge and the fix popover.
 //
-// A layer with the editor's visible box (pointer-events: none, clipped) lies over it. Each underline is
+// A layer with the editor's visible box (pointer-events: none; what it draws is clipped to it) lies over it. Each underline is
 // a transparent copy of the underlined text, one per line it wraps onto, placed at that text's rects in
 // the editor's own font, so that a text-decoration draws under exactly those glyphs; the ghost sits at
 // the caret the same way. Everything is redrawn from fresh rects on each input, scroll and resize.
@@ -13,8 +13,9 @@ const STYLE = `
 .slm-mirror { position: absolute; top: 0; left: 0; box-sizing: border-box; visibility: hidden; pointer-events: none;
   overflow: hidden; max-width: 100%; white-space: pre-wrap; overflow-wrap: break-word; }
 .slm-mirror.slm-single-line { white-space: pre; overflow-wrap: normal; }
-.slm-layer { position: absolute; overflow: hidden; pointer-events: none;
+.slm-layer { position: absolute; pointer-events: none;
   max-width: 100%; /* its px width is re-synced after layout: never let a stale one widen the page */ }
+.slm-ink { position: absolute; inset: 0; overflow: hidden; }
 .slm-issue, .slm-ghost { position: absolute; white-space: pre; overflow: visible; }
 .slm-issue { color: transparent; }
 .slm-ghost { color: var(--slm-ghost, #9aa0a6); }
@@ -25,7 +26,8 @@ const STYLE = `
 .slm-badge { position: absolute; right: 10px; bottom: 10px; padding: 3px 10px; border-radius: 999px;
   font: 600 12px/1.6 system-ui, sans-serif; background: #eef0f3; color: #3b4351; pointer-events: none;
   transition: background .2s, color .2s; }
-.slm-layer.slm-single-line .slm-badge { bottom: auto; top: 50%; right: 4px; transform: translateY(-50%); }
+/* A one-line input has no room inside for the badge: it goes under the input's right end. */
+.slm-layer.slm-single-line .slm-badge { bottom: auto; top: calc(100% + 4px); right: 0; }
 .slm-badge[data-label="positive"] { background: #dcf5e7; color: #126b3a; }
 .slm-badge[data-label="negative"] { background: #fde2e2; color: #a1161b; }
 .slm-badge[hidden], .slm-popover[hidden] { display: none; }
@@ -108,7 +110,7 @@ export function createOverlay(adapter) {
   if (unpositioned) container.style.position = "relative";
   const layer = element("div", "slm-layer");
   layer.setAttribute("aria-hidden", "true");
-  const ink = element("div"); // underlines and ghost: replaced on each draw, unlike the badge
+  const ink = element("div", "slm-ink"); // underlines and ghost, clipped; replaced on each draw, unlike the badge
   const badge = element("span", "slm-badge");
   badge.hidden = true;
   badge.setAttribute("role", "status");
