@@ -100,7 +100,8 @@ export function attachEditor(
       return { start, end, edit };
     }).sort((a, b) => a.start - b.start);
     // Overlapping edits: underline the first only.
-    const shown = ranges.filter((range, i) => i === 0 || range.start >= ranges[i - 1].end);
+    const shown = [];
+    for (const range of ranges) if (range.start >= (shown.at(-1)?.end ?? 0)) shown.push(range);
     drawn = overlay.draw(text, shown, ghost && ghost.at <= text.length ? ghost : null);
   }
 
