@@ -54,7 +54,8 @@ class SharedSession:
         return SessionHandle(self)
 
     async def run(self, feeds: Mapping[str, Any], keep: Collection[str] = ()) -> dict[str, Any]:
-        if keep:  # engine-side outputs belong to one caller, who releases them: never shared
+        if keep or not all(isinstance(v, Tensor) for v in feeds.values()):
+            # Engine-side values (a KV cache) belong to one caller, who releases them: never remembered.
             return await self.session.run(feeds, keep)
         for seen, outputs in self._runs:
             if _same_feeds(seen, feeds):
@@ -95,8 +96,6 @@ class SessionHandle:
             self.shared.closed_one()
 
 
-def _same_feeds(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """Equal :class:`Tensor` feeds (engine-side values are never compared equal: they change in place)."""
-    return a.keys() == b.keys() and all(
-        isinstance(a[name], Tensor) and isinstance(b[name], Tensor) and a[name] == b[name] for name in a
-    )
+def _same_feeds(a: Mapping[str, Tensor], b: Mapping[str, Tensor]) -> bool:
+    """Equal feeds: the same names, each the same dtype, shape and values."""
+    return a.keys() == b.keys() and all(a[name] == b[name] for name in a)
