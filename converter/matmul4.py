@@ -1,9 +1,9 @@
 """int8 MatMul weights that 4 bits can carry: a signed nibble times a small integer multiplier per group.
 
-The transformer layers' int8 weights are most of a bundle once the vocabulary table is 4-bit (5.5 of
-7.8 MB in the sentiment student), and int8 bytes barely compress. 4-bit kernels were measured and
-rejected: in onnxruntime-web ``MatMulNBits`` ran the sentiment student in 23 ms against 5.5 ms, fp32
-weights in 10 ms. So the graph keeps its int8 kernels and only the bytes on the wire shrink:
+The transformer layers' int8 weights are most of a bundle once the vocabulary table is 4-bit, and int8
+bytes barely compress. 4-bit kernels were measured and rejected: in onnxruntime-web ``MatMulNBits`` ran
+the sentiment student several times slower than the int8 kernels, and slower than fp32 weights. So the
+graph keeps its int8 kernels and only the bytes on the wire shrink:
 
 1. :func:`snap`, at quantization: every group of ``GROUP`` consecutive values along K (a column's rows)
    is rounded, from the float weights, to ``q * m`` with ``q`` a signed nibble and ``m`` in 1..9 chosen
@@ -14,18 +14,13 @@ weights in 10 ms. So the graph keeps its int8 kernels and only the bytes on the 
    the JS bridge restores the exact bundle before Python verifies it.
 
 An earlier version stored the nibbles inside the ONNX graph and let onnxruntime constant-fold them back
-at session creation: that cost 250-300 ms per sentiment-sized bundle in Chromium (wasm code not yet
-optimized), against 10-20 ms for the bridge's decoder.
+at session creation, which cost far more than the bridge's decoder does (wasm code not yet optimized).
 
 |q * m| stays within the 7-bit range of the int8 weights (MATMUL_QMAX, see :mod:`converter.quantize`).
-Measured on the default students (gzip, metric through slm_web):
-
-- sentiment: 6.37 -> 4.87 MB, held-out accuracy 0.8587 -> 0.8571;
-- autocomplete (its tied embedding/LM head stays 8-bit): 4.36 -> 3.38 MB, next-word top-3 0.350 / 0.263
-  -> 0.360 / 0.273 (prose / everyday), keystroke savings 0.459 / 0.339 -> 0.461 / 0.333;
-- grammar: 6.59 -> 5.04 MB, but hand-written ERRANT F0.5 0.896 -> 0.878 (three fewer true edits of 120;
-  groups of 8 did no better, nor a fine-tune against the 4-bit weights: its model card), so its bundle
-  keeps 8-bit weights (webbuild/bundles.py).
+On the default students it took about a quarter off the wire size of sentiment and autocomplete for no
+loss of quality, but cost grammar a little of its ERRANT F0.5 (groups of 8 did no better, nor a fine-tune
+against the 4-bit weights: its model card), so grammar's bundle keeps 8-bit weights (webbuild/bundles.py).
+The figures: bench/ANALYSIS.md, "Figures that code comments used to quote".
 """
 
 from __future__ import annotations

@@ -2,10 +2,8 @@
 
 "extended" constant-folds the shape arithmetic and fuses the int8 MatMuls (DynamicQuantizeMatMul,
 MatMulIntegerToFloat), SkipLayerNormalization, Gelu and FusedMatMul (com.microsoft contrib ops).
-Measured in onnxruntime-web 1.30 (wasm, 1 thread, Node, 2 shared cores) on the in-progress grammar
-student (3 layers x 384, 32 tokens), four rounds: session creation 2.3-3.2 s -> 0.1-0.35 s (the browser
-no longer optimizes at load); runs were never slower and typically about 2x faster (91-196 ms -> 20-70 ms;
-the autocomplete student's one-token step 10-30 ms -> 4-17 ms), with large noise from the shared cores.
+In onnxruntime-web it makes session creation many times faster (the browser no longer optimizes at load)
+and runs never slower, typically faster (bench/ANALYSIS.md, "Figures that code comments used to quote").
 ``tests/converter/test_ort_web.py`` runs every optimized bundle graph in onnxruntime-web. The "all" level is
 not offered: its layout transformations are specific to the CPU they ran on.
 """

@@ -96,8 +96,8 @@ def build_warmup_model(out: Path) -> str:
 
     Its ops are the students' (DynamicQuantizeMatMul, MatMulIntegerToFloat, SkipLayerNormalization, Gelu,
     Softmax...), so onnxruntime-web's kernels have run, and V8 has begun optimizing their wasm code,
-    before the first real model does. Measured under Node (2 threads, fresh process): the sentiment
-    student's first run 125-233 ms -> 21-35 ms, for about 50 ms more than the 67-byte Identity model.
+    before the first real model does, which makes that first run several times faster for little more
+    start-up than the 67-byte Identity model (bench/ANALYSIS.md).
     """
     from converter.pipeline import Options, convert
     from slm_web.bundle import read_bundle

@@ -36,7 +36,7 @@ def build_tables() -> None:
     """Build now the character tables and split patterns every tokenizer otherwise builds on first use.
 
     ``slm_web.worker.import_all`` calls it before the bridge's memory snapshot, so that after a restore no
-    first call pays for them (about 30 ms in CPython, several times that in wasm).
+    first call pays for them (a cost worth skipping on a revisit: bench/ANALYSIS.md).
     """
     for name in dir(unicode_data):
         if name.isupper():
