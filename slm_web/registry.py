@@ -24,6 +24,12 @@ from .errors import InputTextError
 EDIT_TYPES = ("unnecessary", "missing", "replace", "spelling", "capitalization", "verb form", "noun number")
 
 
+def _camel(name: str) -> str:
+    """A Python name as the JS bridge spells it: ``max_words`` -> ``maxWords``."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 @dataclass(frozen=True)
 class Option:
     """A keyword option of a public method. ``high`` is a bound (for a list: its length), the ``task_config``
@@ -48,8 +54,7 @@ class Option:
 
     @property
     def js_name(self) -> str:
-        head, *rest = self.name.split("_")
-        return head + "".join(part.title() for part in rest)
+        return _camel(self.name)
 
     def check(self, value: Any, config: dict[str, Any]) -> None:
         if value is None and self.default is None and not self.required:
@@ -126,6 +131,11 @@ class Method:
     takes_text: bool = True
     bridge_reply: str | None = None
     bridge: bool = True
+
+    @property
+    def js_name(self) -> str:
+        """The name pages call on slm.js' ``SLM``: ``export_preferences`` -> ``exportPreferences``."""
+        return _camel(self.name)
 
     def check(self, config: dict[str, Any], **values: Any) -> None:
         """Refuse a bad option value with a one-line InputTextError (the first bad one, in table order)."""

@@ -149,6 +149,10 @@ def _interface(source: str, name: str) -> dict[str, str] | None:
     return dict(re.findall(r"(\w+)\?: ([^;]+);", body))
 
 
+def _class(source: str, name: str) -> str:
+    return re.search(rf"export declare class {name} \{{(.*?)\n\}}", source, re.S).group(1)
+
+
 def test_slm_d_ts_declares_the_registrys_tasks_and_options():
     """The hand-written types for pages say what the registry says: the task names, and per method that
     takes options one ``<Method>Options`` interface with the options' page names and types."""
@@ -164,6 +168,8 @@ def test_slm_d_ts_declares_the_registrys_tasks_and_options():
                 assert declared is None, interface
                 continue
             assert declared == {o.js_name: TS_KINDS[o.kind] for o in options}, interface
-            assert f"  {method.name}(text: string, options?: {interface})" in source, method.name
+            assert f"  {method.js_name}(text: string, options?: {interface})" in source, method.name
+        main = spec.methods[0]  # every task's main method is a method of SLM that pages call with a text
+        assert re.search(rf"\n  {main.js_name}\(text: string[,)]", _class(source, "SLM")), main.name
     union = re.search(r"export type EditType = ([^;]+);", source).group(1)
     assert tuple(re.findall(r'"([\w ]+)"', union)) == registry.EDIT_TYPES
