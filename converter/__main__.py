@@ -43,6 +43,8 @@ BITS_OPTIONS = {
     "--matmul-bits": "int8 bundles: MatMul weights rounded to int8 values that 4 bits carry (default 4: a "
     "signed nibble times an integer multiplier per 16 values; the site ships them in 9/16 of the bytes and "
     "the int8 kernels run as before) or plain int8 (8)",
+    "--head-matmul-bits": "with --head: the same for the other heads' own layers, pooler and classifier "
+    "(default 4, whatever --matmul-bits says for the shared encoder and the main head)",
 }
 
 

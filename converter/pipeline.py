@@ -31,7 +31,7 @@ from .optimize import optimize
 from .postprocess import LOGITS, Head, add_heads, normalize_inputs
 from .quantize import quantize_int8
 from .samples import SAMPLE_TEXTS
-from .shared import HeadSource, build_shared_module, check_heads, raw_output
+from .shared import HeadSource, build_shared_module, check_heads, private_weights, raw_output
 from .tokenizer import clean_tokenizer, tokenizer_kind, tokenizer_section
 from .validate import Context, check_parity, compare, evaluate, head_input_absmax, read_eval
 
@@ -59,6 +59,7 @@ class Options:
     per_channel: str = "auto"  # MatMul weight scales: "on", "off", or "auto" (whichever agrees better)
     embedding_bits: int = 4  # vocabulary tables: 4 (per-group scales) or 8 (per-row scales)
     matmul_bits: int = 4  # MatMul weights: 4 (int8 values that 4 bits can carry, see matmul4) or 8
+    head_matmul_bits: int = 4  # the same for the other heads' own layers (a shared bundle: --head)
     eval_file: Path | None = None
     report: Path | None = None
     min_agreement: float = 0.98
@@ -149,8 +150,10 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
     }
     stage("quantize")
     head_absmax = head_input_absmax(fp32, contexts[opts.task])
+    private = private_weights(fp32, raw_output(opts.task)) if source.heads else set()
+    bits_of = dict.fromkeys(private, opts.head_matmul_bits)
     variants = {
-        pc: quantize_int8(fp32, pc, head_absmax, opts.embedding_bits, opts.matmul_bits)
+        pc: quantize_int8(fp32, pc, head_absmax, opts.embedding_bits, opts.matmul_bits, bits_of)
         for pc in PER_CHANNEL[opts.per_channel]
     }
     stage("optimize")
@@ -175,7 +178,8 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
             "opset": OPSET,
             "quantization": opts.quantize,
             "optimization": opts.optimize,
-            **({"weight_bits": {"matmul": opts.matmul_bits, "embedding": opts.embedding_bits}}
+            **({"weight_bits": {"matmul": opts.matmul_bits, "embedding": opts.embedding_bits,
+                                **({"head_matmul": opts.head_matmul_bits} if source.heads else {})}}
                if opts.quantize == "int8" else {}),
             "inputs": inputs,
             "outputs": outputs,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ def quantize_int8(
     head_input_absmax: np.ndarray | None = None,
     embedding_bits: int = 8,
     matmul_bits: int = 8,
+    bits_of: Mapping[str, int] | None = None,
 ) -> onnx.ModelProto:
     """The int8 version of an fp32 graph (which is left untouched); I/O names and types are unchanged.
 
@@ -47,11 +49,15 @@ def quantize_int8(
     ``matmul_bits`` 4: MatMul weights are snapped to int8 values that 4 bits carry
     (:func:`converter.matmul4.snap`; the site ships them at 4 bits). A tied table stays 8-bit: snapped,
     it cost the autocomplete student 1.5 points of keystroke savings, its layers' weights nothing.
+    ``bits_of``: MatMul weights (float initializer names) whose bits differ from ``matmul_bits`` (the
+    private layers of a shared graph's other heads: :func:`converter.shared.private_weights`).
     """
     copy = onnx.ModelProto()
     copy.CopyFrom(model)
     shared = share_tied_head(copy, head_input_absmax)
-    return _quantize_matmuls(quantize_embeddings(shared, embedding_bits), per_channel, snap4=matmul_bits == 4)
+    overrides = bits_of or {}
+    snapped = lambda name: overrides.get(name, matmul_bits) == 4  # noqa: E731
+    return _quantize_matmuls(quantize_embeddings(shared, embedding_bits), per_channel, snapped)
 
 
 def smoothing_scales(input_absmax: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -241,7 +247,9 @@ def _quantize_rows(
     return q_name, s_name
 
 
-def _quantize_matmuls(model: onnx.ModelProto, per_channel: bool, snap4: bool = False) -> onnx.ModelProto:
+def _quantize_matmuls(
+    model: onnx.ModelProto, per_channel: bool, snapped: Callable[[str], bool]
+) -> onnx.ModelProto:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -266,19 +274,23 @@ def _quantize_matmuls(model: onnx.ModelProto, per_channel: bool, snap4: bool = F
         finally:
             root.setLevel(level)
         quantized = onnx.load_model(dst)
-    if snap4:
-        _snap_quantized(quantized, model)
+    _snap_quantized(quantized, model, snapped)
     return quantized
 
 
-def _snap_quantized(quantized: onnx.ModelProto, source: onnx.ModelProto) -> None:
+def _snap_quantized(
+    quantized: onnx.ModelProto, source: onnx.ModelProto, snapped: Callable[[str], bool]
+) -> None:
     """Snap the weights ORT's quantizer wrote (``W_quantized``, scales ``W_scale``) from their float source
-    so that 4 bits carry them (:mod:`converter.matmul4`); weights with no known source stay."""
+    so that 4 bits carry them (:mod:`converter.matmul4`), those whose float name ``snapped`` picks; weights
+    with no known source stay."""
     floats = {t.name: t for t in source.graph.initializer if t.data_type == TensorProto.FLOAT}
     inits = {t.name: t for t in quantized.graph.initializer}
     for name, tensor in inits.items():
         base = name.removesuffix("_quantized")
         if base == name or base + "_scale" not in inits or not matmul4.fits(tensor.dims):
+            continue
+        if not snapped(base.removesuffix("_Transposed")):
             continue
         weights = _float_source(floats, base)
         if weights is None:

@@ -39,6 +39,22 @@ def raw_output(task: str) -> str:
     return f"slm_{task}_logits"
 
 
+def private_weights(model: Any, main_output: str) -> set[str]:
+    """The initializers only the other heads use: those of nodes that ``main_output`` does not depend on
+    (the heads' private layers, pooler, classifier), found by walking the graph back from it."""
+    producers = {out: node for node in model.graph.node for out in node.output}
+    needed, todo = set(), [main_output]
+    while todo:
+        node = producers.get(todo.pop())
+        if node is not None and id(node) not in needed:
+            needed.add(id(node))
+            todo.extend(node.input)
+    inputs = {True: set(), False: set()}  # by whether the main output needs the node
+    for node in model.graph.node:
+        inputs[id(node) in needed].update(node.input)
+    return (inputs[False] - inputs[True]) & {t.name for t in model.graph.initializer}
+
+
 def check_heads(task: str, heads: dict[str, Path], options: dict[str, Any]) -> None:
     """Refuse, in one line, heads that cannot share ``task``'s encoder, and options that do not combine."""
     for head in heads:

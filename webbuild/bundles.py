@@ -47,7 +47,9 @@ class SharedBundle:
         return (self.main, *self.heads)
 
 
-# Bundle file name (without .slm) -> a shared bundle. The default stays two separate bundles until the
+# Bundle file name (without .slm) -> a shared bundle, converted with the main task's STUDENT_OPTIONS (the
+# heads' own layers take the converter's --head-matmul-bits 4, as the sentiment student alone ships its
+# layers). The default stays two separate bundles until the
 # sentiment head trained on the grammar encoder meets both tasks' targets (issue 17): the model engineer
 # commits its checkpoint there and sets default=True. SLM_SHARED=grammar+sentiment bash build_wasm.sh
 # builds a site with it meanwhile.

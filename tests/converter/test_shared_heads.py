@@ -123,3 +123,25 @@ def test_cli_head_option(
     with pytest.raises(SystemExit):
         main([*args, "--head", "sentiment"])
     assert "expected TASK=CHECKPOINT" in capsys.readouterr().err
+
+
+def test_the_heads_own_weights_take_their_own_bits(
+    tmp_path: Path, grammar_checkpoint: Path, shared_sentiment_checkpoint: Path
+) -> None:
+    """An 8-bit encoder (the grammar student's choice) with a 4-bit sentiment branch: only the branch's
+    MatMul weights are 4-bit-representable, so only they travel at 4 bits in the site's .slm4 form."""
+    from webbuild import wire
+
+    runs = {}
+    for bits in (4, 8):
+        out = tmp_path / f"head{bits}.slm"
+        report = convert(grammar_checkpoint, Options(
+            task="grammar", out=out, matmul_bits=8, head_matmul_bits=bits, min_agreement=0.0,
+            heads={"sentiment": shared_sentiment_checkpoint}))
+        assert report["model"]["weight_bits"] == {"matmul": 8, "embedding": 4, "head_matmul": bits}
+        encoded = wire.encode(out.read_bytes())
+        runs[bits] = 0 if encoded is None else len(json.loads(encoded[8: 8 + int.from_bytes(
+            encoded[4:8], "little")])["runs"])
+    # Layer 1 of the fixture is the branch's own: q, k, v, attention out, feed-forward in and out; then its
+    # pooler and classifier.
+    assert runs == {4: 8, 8: 0}
