@@ -54,7 +54,7 @@ export interface CreateOptions {
    * (e.g. "/slm/").
    */
   baseURL?: string | URL;
-  /** Models to load. Default: all three. */
+  /** Models to load. Default: every task the site has a bundle for (its build-manifest.json says). */
   tasks?: Task[];
   /** onnxruntime-web threads (needs cross-origin isolation; 1 otherwise). Default: 2 on 4+ cores, else 1. */
   threads?: number;
@@ -264,7 +264,7 @@ declare global {
     "slm:sentiment": CustomEvent<ResultEvent<Classification>>;
     "slm:completion": CustomEvent<ResultEvent<Completion[]>>;
     "slm:grammar": CustomEvent<ResultEvent<Correction>>;
-    "slm:error": CustomEvent<{ error: SLMError; feature: "sentiment" | "autocomplete" | "grammar" }>;
+    "slm:error": CustomEvent<{ error: SLMError; feature: Task }>;
     "slm:learned": CustomEvent<{ learnedWords: number }>;
   }
 }

@@ -6,8 +6,6 @@
 import { attachEditor } from "./slm-editor.js";
 import { MemoryStore, PREFERENCES_DB_NAME } from "./slm-memory.js";
 
-const DEFAULT_TASKS = ["sentiment", "autocomplete", "grammar"];
-
 /** Error class of every rejected call: `name` is the Python error class (or "Cancelled"). */
 /**
  * Options are an object (or left out: null and undefined mean the defaults); anything else rejects like a
@@ -87,7 +85,7 @@ export class SLM {
    * others keep loading in the worker, a call that needs one waits for it, and `ready` settles when all are in.
    */
   static async create({
-    baseURL, tasks = DEFAULT_TASKS, threads, onProgress, whenReady = "all", personal = false,
+    baseURL, tasks, threads, onProgress, whenReady = "all", personal = false,
   } = {}) {
     const root = new URL(baseURL ?? new URL("../", import.meta.url), globalThis.location?.href).href;
     const base = root.endsWith("/") ? root : `${root}/`; // "/slm" names a folder too, as "/slm/" does
@@ -97,12 +95,13 @@ export class SLM {
     const slm = new SLM(worker, null);
     worker.onmessage = ({ data }) => slm.#onMessage(data, onProgress);
     worker.onerror = (event) => slm.#failAll(new SLMError("WorkerError", event.message || "the worker failed"));
-    // Two ORT threads only with cores to spare: on 2 busy cores, 1 thread measured 2–4× faster per call
-    // (the worker, Python and the page compete for them); on 4+ cores, 2 threads win.
+    // Two ORT threads only with cores to spare: on 2 busy cores one thread is faster per call (the worker,
+    // Python and the page compete for them); on 4+ cores, two win (bench/ANALYSIS.md).
     const defaultThreads = (globalThis.navigator?.hardwareConcurrency ?? 1) >= 4 ? 2 : 1;
     try {
       slm.info = await slm.#request({
-        type: "init", baseURL: base, tasks: [...tasks], threads: threads ?? defaultThreads, whenReady,
+        // No tasks: the worker loads every task the site has a bundle for (its build-manifest.json says).
+        type: "init", baseURL: base, tasks: tasks && [...tasks], threads: threads ?? defaultThreads, whenReady,
       });
     } catch (error) {
       slm.dispose();
@@ -113,13 +112,14 @@ export class SLM {
       slm.ready.catch(() => {}); // a load error also rejects the calls that need that model: not unhandled
     }
     const restores = [];
-    if (personal && tasks.includes("autocomplete")) {
+    const loaded = slm.info.tasks;
+    if (personal && loaded.includes("autocomplete")) {
       slm.#memory = new MemoryStore();
       restores.push(slm.#restore(slm.#memory, "import_memory").then((words) => {
         slm.#learnedWords = words ?? 0;
       }));
     }
-    if (tasks.includes("grammar")) {
+    if (loaded.includes("grammar")) {
       slm.#preferences = new MemoryStore({ name: PREFERENCES_DB_NAME, key: "grammar", what: "grammar preferences" });
       restores.push(slm.#restore(slm.#preferences, "import_preferences"));
     }
