@@ -23,8 +23,28 @@ from typing import NamedTuple
 
 from .results import Edit
 
-Word = tuple[str, tuple[int, int]]
+Pretoken = tuple[str, tuple[int, int]]  # what the tokenizer's pre-tokenizer gives: (text, (start, end))
 Transforms = Mapping[str, Mapping[str, str]]
+
+
+class Word(NamedTuple):
+    """A word of the text and its character span (a pre-token, named)."""
+
+    text: str
+    span: tuple[int, int]
+
+    @property
+    def start(self) -> int:
+        return self.span[0]
+
+    @property
+    def end(self) -> int:
+        return self.span[1]
+
+
+def as_words(words: Sequence[Pretoken]) -> Sequence[Word]:
+    """``words`` as :class:`Word` records (callers may pass the tokenizer's plain tuples)."""
+    return [w if isinstance(w, Word) else Word(*w) for w in words]
 
 
 class _Change(NamedTuple):
@@ -49,7 +69,7 @@ _APOSTROPHES = frozenset("'\u2019")
 
 def apply_tags(
     text: str,
-    words: Sequence[Word],
+    words: Sequence[Pretoken],
     tags: Sequence[str],
     *,
     start_tag: str = KEEP,
@@ -65,6 +85,7 @@ def apply_tags(
     """
     if len(tags) != len(words):
         raise ValueError(f"{len(tags)} tags for {len(words)} words")
+    words = as_words(words)
     tags = _whole_groups(words, _keep_one_of_doubled(words, tags))
     edits: list[Edit] = []
     for i, tag in [(-1, start_tag), *enumerate(tags)]:
@@ -78,7 +99,7 @@ def apply_tags(
     return apply_edits(text, edits), edits
 
 
-def tag_kind(text: str, words: Sequence[Word], i: int, tag: str, transforms: Transforms | None = None
+def tag_kind(text: str, words: Sequence[Pretoken], i: int, tag: str, transforms: Transforms | None = None
              ) -> str | None:
     """The error type ``tag`` on word ``i`` (``-1``: before the first) would report; None if it does nothing.
 
@@ -86,7 +107,7 @@ def tag_kind(text: str, words: Sequence[Word], i: int, tag: str, transforms: Tra
     >>> tag_kind("I recieve it", ws, 1, "$REPLACE_receive"), tag_kind("I recieve it", ws, 0, "$CASE_CAPITAL")
     ('spelling', None)
     """
-    change = _change(text, words, i, tag, transforms or {})
+    change = _change(text, as_words(words), i, tag, transforms or {})
     return None if change is None else change.kind
 
 
@@ -102,7 +123,7 @@ def _keep_one_of_doubled(words: Sequence[Word], tags: Sequence[str]) -> list[str
     """
     kept = list(tags)
     for i in range(1, len(words)):
-        if kept[i] == kept[i - 1] == "$DELETE" and words[i][0].lower() == words[i - 1][0].lower():
+        if kept[i] == kept[i - 1] == "$DELETE" and words[i].text.lower() == words[i - 1].text.lower():
             kept[i - 1] = KEEP
     return kept
 
@@ -135,7 +156,7 @@ def _whole_groups(words: Sequence[Word], tags: Sequence[str]) -> list[str]:
 
     Groups without an apostrophe ("word," with a stray comma) keep their tags.
 
-    >>> ws = [("it", (0, 2)), ("'", (2, 3)), ("s", (3, 4)), ("tail", (5, 9))]
+    >>> ws = as_words([("it", (0, 2)), ("'", (2, 3)), ("s", (3, 4)), ("tail", (5, 9))])
     >>> _whole_groups(ws, ["$REPLACE_its", "$DELETE", "$KEEP", "$KEEP"])
     ['$REPLACE_its', '$DELETE', '$DELETE', '$KEEP']
     >>> _whole_groups(ws, ["$KEEP", "$DELETE", "$DELETE", "$KEEP"])
@@ -145,7 +166,7 @@ def _whole_groups(words: Sequence[Word], tags: Sequence[str]) -> list[str]:
     i = 0
     while i < len(words):
         end = i + 1  # the group: words[i:end], each starting where the previous one ends
-        while end < len(words) and words[end][1][0] == words[end - 1][1][1]:
+        while end < len(words) and words[end].start == words[end - 1].end:
             end += 1
         rest = kept[i + 1 : end]
         if kept[i].startswith("$REPLACE_") and "$DELETE" in rest:
@@ -322,9 +343,9 @@ def _change(text: str, words: Sequence[Word], i: int, tag: str, transforms: Tran
 
 
 def _delete(text: str, words: Sequence[Word], i: int) -> _Change:
-    start, end = words[i][1]
+    start, end = words[i].span
     if i > 0:  # take the space before the word with it
-        while start > words[i - 1][1][1] and text[start - 1].isspace():
+        while start > words[i - 1].end and text[start - 1].isspace():
             start -= 1
     else:  # the first word has none: take the space after it
         while end < len(text) and text[end].isspace():
@@ -335,7 +356,7 @@ def _delete(text: str, words: Sequence[Word], i: int) -> _Change:
 def _merge_space(text: str, words: Sequence[Word], i: int) -> _Change | None:
     if i + 1 >= len(words):
         return None
-    start, end = words[i][1][1], words[i + 1][1][0]
+    start, end = words[i].end, words[i + 1].start
     if start == end or not text[start:end].isspace():
         return None
     return _Change(start, end, "", "spelling")
@@ -343,19 +364,19 @@ def _merge_space(text: str, words: Sequence[Word], i: int) -> _Change | None:
 
 def _append(text: str, words: Sequence[Word], i: int, word: str, _: Transforms) -> _Change:
     if i < 0:  # before the first word
-        at = words[0][1][0] if words else len(text)
+        at = words[0].start if words else len(text)
         return _Change(at, at, word + (" " if words and not _attaches(word) else ""), "missing")
-    at = words[i][1][1]
+    at = words[i].end
     return _Change(at, at, word if _attaches(word) else " " + word, "missing")
 
 
 def _replace(text: str, words: Sequence[Word], i: int, word: str, _: Transforms) -> _Change | None:
     if i < 0:
         return None
-    start, end = words[i][1]
+    start, end = words[i].span
     kind = "spelling" if looks_misspelled(text[start:end], word) else "replace"
-    if _attaches(word) and i > 0 and text[words[i - 1][1][1] : start].isspace():
-        start = words[i - 1][1][1]  # as appended punctuation does: "There are" -> "There's", "a and" -> "a,"
+    if _attaches(word) and i > 0 and text[words[i - 1].end : start].isspace():
+        start = words[i - 1].end  # as appended punctuation does: "There are" -> "There's", "a and" -> "a,"
     return _substitute(text, start, end, word, kind)
 
 
@@ -363,14 +384,14 @@ def _case(text: str, words: Sequence[Word], i: int, name: str, _: Transforms) ->
     convert = _CASES.get(name)
     if i < 0 or convert is None:
         return None
-    start, end = words[i][1]
+    start, end = words[i].span
     return _substitute(text, start, end, convert(text[start:end]), "capitalization")
 
 
 def _transform(text: str, words: Sequence[Word], i: int, name: str, transforms: Transforms) -> _Change | None:
     if i < 0:
         return None
-    start, end = words[i][1]
+    start, end = words[i].span
     word = text[start:end]
     new = transforms.get(name, {}).get(word.lower())
     if new is None:

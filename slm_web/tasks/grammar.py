@@ -58,7 +58,7 @@ def words_of(encoding: Any, text: str) -> tuple[list[Word], list[int]]:
     >>> from types import SimpleNamespace as E
     >>> enc = E(word_ids=[None, 0, 0, 1, None], offsets=[(0, 0), (0, 2), (2, 5), (6, 8), (0, 0)])
     >>> words_of(enc, "Hello my")
-    ([('Hello', (0, 5)), ('my', (6, 8))], [1, 3])
+    ([Word(text='Hello', span=(0, 5)), Word(text='my', span=(6, 8))], [1, 3])
     """
     spans: dict[int, list[int]] = {}
     firsts: dict[int, int] = {}
@@ -70,7 +70,7 @@ def words_of(encoding: Any, text: str) -> tuple[list[Word], list[int]]:
         else:
             spans[word], firsts[word] = [start, end], pos
     order = sorted(spans, key=lambda w: firsts[w])
-    words = [(text[spans[w][0] : spans[w][1]], (spans[w][0], spans[w][1])) for w in order]
+    words = [Word(text[spans[w][0] : spans[w][1]], (spans[w][0], spans[w][1])) for w in order]
     return words, [firsts[w] for w in order]
 
 

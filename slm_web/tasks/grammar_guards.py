@@ -26,9 +26,8 @@ from typing import Any
 
 from ..registry import EDIT_TYPES as KINDS  # the keys of ``min_confidence_by_kind``
 from .article_sounds import ArticleSounds
+from .gector import Word
 from .results import Edit
-
-Word = tuple[str, tuple[int, int]]
 
 
 def _words(text: str) -> frozenset[str]:
