@@ -143,6 +143,7 @@ def main(argv: list[str]) -> int:
     model = build(tap, args.private, base)
     if not (out / "config.json").exists():
         train = three_labels.read_split("train")
+        train += three_labels.implicit_polar(train)
         seqs = encode(load_tokenizer(base), [e.text for e in train])
         labels = torch.tensor([LABELS.index(e.label) for e in train])
         out.mkdir(parents=True, exist_ok=True)

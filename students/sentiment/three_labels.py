@@ -6,10 +6,12 @@ and ``stats.json``. Neutral examples come from two places:
 - the Hutto ground truth's snippets whose mean human rating is within ``data.NEUTRAL_MARGIN`` of zero
   (mixed or opinion-free reviews, tweets and editorials);
 - plainly factual sentences of everyday text: e-mail sentences (SpamAssassin non-spam bodies) and
-  movie-dialog lines that contain no word of VADER's rated lexicon, no exclamation mark and no emoticon
-  (schedules, instructions, requests, descriptions). A lexicon-free sentence can still carry an opinion
-  ("the battery died after a day"), which is why they are capped at ``FACTUAL_SHARE`` of the neutral
-  class and never outnumber the Hutto neutral snippets by much.
+  movie-dialog lines with no strongly rated word of VADER's lexicon (mild ones such as "please", "no",
+  "want" are allowed: instructions and requests use them), no exclamation mark and no emoticon
+  (schedules, instructions, requests, descriptions). A sentence without rated words can still carry an
+  opinion ("the bottle leaked on the first day"), which is why they are capped at ``FACTUAL_SHARE`` of
+  the neutral class, and why :func:`implicit_polar` repeats the polar training texts that have no
+  strongly rated word either: the model must learn sentiment from events, not from the lexicon.
 
 Splits follow ``data.SPLIT_BUCKETS`` by the hash of the normalized text, so no neutral text shares a key
 with a polar dev/test text, and the hand-written frozen evaluation set (``students/sentiment/eval``) is
@@ -31,23 +33,38 @@ from students.sentiment import data
 OUT = data.OUT.parent / "three"
 LABELS = ("negative", "neutral", "positive")  # index = class id of the three-label head
 FACTUAL_SHARE = 0.6  # at most this share of the neutral class comes from lexicon-free sentences
-NEUTRAL_SHARE = 0.3  # the neutral class is this share of the training split
+NEUTRAL_SHARE = 0.25  # the neutral class is this share of the training split
+MILD_VALENCE = 1.3  # VADER ratings up to this size ("please" 1.3, "no" -1.2) do not make a text polar
+IMPLICIT_COPIES = 2  # extra copies of each polar training text without a strongly rated word
 FACTUAL_WORDS = (4, 30)  # word count range of a factual sentence
 _EMOTICON = re.compile(r"[:;=][-']?[()dpDP/\\|]|<3|\bx[dD]\b")
 
 
 def _lexicon() -> set[str]:
+    """VADER's words rated stronger than MILD_VALENCE."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    return set(SentimentIntensityAnalyzer().lexicon)
+    return {w for w, v in SentimentIntensityAnalyzer().lexicon.items() if abs(v) > MILD_VALENCE}
+
+
+def unrated(text: str, lexicon: set[str]) -> bool:
+    """No strongly rated word, no '!' and no emoticon."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return not ("!" in text or _EMOTICON.search(text) or any(w in lexicon or w.strip("'") in lexicon
+                                                              for w in words))
 
 
 def factual(text: str, lexicon: set[str]) -> bool:
-    """A sentence of ordinary length with no rated word, no '!' and no emoticon."""
-    words = re.findall(r"[a-z']+", text.lower())
-    if not FACTUAL_WORDS[0] <= len(words) <= FACTUAL_WORDS[1] or "!" in text or _EMOTICON.search(text):
-        return False
-    return not any(w in lexicon or w.strip("'") in lexicon for w in words)
+    """An unrated sentence of ordinary length."""
+    return FACTUAL_WORDS[0] <= len(re.findall(r"[a-z']+", text.lower())) <= FACTUAL_WORDS[1] and unrated(
+        text, lexicon)
+
+
+def implicit_polar(examples: list[data.Example]) -> list[data.Example]:
+    """IMPLICIT_COPIES more of each polar example that has no strongly rated word."""
+    lexicon = _lexicon()
+    implicit = [e for e in examples if e.label != "neutral" and unrated(e.text, lexicon)]
+    return implicit * IMPLICIT_COPIES
 
 
 def _everyday_sentences() -> list[tuple[str, str]]:

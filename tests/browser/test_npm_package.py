@@ -144,7 +144,8 @@ def test_bundled_app_runs_all_three_features(playwright_instance, app_url: str):
         assert page.title() == "ready"
         assert page.evaluate("() => [...document.scripts].map((s) => s.src)") == [app_url + "app.js"]
         sentiment = call(page, "classify", "I loved this movie, the acting was wonderful.")["value"]
-        assert sentiment["label"] == "positive" and set(sentiment["scores"]) == {"negative", "positive"}
+        # The default student's labels (its manifest decides; three since issue 17).
+        assert sentiment["label"] == "positive" and {"negative", "positive"} <= set(sentiment["scores"])
         completions = call(page, "complete", "See you tomor", k=3)["value"]
         assert completions and all(c["text"].startswith("tomor") for c in completions)
         correction = call(page, "correct", "He have two cat.")["value"]
