@@ -5,10 +5,11 @@
     ``converter.prune`` always keeps: special tokens and single characters, so every word still
     tokenizes). Rarer words then split into smaller pieces; ``python -m students.train sentiment
     --tune-from OUT`` lets the student adapt to that.
-``python -m students.sentiment.export final SRC [--dest DIR] [--temperature T]``
+``python -m students.sentiment.export final SRC [--dest DIR] [--temperature T] [--neutral-bias B]``
     Write SRC as fp16 safetensors + tokenizer.json (no padding/truncation) + slm_task.json (its labels)
     into ``students/checkpoints/sentiment/`` (the model card and metrics.json are written beside it),
-    with the dev-fitted temperature baked into the classifier (``students.sentiment.calibrate``).
+    with the dev-fitted neutral bias and temperature baked into the classifier
+    (``students.sentiment.calibrate``; ``python -m students.train sentiment --on-grammar ...`` prints them).
 
 Size arithmetic (int8 ≈ 1 byte per parameter; the converter's 4-bit vocabulary table ≈ 0.62 bytes per
 value with its scales): 3 layers × 1.77M + pooler 0.15M + 128 positions 0.05M ≈ 5.5 MB, so an 8 MB
@@ -48,16 +49,16 @@ def prune(src: Path, out: Path) -> dict:
     return prune_checkpoint(src, [corpus], out)
 
 
-def final(src: Path, dest: Path = CHECKPOINT, temperature: float | None = None) -> None:
-    """Write ``src`` as the committed checkpoint: fp16, its own labels, ``temperature`` baked in if given."""
+def final(src: Path, dest: Path = CHECKPOINT, temperature: float = 1.0, neutral_bias: float = 0.0) -> None:
+    """Write ``src`` as the committed checkpoint: fp16, its own labels, the dev calibration baked in."""
     from transformers import BertForSequenceClassification
 
-    from students.sentiment.calibrate import bake
+    from students.sentiment.calibrate import bake, bias_vector
 
     model = BertForSequenceClassification.from_pretrained(src)
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    if temperature is not None:
-        bake(model, temperature)
+    bias = bias_vector(len(labels), labels.index("neutral"), neutral_bias) if neutral_bias else None
+    bake(model, temperature, bias)
     model = model.half()
     dest.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(dest, safe_serialization=True)
@@ -77,9 +78,10 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m students.sentiment.export final")
     ap.add_argument("src", type=Path)
     ap.add_argument("--dest", type=Path, default=CHECKPOINT)
-    ap.add_argument("--temperature", type=float, help="divide the classifier by this (fit on dev)")
+    ap.add_argument("--temperature", type=float, default=1.0, help="divide the logits by this (dev)")
+    ap.add_argument("--neutral-bias", type=float, default=0.0, help="add this to the neutral logit (dev)")
     args = ap.parse_args(argv[1:])
-    final(args.src, args.dest, args.temperature)
+    final(args.src, args.dest, args.temperature, args.neutral_bias)
     return 0
 
 

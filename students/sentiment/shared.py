@@ -104,8 +104,8 @@ def predict(model: torch.nn.Module, seqs: list[list[int]]) -> torch.Tensor:
 
 def report(model: torch.nn.Module, tok_dir: Path) -> dict:
     """Dev figures: accuracy on the data's dev split; on the hand-written dev split, polar accuracy (a
-    neutral answer on a polar sentence counts as wrong) and the share of neutral sentences found; and the
-    temperature fitted on both dev sets (``students.sentiment.calibrate``), which export bakes in."""
+    neutral answer on a polar sentence counts as wrong) and the share of neutral sentences found, before
+    calibration; and the calibration fitted on both dev sets."""
     tok = load_tokenizer(tok_dir)
     dev = three_labels.read_split("dev")
     hand = evalset.load("dev")
@@ -119,8 +119,17 @@ def report(model: torch.nn.Module, tok_dir: Path) -> dict:
         "data_dev_accuracy": round(data_hits.float().mean().item(), 4),
         "handwritten_dev_polar_accuracy": round(sum(p == g for p, g in polar) / len(polar), 4),
         "handwritten_dev_neutral_recall": round(neutral.count("neutral") / len(neutral), 4),
-        "temperature": calibrate.fit_temperature(probs.log(), gold),
+        **calibration(probs.log(), gold),
     }
+
+
+def calibration(logits: torch.Tensor, gold: torch.Tensor) -> dict:
+    """Neutral bias and temperature fitted on dev (``students.sentiment.calibrate``); export bakes them."""
+    neutral = LABELS.index("neutral")
+    bias = calibrate.fit_bias(logits, gold, neutral)
+    shifted = logits + calibrate.bias_vector(len(LABELS), neutral, bias)
+    return {"neutral_bias": bias, "temperature": calibrate.fit_temperature(shifted, gold),
+            "dev_balanced_accuracy": round(calibrate.balanced_accuracy(shifted, gold), 4)}
 
 
 def main(argv: list[str]) -> int:

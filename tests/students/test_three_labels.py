@@ -51,3 +51,14 @@ def test_temperature_is_fitted_and_baking_keeps_every_answer() -> None:
     before = head.classifier(features).argmax(-1)
     calibrate.bake(head, temperature)
     assert torch.equal(head.classifier(features).argmax(-1), before)
+
+
+def test_neutral_bias_moves_the_boundary_toward_balanced_recall() -> None:
+    torch.manual_seed(1)
+    labels = torch.arange(3).repeat(100)
+    logits = torch.nn.functional.one_hot(labels, 3).float() * 2 + torch.randn(300, 3) * 0.5
+    logits[:, 1] -= 2.5  # a model that under-calls class 1
+    bias = calibrate.fit_bias(logits, labels, 1)
+    assert bias > 1.0
+    shifted = logits + calibrate.bias_vector(3, 1, bias)
+    assert calibrate.balanced_accuracy(shifted, labels) > calibrate.balanced_accuracy(logits, labels)
