@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 COARSE = [0.5 + 0.1 * i for i in range(26)]  # temperatures 0.5 .. 3.0
-BIASES = [round(-3.0 + 0.1 * i, 1) for i in range(41)]  # -3.0 .. 1.0
+BIASES = [round(-3.0 + 0.1 * i, 1) for i in range(61)]  # -3.0 .. 3.0
 
 
 def nll(logits: torch.Tensor, labels: torch.Tensor, temperature: float) -> float:
