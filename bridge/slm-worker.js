@@ -467,7 +467,9 @@ async function init({ baseURL, tasks: asked, threads, whenReady = "all" }, progr
   allLoaded.catch(() => {}); // reported through `ready` requests and the calls that need the model
   queue.add(...later);
   settleIfLoaded();
-  return { tasks, threads: ort.env.wasm.numThreads, crossOriginIsolated: self.crossOriginIsolated };
+  // Every bridge method of the page's tasks: slm.js makes a plain call of each it does not write out.
+  const methods = [...state.methods].filter(([, spec]) => state.tasks.has(spec.task)).map(([method]) => method);
+  return { tasks, threads: ort.env.wasm.numThreads, crossOriginIsolated: self.crossOriginIsolated, methods };
 }
 
 /**

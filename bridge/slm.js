@@ -6,6 +6,14 @@
 import { attachEditor } from "./slm-editor.js";
 import { MemoryStore, PREFERENCES_DB_NAME } from "./slm-memory.js";
 
+// Python methods slm.js calls itself, behind other names (`dictionary.add`, the personal words' storage):
+// no page method of their own. Every other method of build-manifest.json's `tasks` that slm.js does not
+// write out is a plain call through the worker, so a new task needs no code here.
+const CALLED_BEHIND = new Set(["add_words", "remove_words", "dictionary", "export_memory", "import_memory"]);
+
+/** @param {string} name a Python name @returns {string} the page's name: `export_preferences` -> `exportPreferences` */
+const jsName = (name) => name.replace(/_(\w)/g, (_, letter) => letter.toUpperCase());
+
 /** Error class of every rejected call: `name` is the Python error class (or "Cancelled"). */
 /**
  * Options are an object (or left out: null and undefined mean the defaults); anything else rejects like a
@@ -98,14 +106,22 @@ export class SLM {
     // Two ORT threads only with cores to spare: on 2 busy cores one thread is faster per call (the worker,
     // Python and the page compete for them); on 4+ cores, two win (bench/ANALYSIS.md).
     const defaultThreads = (globalThis.navigator?.hardwareConcurrency ?? 1) >= 4 ? 2 : 1;
+    let reply;
     try {
-      slm.info = await slm.#request({
+      reply = await slm.#request({
         // No tasks: the worker loads every task the site has a bundle for (its build-manifest.json says).
         type: "init", baseURL: base, tasks: tasks && [...tasks], threads: threads ?? defaultThreads, whenReady,
       });
     } catch (error) {
       slm.dispose();
       throw error;
+    }
+    const { methods, ...info } = reply;
+    slm.info = info;
+    for (const method of methods) {
+      if (!CALLED_BEHIND.has(method) && !(jsName(method) in slm)) {
+        Object.defineProperty(slm, jsName(method), { value: (text, options) => slm.#forward(method, text, options) });
+      }
     }
     if (whenReady !== "all") {
       slm.ready = slm.#request({ type: "ready" });
@@ -189,9 +205,10 @@ export class SLM {
     return this.#request({ type: "call", method, text, options });
   }
 
-  /** Sentiment of `text`: `{label, score, scores}`. */
-  classify(text) {
-    return this.#call("classify", text);
+  /** A method that needs nothing page-side (`classify`, …): `text` and the options go to the worker as they are. */
+  #forward(method, text, options = {}) {
+    if (!isOptions(options)) return rejectOptions(method, options);
+    return this.#call(method, text, options ?? {});
   }
 
   /**

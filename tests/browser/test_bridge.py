@@ -123,6 +123,25 @@ def test_correct_takes_a_min_confidence(page, bundles):
     assert wrong == {"name": "InputTextError", "message": message}
 
 
+PAGE_METHODS_JS = """async () => ({
+  classify: typeof slm.classify,
+  made: Object.hasOwn(slm, "classify") && !("classify" in Object.getPrototypeOf(slm)),
+  behind: [slm.addWords, slm.removeWords, slm.exportMemory, slm.importMemory].map((m) => typeof m),
+  info: Object.keys(slm.info).sort(),
+  notAnObject: await slm.classify("Fine.", 5).catch((e) => [e.name, e.message]),
+})"""
+
+
+def test_plain_methods_are_made_from_the_manifest(page):
+    """slm.js writes out only the methods that need page-side work: classify is made from the tasks of
+    build-manifest.json (so a new task's method needs no code there), and the Python methods slm.js calls
+    behind other names (the dictionary's, the personal words' storage) get no page method."""
+    got = page.evaluate(PAGE_METHODS_JS)
+    assert got == {"classify": "function", "made": True, "behind": ["undefined"] * 4,
+                   "info": ["crossOriginIsolated", "tasks", "threads"],
+                   "notAnObject": ["InputTextError", "classify() options must be an object, not number"]}
+
+
 BAD_OPTIONS_JS = """async () => {
   const outcome = async (promise) => {
     try { const v = await promise; return ["resolved", Array.isArray(v) ? v.length : typeof v]; }
