@@ -134,6 +134,7 @@ def test_bridge_part_is_json_and_leaves_python_only_parts_out():
 
 
 DTS = Path(__file__).parents[2] / "bridge" / "slm.d.ts"
+SLM_JS = DTS.with_name("slm.js")
 TS_KINDS = {"int": "number", "number": "number", "names": "EditType[]"}
 
 
@@ -173,3 +174,16 @@ def test_slm_d_ts_declares_the_registrys_tasks_and_options():
         assert re.search(rf"\n  {main.js_name}\(text: string[,)]", _class(source, "SLM")), main.name
     union = re.search(r"export type EditType = ([^;]+);", source).group(1)
     assert tuple(re.findall(r'"([\w ]+)"', union)) == registry.EDIT_TYPES
+
+
+def test_every_page_method_is_declared_on_slm():
+    """Each bridge method pages call by its own name (all but those slm.js calls behind others, its
+    CALLED_BEHIND) is a method of SLM in slm.d.ts under its JS name (slm.js makes those it does not write)."""
+    behind = re.search(r"const CALLED_BEHIND = new Set\(\[(.*?)\]\);", SLM_JS.read_text()).group(1)
+    called_behind = set(re.findall(r'"(\w+)"', behind))
+    bridge = {m.name: m for spec in registry.TASKS.values() for m in spec.methods if m.bridge}
+    assert called_behind <= set(bridge)
+    declared = _class(DTS.read_text(), "SLM")
+    for name, method in bridge.items():
+        if name not in called_behind:
+            assert re.search(rf"\n  {method.js_name}\(", declared), name
