@@ -2,8 +2,8 @@
 
 An engine is any object with ``goto(url)``, ``evaluate(fn, arg)`` (``fn``: a JS function's source, called
 in the page and awaited), ``wait_for(fn, timeout_s)``, ``click(x, y)`` (viewport pixels),
-``type_text(text)`` and ``press("Tab" | "Escape")`` (real input events, into the focused element),
-``off_origin()`` and ``console_errors()``. Chromium runs the same checks through Playwright in
+``type_text(text)`` and ``press("Tab" | "Escape" | "Control+z")`` (real input events, into the focused
+element), ``off_origin()`` and ``console_errors()``. Chromium runs the same checks through Playwright in
 test_demo.py and test_bridge.py; these are the subset that keeps the product working in every engine.
 """
 
@@ -197,7 +197,7 @@ def _check_fix_from_the_popover(engine: Engine, text: str) -> None:
 
 def check_contenteditable(engine: Engine, base_url: str) -> None:
     """attach() on a contenteditable element: ghost text accepted with Tab, a visible underline whose fix
-    applies from the popover (what check_demo does on the demo's textarea)."""
+    applies from the popover (what check_demo does on the demo's textarea), each undone with Ctrl+Z."""
     open_bridge(engine, base_url)
     engine.evaluate(MAKE_EDITOR_JS, "contenteditable")
     engine.type_text("I would li")
@@ -205,11 +205,16 @@ def check_contenteditable(engine: Engine, base_url: str) -> None:
     suggestion = engine.evaluate("() => document.querySelector('.slm-ghost').textContent")
     engine.press("Tab")
     assert engine.evaluate(EDITOR_TEXT_JS) == "I would li" + suggestion
+    engine.press("Control+z")  # one undo step takes the whole completion back
+    undone = engine.evaluate(EDITOR_TEXT_JS)
+    assert undone == "I would li", undone
 
     engine.evaluate(MAKE_EDITOR_JS, "contenteditable")
     engine.type_text(ATTACH_GRAMMAR_TEXT)
     engine.evaluate("() => { window.latest = {}; }")  # the debounced check of all of it is still to come
     _check_fix_from_the_popover(engine, ATTACH_GRAMMAR_TEXT)
+    engine.press("Control+z")
+    assert engine.evaluate(EDITOR_TEXT_JS) == ATTACH_GRAMMAR_TEXT
 
 
 def open_bridge(engine: Engine, base_url: str) -> None:

@@ -31,7 +31,13 @@ const commands = {
   waitFor: ({ fn, timeoutMs }) => page.waitForFunction(`(${fn})()`, { timeout: timeoutMs, polling: 100 }),
   click: ({ x, y }) => page.mouse.click(x, y),
   type: ({ text }) => page.keyboard.type(text, { delay: 20 }),
-  press: ({ key }) => page.keyboard.press(key),
+  // A chord ("Control+z"): its modifiers held down around the last key.
+  press: async ({ key }) => {
+    const [last, ...modifiers] = key.split("+").reverse();
+    for (const modifier of modifiers) await page.keyboard.down(modifier);
+    await page.keyboard.press(last);
+    for (const modifier of modifiers) await page.keyboard.up(modifier);
+  },
   watched: () => ({ offOrigin, consoleErrors }),
 };
 

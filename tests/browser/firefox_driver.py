@@ -19,7 +19,7 @@ from typing import IO, Any
 
 HERE = Path(__file__).parent
 # Keys the engine tests press, in puppeteer's names.
-KEYS = {"Tab": "Tab", "Escape": "Escape"}
+KEYS = {"Tab": "Tab", "Escape": "Escape", "Control+z": "Control+z"}
 
 
 class Firefox:
