@@ -61,28 +61,30 @@ def test_underline_fix_applies_from_the_popover_and_undoes(page, kind: str):
     editing.fix_applied_and_undone(page, EDITOR_TEXT_JS, where)
 
 
-@pytest.mark.parametrize("kind", ["textarea", "contenteditable"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_underlines_follow_the_text_when_it_wraps_and_scrolls(page, kind: str):
     _editor(page, kind)
-    # Enough lines to scroll the 72px box; the error is on the last one.
+    # Enough text to scroll the 72px box (an input: sideways); the error is at the end.
     text = "A fine line of text that wraps. " * 5 + ATTACH_GRAMMAR_TEXT
     edits = _type_and_wait(page, text, "grammar")["edits"]
     assert edits
-    issue = page.locator(".slm-issue").first
+    issue = page.locator(".slm-issue").last
     issue.wait_for(timeout=5_000)
     before = issue.bounding_box()
-    scrolled = page.evaluate("""() => {
+    axis, position = ("x", "scrollLeft") if kind == "input" else ("y", "scrollTop")
+    scrolled = page.evaluate("""(position) => {
       const editor = document.getElementById("editor");
-      const by = Math.min(30, editor.scrollTop);
-      editor.scrollTop -= by;
+      const by = Math.min(30, editor[position]);
+      editor[position] -= by;
       return by;
-    }""")
+    }""", position)
     assert scrolled > 0, "the text did not scroll"
-    page.wait_for_function("(top) => document.querySelector('.slm-issue').getBoundingClientRect().y !== top",
-                           arg=before["y"], timeout=5_000)
-    after = page.locator(".slm-issue").first.bounding_box()
-    assert after["y"] == pytest.approx(before["y"] + scrolled, abs=1)
-    assert after["x"] == pytest.approx(before["x"], abs=1)
+    page.wait_for_function("([axis, was]) => [...document.querySelectorAll('.slm-issue')].at(-1)"
+                           ".getBoundingClientRect()[axis] !== was", arg=[axis, before[axis]], timeout=5_000)
+    after = issue.bounding_box()
+    other = "y" if axis == "x" else "x"
+    assert after[axis] == pytest.approx(before[axis] + scrolled, abs=1)
+    assert after[other] == pytest.approx(before[other], abs=1)
 
 
 def test_contenteditable_lines_map_to_newlines(page):
