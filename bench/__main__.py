@@ -24,7 +24,7 @@ from typing import Any
 
 from webbuild.snapshot import linked_copy_with_snapshot
 
-from . import native, report, sizes, suites
+from . import breakdown, native, report, sizes, suites
 from .site import ROOT, WORK, assemble, checkpoint_for, tiny_bundles
 from .stats import median_phases, summary
 
@@ -167,6 +167,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 raw = suites.latency(pw, origin, threads, args.warmup, args.runs)
                 result["latency"][str(threads)] = suites.summarize_latency(raw)
                 checkpoint(result)
+            log("per-call breakdown, 2 threads")
+            raw = breakdown.measure(pw, origin, 2, args.warmup, args.runs)
+            result["breakdown"] = breakdown.summarize(raw)
+            checkpoint(result)
             log("warm latency, tiny fixed models, 2 threads")
             raw = suites.latency(pw, origin, 2, args.warmup, args.runs, tiny=True)
             result["latency_tiny"] = suites.summarize_latency(raw)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from . import breakdown
 from .sizes import MB, TJS_TYPICAL
 
 HERE = Path(__file__).parent
@@ -208,6 +209,18 @@ def markdown(r: dict[str, Any]) -> str:
         ],
         rows,
     )
+    if "breakdown" in r:
+        out += [
+            "### Per-call breakdown (public API, 2 threads, all three models loaded)",
+            "",
+            "One call of section 1 cut into its steps (bench/breakdown.py): the page's and the worker's "
+            "timestamps on one clock, Python's steps from slm_web/timing.py (a step that repeats within a "
+            "call, such as a grammar pass or a decoder run, is summed). Medians in ms over the calls; the "
+            "steps' medians need not add up to the total's. `total ÷ ORT run`: the call against the ORT "
+            "runs inside it (same session, same feeds), median of the per-call ratios.",
+            "",
+            *breakdown.table(r["breakdown"]),
+        ]
     q = r["quality"]
     out += [
         "## 3. Grammar: harper.js side by side",

@@ -26,6 +26,23 @@ export interface CallRequest {
   text: string;
   /** The page's options under slm.d.ts's names; the worker renames them for Python. */
   options: Record<string, unknown>;
+  /** The bench's per-call breakdown: the result reply carries the call's `timings`. */
+  timings?: boolean;
+}
+
+/**
+ * Where a timed call's time went in the worker: `performance.timeOrigin + performance.now()` stamps (the
+ * page's clock too) and Python's steps (slm_web/timing.py: ms per step, summed over the call).
+ */
+export interface CallTimings {
+  received: number;
+  served?: number;
+  pythonCalled?: number;
+  python?: { start: number; end: number; steps: Record<string, number> };
+  pythonReturned?: number;
+  parsed?: number;
+  timed?: number;
+  posted?: number;
 }
 
 /** Answered once every model of the `init` is loaded (with whenReady "first", later than the init). */
@@ -52,6 +69,7 @@ export interface ResultReply {
   type: "result";
   id: number;
   value: unknown;
+  timings?: CallTimings;
 }
 
 export interface ErrorReply {

@@ -40,6 +40,12 @@ let allLoaded = null;
 /** @param {Reply} message */
 const post = (message) => self.postMessage(message);
 
+// A call's timings (CallRequest `timings`, for the bench's per-call breakdown): the worker's JS steps and
+// Python's (slm_web/timing.py), on the clock the page reads too, so the page can place its own around them.
+/** @type {WeakMap<Job, import("./slm-messages").CallTimings>} */
+const timers = new WeakMap();
+const stamp = () => performance.timeOrigin + performance.now();
+
 /**
  * @param {number} id
  * @param {any} error
@@ -438,7 +444,7 @@ async function init({ baseURL, tasks: asked, threads, whenReady = "all" }, progr
   py.configure(ort, globalThis); // its own globalThis: see _Builtins in slm_web/backends/web.py
   // Look each function up once: every attribute access on a PyProxy creates a new proxy. They are
   // borrowed from `py`, which lives as long as the worker.
-  const python = { load: py.load, call: py.call, stats: py.stats };
+  const python = { load: py.load, call: py.call, stats: py.stats, lastTimings: py.last_timings };
 
   // Pyodide's wasm memory size (a private field: diagnostics only, null if it ever disappears).
   const heapBytes = () => pyodide._module?.HEAP8?.byteLength ?? null;
@@ -546,7 +552,10 @@ function keepNonFinite(_key, value) {
 }
 
 /** @param {CallRequest} message */
-async function call({ id, method, text, options }) {
+async function call(message) {
+  const { id, method, text, options } = message;
+  const timer = timers.get(message);
+  if (timer) timer.served = stamp();
   if (!state) throw new Error("the worker is not initialised (await SLM.create first)");
   const spec = state.methods.get(method);
   if (!spec) throw new Error(`unknown method "${method}"`);
@@ -559,7 +568,17 @@ async function call({ id, method, text, options }) {
   if (queue.isStale({ id, method })) {
     throw Object.assign(new Error("superseded by a newer complete() call"), { name: "Cancelled" });
   }
-  const reply = JSON.parse(await callPython(state.python.call, method, text, JSON.stringify(pythonOptions(options, spec.options), keepNonFinite)));
+  const optionsJSON = JSON.stringify(pythonOptions(options, spec.options), keepNonFinite);
+  if (timer) timer.pythonCalled = stamp();
+  const replyJSON = await callPython(state.python.call, method, text, optionsJSON, Boolean(timer));
+  if (timer) timer.pythonReturned = stamp();
+  const reply = JSON.parse(replyJSON);
+  if (timer) {
+    timer.parsed = stamp();
+    const { start, end, steps } = JSON.parse(state.python.lastTimings());
+    timer.python = { start: start + performance.timeOrigin, end: end + performance.timeOrigin, steps };
+    timer.timed = stamp(); // reading Python's timings is the breakdown's own cost, left out of every step
+  }
   if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
   return reply.value;
 }
@@ -581,11 +600,22 @@ async function serve(message) {
     const handler = handlers[message.type];
     if (!handler) throw new Error(`unknown message type "${message.type}"`);
     const value = await handler(message);
-    if (message.id !== undefined) post({ type: "result", id: message.id, value });
+    if (message.id !== undefined) post(resultReply(message, value));
   } catch (error) {
     if (message.id !== undefined) post(errorReply(message.id, error));
     else console.error("slm-web:", error); // an internal job's failure, which no page request waits for
   }
+}
+
+/**
+ * @param {Job} message
+ * @returns {import("./slm-messages").ResultReply}
+ */
+function resultReply(message, value) {
+  const timer = timers.get(message);
+  if (!timer) return { type: "result", id: /** @type {number} */ (message.id), value };
+  timer.posted = stamp();
+  return { type: "result", id: /** @type {number} */ (message.id), value, timings: timer };
 }
 
 /**
@@ -683,5 +713,6 @@ self.onmessage = ({ data: message }) => {
     );
     return;
   }
+  if (message.type === "call" && message.timings) timers.set(message, { received: stamp() });
   queue.add(message);
 };

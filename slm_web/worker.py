@@ -16,7 +16,7 @@ import pkgutil
 from typing import Any
 
 import slm_web
-from slm_web import tokenizers
+from slm_web import timing, tokenizers
 from slm_web.errors import InputTextError, SLMError, TaskMismatchError
 from slm_web.registry import TASKS, Method
 
@@ -31,6 +31,7 @@ DESKTOP_ONLY = ("slm_web.serve", "slm_web.__main__", "slm_web.backends.native")
 _backend: Any = None  # None: slm_web.load picks the backend for the platform
 _models: dict[str, Any] = {}
 _calls = 0
+_timings: dict[str, Any] | None = None  # the steps of the last call made with timed=True
 
 
 def import_all() -> int:
@@ -106,9 +107,13 @@ async def load(task: Any, data: Any) -> str:
         return _error(exc)
 
 
-async def call(method: str, text: Any, options_json: str = "{}") -> str:
-    """Run ``method`` (a key of :data:`METHODS`) on ``text``; the result's ``to_dict()`` as JSON."""
-    global _calls
+async def call(method: str, text: Any, options_json: str = "{}", timed: bool = False) -> str:
+    """Run ``method`` (a key of :data:`METHODS`) on ``text``; the result's ``to_dict()`` as JSON.
+
+    ``timed``: record the call's steps (:mod:`slm_web.timing`) for :func:`last_timings`."""
+    global _calls, _timings
+    if timed:
+        timing.start()
     _calls += 1
     try:
         if method not in METHODS:
@@ -119,9 +124,22 @@ async def call(method: str, text: Any, options_json: str = "{}") -> str:
         options = json.loads(options_json, object_hook=_non_finite)
         if not isinstance(options, dict):
             raise InputTextError(f"{method}() options must be an object, not {options!r}")
-        return _value(await _run(_models[task], spec, text, options))
+        timing.mark("options (JSON)")
+        result = await _run(_models[task], spec, text, options)
+        timing.mark(timing.TASK_CODE)
+        reply = _value(result)
+        timing.mark("reply JSON")
+        return reply
     except Exception as exc:
         return _error(exc)
+    finally:
+        if timed:
+            _timings = timing.stop()
+
+
+def last_timings() -> str:
+    """The steps of the last ``timed`` call as JSON (:func:`slm_web.timing.stop`), or ``null``."""
+    return json.dumps(_timings)
 
 
 async def _run(model: Any, method: Method, text: Any, options: dict) -> Any:

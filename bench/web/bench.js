@@ -86,6 +86,72 @@ async function slmResults(task, texts, options = {}) {
   return out;
 }
 
+// ---- per-call breakdown: one public API call cut into its steps (bench/ANALYSIS.md) ----
+// With ?breakdown, the bridge's worker is wrapped so that calls made while `breakdown.on` ask for timings
+// (CallRequest `timings`) and the page stamps its own steps around the worker's on the shared clock.
+
+const stamp = () => performance.timeOrigin + performance.now();
+const breakdown = { on: false, sent: 0, reply: null };
+
+if (params.has("breakdown")) {
+  const PageWorker = globalThis.Worker;
+  globalThis.Worker = class extends PageWorker {
+    constructor(url, options) {
+      super(url, options);
+      // Registered before slm.js sets onmessage, so it runs first: `arrived` is before anyone reads the reply.
+      this.addEventListener("message", (event) => {
+        const arrived = stamp();
+        const { data } = event; // the structured clone is read here
+        if (data.timings) breakdown.reply = { ...data.timings, arrived, read: stamp() };
+      });
+    }
+
+    postMessage(message, ...rest) {
+      if (breakdown.on && message?.type === "call") {
+        breakdown.reply = null;
+        breakdown.sent = stamp();
+        super.postMessage({ ...message, timings: true }, ...rest);
+      } else {
+        super.postMessage(message, ...rest);
+      }
+    }
+  };
+}
+
+/** One timed call's steps in ms, in the order they happen (Python's own steps in the middle). */
+function callSteps(start, sent, w, end) {
+  const python = w.python;
+  return {
+    "page: API call → postMessage": sent - start,
+    "page → worker: message delivered": w.received - sent,
+    "worker: queue": w.served - w.received,
+    "worker: checks, options JSON.stringify": w.pythonCalled - w.served,
+    "Python entry (pyodide call, arguments, task start)": python.start - w.pythonCalled,
+    ...Object.fromEntries(Object.entries(python.steps).map(([name, ms]) => [`Python: ${name}`, ms])),
+    "Python return (task end → JS promise)": w.pythonReturned - python.end,
+    "worker: reply JSON.parse": w.parsed - w.pythonReturned,
+    "worker: post reply": w.posted - w.timed,
+    "worker → page: message delivered": w.arrived - w.posted,
+    "page: read the reply (structured clone)": w.read - w.arrived,
+    "page: resolve, slm.js result → caller": end - w.read,
+    total: end - start,
+  };
+}
+
+/** `slmTime` with every call cut into its steps: a list of callSteps objects, one per timed call. */
+async function slmBreakdown(task, texts, options = {}, { warmup = 10, runs = 50 } = {}) {
+  const rows = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    breakdown.on = true;
+    const start = stamp();
+    await SLM_METHODS[task](globalThis.slm, texts[i % texts.length], options);
+    const end = stamp();
+    breakdown.on = false;
+    if (i >= warmup) rows.push(callSteps(start, breakdown.sent, breakdown.reply, end));
+  }
+  return rows;
+}
+
 // ---- the same session called directly from JS in a worker vs through slm_web (bridge overhead) ----
 
 async function directStart({ task, threads, site = "" }) {
@@ -206,7 +272,7 @@ async function wasmCompile() {
 Object.assign(globalThis, {
   wasmCompile,
   directSnapshot,
-  slmStart, slmTime, slmResults, directStart, directRun, tjsStart, tjsTime, tjsResults,
+  slmStart, slmTime, slmBreakdown, slmResults, directStart, directRun, tjsStart, tjsTime, tjsResults,
   harperStart, harperTime, harperResults,
 });
 

@@ -16,6 +16,7 @@ from array import array
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from slm_web import timing
 from slm_web.backends.base import TYPECODES, EngineValue, Tensor
 from slm_web.errors import BackendError
 
@@ -80,6 +81,7 @@ class WebSession:
     async def run(
         self, feeds: Mapping[str, Tensor | EngineValue], keep: Collection[str] = ()
     ) -> dict[str, Tensor | EngineValue]:
+        timing.mark(timing.TASK_CODE)
         created = []  # ORT tensors made here for this call: disposed whatever happens
         js_feeds = {}
         for name, value in feeds.items():
@@ -88,8 +90,10 @@ class WebSession:
                 created.append(value)
             js_feeds[name] = value
         feeds_obj = self._builtins.to_js(js_feeds)
+        timing.mark("tensors in")
         try:
             results = await self._session.run(feeds_obj)
+            timing.mark("ORT run, awaited")
         except Exception as exc:  # a JsException from ORT: surface its message as ours
             raise BackendError(f"onnxruntime-web run failed: {_message(exc)}") from None
         finally:
@@ -102,6 +106,7 @@ class WebSession:
             for name in self.output_names:
                 if name not in keep:
                     getattr(results, name).dispose()
+            timing.mark("outputs back + dispose")
 
     @staticmethod
     def _take(results: Any, name: str, keep: bool) -> Tensor | EngineValue:

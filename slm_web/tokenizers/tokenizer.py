@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .. import timing
 from ..errors import InputTextError
 from .added_tokens import AddedVocabulary
 from .bpe import BPE
@@ -122,6 +123,7 @@ class Tokenizer:
         ``max_length`` (special tokens included) keeps the first tokens of a longer text, as HF's
         truncation does; ``ValueError`` if it leaves no room for the text.
         """
+        timing.mark(timing.TASK_CODE)
         room = None
         if max_length is not None:
             room = max_length - (self.post_processor.added if add_special_tokens else 0)
@@ -144,7 +146,9 @@ class Tokenizer:
                 enc.word_ids.append(index)
         if room is not None:
             enc = Encoding(enc.ids[:room], enc.offsets[:room], enc.word_ids[:room], enc.tokens[:room])
-        return self.post_processor.process(enc, add_special_tokens)
+        enc = self.post_processor.process(enc, add_special_tokens)
+        timing.mark("tokenize")
+        return enc
 
     def encode_batch(
         self, texts: list[str], add_special_tokens: bool = True, max_length: int | None = None

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench import breakdown
 from bench.stats import downloads, phases, summary
 from bench.suites import TEXTS, quality
 from bench.tjs_export import QUANTIZED, export_tjs
@@ -80,6 +81,20 @@ def test_phases_stop_at_the_first_result_and_report_models_loaded_after_it() -> 
     assert got.pop("total to first result") == 530.0 == sum(got.values())
     everything_first = [*events[:6], {"t": 531.0, "step": "all-ready"}]
     assert "all models loaded" not in phases(everything_first)
+
+
+def test_breakdown_table_has_a_row_per_step_and_the_ratio_to_the_ort_run() -> None:
+    samples = {
+        "sentiment": {"Python: ORT run": [2.0, 4.0, 3.0], "total": [3.0, 6.0, 6.0]},
+        "autocomplete": {"Python: task code": [1.0, 1.0, 1.0], "total": [5.0, 5.0, 5.0]},
+    }
+    got = breakdown.summarize(samples)
+    assert got["sentiment"]["total ÷ ORT run"] == 1.5
+    assert "total ÷ ORT run" not in got["autocomplete"]
+    lines = breakdown.table(got)
+    assert lines[0] == "| step | sentiment | autocomplete |"
+    assert "| Python: task code | – | 1.00 |" in lines
+    assert "| total ÷ ORT run | 1.50× | – |" in lines
 
 
 def test_quality_counts_exact_corrections_and_false_alarms() -> None:

@@ -33,6 +33,15 @@ def test_results_are_the_models_to_dict(loaded: Path):
     assert call("classify", "I loved it") == {"value": expected}
 
 
+def test_a_timed_call_answers_the_same_and_records_its_steps(loaded: Path):
+    plain = call("classify", "I loved it")
+    assert json.loads(run(worker.call("classify", "I loved it", "{}", True))) == plain
+    timings = json.loads(worker.last_timings())
+    assert {"options (JSON)", "tokenize", "task code", "reply JSON"} <= timings["steps"].keys()
+    assert timings["start"] <= timings["end"]
+    assert all(ms >= 0 for ms in timings["steps"].values())
+
+
 def test_errors_are_one_line_with_the_python_class_name(loaded: Path):
     assert call("correct", "She go.")["error"]["name"] == "TaskMismatchError"
     assert call("classify", "")["error"]["name"] == "InputTextError"
