@@ -444,7 +444,7 @@ async function init({ baseURL, tasks: asked, threads, whenReady = "all" }, progr
   py.configure(ort, globalThis); // its own globalThis: see _Builtins in slm_web/backends/web.py
   // Look each function up once: every attribute access on a PyProxy creates a new proxy. They are
   // borrowed from `py`, which lives as long as the worker.
-  const python = { load: py.load, call: py.call, stats: py.stats, lastTimings: py.last_timings };
+  const python = { load: py.load, call: py.call_now, stats: py.stats, lastTimings: py.last_timings };
 
   // Pyodide's wasm memory size (a private field: diagnostics only, null if it ever disappears).
   const heapBytes = () => pyodide._module?.HEAP8?.byteLength ?? null;

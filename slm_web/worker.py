@@ -8,6 +8,7 @@ with the native backend.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import inspect
@@ -135,6 +136,15 @@ async def call(method: str, text: Any, options_json: str = "{}", timed: bool = F
     finally:
         if timed:
             _timings = timing.stop()
+
+
+def call_now(method: str, text: Any, options_json: str = "{}", timed: bool = False) -> Any:
+    """:func:`call` for the bridge (Pyodide only): a task started eagerly, so the call runs up to its first
+    await (the ORT run) before this returns, instead of waiting for the event loop's next turn to begin."""
+    from pyodide.webloop import PyodideTask
+
+    task = call(method, text, options_json, timed)
+    return PyodideTask(task, loop=asyncio.get_event_loop(), eager_start=True)
 
 
 def last_timings() -> str:
