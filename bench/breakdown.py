@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .browser import Browser
-from .site import ROOT, WORK
+from .site import served
 from .suites import ALL_TASKS, SLM_OPTIONS, TASK_TEXTS, TEXTS
 
-ORT_STEP = "Python: ORT run"
+# The ORT runs of a call, each awaited from Python (the resume after it included): what the target compares.
+ORT_STEP = "Python: ORT run, awaited"
 
 
 def measure(pw: Any, origin: str, threads: int, warmup: int, runs: int, site: str = "") -> dict[str, Any]:
@@ -46,13 +46,13 @@ def measure(pw: Any, origin: str, threads: int, warmup: int, runs: int, site: st
 
 
 def summarize(samples: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
-    """Per task and step: the median in ms; plus the total's ratio to the ORT run (the issue's target)."""
+    """Per task and step: the median in ms; plus the total's ratio to the ORT runs (issue 20's target)."""
     out = {}
     for task, steps in samples.items():
         medians = {step: statistics.median(ms) for step, ms in steps.items()}
         if ORT_STEP in steps:
             ratios = [t / o for t, o in zip(steps["total"], steps[ORT_STEP], strict=True) if o > 0]
-            medians["total ÷ ORT run"] = statistics.median(ratios)
+            medians["total ÷ ORT run, awaited"] = statistics.median(ratios)
         out[task] = medians
     return out
 
@@ -72,14 +72,6 @@ def table(summary: dict[str, dict[str, float]]) -> list[str]:
     return [*lines, ""]
 
 
-def _bench_site(built: Path, into: Path) -> Path:
-    """``built`` with the harness pages under ``bench/`` (links, nothing copied)."""
-    for entry in built.iterdir():
-        (into / entry.name).symlink_to(entry.resolve())
-    (into / "bench").symlink_to(ROOT / "bench" / "web")
-    return into
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.breakdown", description=__doc__.splitlines()[0])
     parser.add_argument("site", nargs="?", type=Path, help="build_wasm.sh output (default: the bench's site)")
@@ -89,17 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    from slm_web.serve import serve_in_thread
-
-    with tempfile.TemporaryDirectory(prefix="bench-breakdown-") as tmp:
-        site = _bench_site(args.site, Path(tmp)) if args.site else WORK / "site"
-        server = serve_in_thread(site, link_roots=(ROOT, args.site.resolve()) if args.site else (ROOT,))
-        try:
-            with sync_playwright() as pw:
-                origin = f"http://127.0.0.1:{server.server_port}"
-                samples = measure(pw, origin, args.threads, args.warmup, args.runs)
-        finally:
-            server.shutdown()
+    with served(args.site) as origin, sync_playwright() as pw:
+        samples = measure(pw, origin, args.threads, args.warmup, args.runs)
     print("\n".join(table(summarize(samples))))
 
 

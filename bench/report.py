@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import breakdown
+from . import breakdown, engines
 from .sizes import MB, TJS_TYPICAL
 
 HERE = Path(__file__).parent
@@ -216,8 +216,9 @@ def markdown(r: dict[str, Any]) -> str:
             "One call of section 1 cut into its steps (bench/breakdown.py): the page's and the worker's "
             "timestamps on one clock, Python's steps from slm_web/timing.py (a step that repeats within a "
             "call, such as a grammar pass or a decoder run, is summed). Medians in ms over the calls; the "
-            "steps' medians need not add up to the total's. `total ÷ ORT run`: the call against the ORT "
-            "runs inside it (same session, same feeds), median of the per-call ratios.",
+            "steps' medians need not add up to the total's. `total ÷ ORT run, awaited`: the call against the "
+            "ORT runs inside it (same session, same feeds; Python's resume after each run included, §2's "
+            "`ort` is the bare run), median of the per-call ratios.",
             "",
             *breakdown.table(r["breakdown"]),
         ]
@@ -252,6 +253,8 @@ def markdown(r: dict[str, Any]) -> str:
             out += _table(
                 ["file fetched by the bridge (first run; they overlap)", "ms to last byte"], windows
             )
+    if "engines" in r:
+        out += engines.section(r["engines"])
     boot = r["latency"]["2"]["direct"]["sentiment"]["boot"]
     out += [
         "### Profile: start-up steps with every file already in the HTTP cache",

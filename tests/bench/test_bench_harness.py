@@ -85,16 +85,16 @@ def test_phases_stop_at_the_first_result_and_report_models_loaded_after_it() -> 
 
 def test_breakdown_table_has_a_row_per_step_and_the_ratio_to_the_ort_run() -> None:
     samples = {
-        "sentiment": {"Python: ORT run": [2.0, 4.0, 3.0], "total": [3.0, 6.0, 6.0]},
+        "sentiment": {"Python: ORT run, awaited": [2.0, 4.0, 3.0], "total": [3.0, 6.0, 6.0]},
         "autocomplete": {"Python: task code": [1.0, 1.0, 1.0], "total": [5.0, 5.0, 5.0]},
     }
     got = breakdown.summarize(samples)
-    assert got["sentiment"]["total ÷ ORT run"] == 1.5
-    assert "total ÷ ORT run" not in got["autocomplete"]
+    assert got["sentiment"]["total ÷ ORT run, awaited"] == 1.5
+    assert "total ÷ ORT run, awaited" not in got["autocomplete"]
     lines = breakdown.table(got)
     assert lines[0] == "| step | sentiment | autocomplete |"
     assert "| Python: task code | – | 1.00 |" in lines
-    assert "| total ÷ ORT run | 1.50× | – |" in lines
+    assert "| total ÷ ORT run, awaited | 1.50× | – |" in lines
 
 
 def test_quality_counts_exact_corrections_and_false_alarms() -> None:
