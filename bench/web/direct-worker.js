@@ -3,7 +3,7 @@
 //   ort:     session.run(feeds) straight from JS, on the feeds slm_web built for the text (prebuilt tensors);
 //   ort+tensors: the same, building the ort.Tensor objects from typed arrays on every call (what JS callers do);
 //   backend: slm_web's WebSession.run from Python (tensor copies through pyodide.ffi, outputs copied back);
-//   call:    slm_web.worker.call (tokenize, run, post-process, JSON) — the Python part of every bridge call.
+//   call:    slm_web.worker.call_now (tokenize, run, post-process, JSON) — the Python part of every bridge call.
 // Protocol: {id, type: "init", site, task, threads} then {id, type: "run", text, warmup, runs}.
 
 const METHODS = { sentiment: "classify", grammar: "correct" };
@@ -102,7 +102,11 @@ async function run({ text, warmup = 20, runs = 100 }) {
       disposeAll(await session.run(feeds));
     },
     backend: () => ns.get("backend_run")(),
-    call: () => worker.call(METHODS[task], text, "{}"),
+    call: async () => {
+      const running = worker.call_now(METHODS[task], text, "{}");
+      await running;
+      running.destroy();
+    },
   }, warmup, runs);
   return { tokens, times };
 }
