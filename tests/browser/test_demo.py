@@ -53,7 +53,9 @@ def test_loads_with_offline_promise_and_no_horizontal_overflow(demo):
 
 def test_sentiment_badge_follows_the_text(demo):
     shown = {}
-    for text in ("I love this, it is wonderful and kind.", "This is awful, I hate it and want a refund."):
+    badge_colors = {}
+    for text in ("I love this, it is wonderful and kind.", "This is awful, I hate it and want a refund.",
+                 "The train to Hamburg leaves from platform 7."):
         _set_text(demo, text)
         demo.wait_for_function("() => window.latest.sentiment", timeout=30_000)
         result = demo.evaluate("() => window.latest.sentiment")
@@ -65,9 +67,13 @@ def test_sentiment_badge_follows_the_text(demo):
         assert badge.is_visible()
         assert demo.inner_text("#sentiment-label").lower() == result["label"]
         shown[text] = result["label"]
+        badge_colors[result["label"]] = badge.evaluate("b => getComputedStyle(b).backgroundColor")
     manifest = demo.evaluate("() => fetch('../build-manifest.json').then((r) => r.json())")
     if not manifest["bundles"]["sentiment"]["name"].startswith("tiny-"):  # a trained student tells them apart
-        assert list(shown.values()) == ["positive", "negative"]
+        assert list(shown.values()) == ["positive", "negative", "neutral"]
+        # Green, red, and the badge's own grey for neutral.
+        assert badge_colors["neutral"] == "rgb(238, 240, 243)"
+        assert len(set(badge_colors.values())) == 3
 
 
 def test_ghost_completion_tab_accepts_and_escape_dismisses(demo):

@@ -1,4 +1,5 @@
-"""The committed sentiment student converts to an int8 bundle that labels plain cases correctly."""
+"""The committed sentiment student converts to an int8 bundle that labels plain cases of each of its
+three labels correctly (issue 17: neutral for plainly factual text, the issue's own examples first)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ CASES = [
     ("The product broke after two days. Very disappointed.", "negative"),
     ("A charming, funny and beautifully made film.", "positive"),
     ("This is the dumbest, most tedious film of the year.", "negative"),
+    ("The train to Hamburg leaves from platform 7.", "neutral"),
+    ("Please bring a photo ID to the appointment.", "neutral"),
+    ("The meeting has moved to room 4 on Thursday at 10.", "neutral"),
+    ("The parcel was handed to the courier this morning.", "neutral"),
 ]
 
 
@@ -30,5 +35,5 @@ def test_bundle_within_size_target(bundle: Path) -> None:
 def test_fixed_cases(model: Any, text: str, label: str) -> None:
     result = model.classify_sync(text)
     assert result.label == label, (text, result)
-    assert set(result.scores) == {"negative", "positive"}
+    assert set(result.scores) == {"negative", "neutral", "positive"}
     assert abs(sum(result.scores.values()) - 1.0) < 1e-4
