@@ -22,7 +22,7 @@ import js, json
 import slm_web.worker as w
 from slm_web.backends.base import Tensor
 model = w._models["sentiment"]
-session = model.session
+session = model.session.shared.session  # the engine session under the model's handle
 text = TEXT
 now = js.performance.now
 acc = {}

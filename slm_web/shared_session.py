@@ -54,8 +54,9 @@ class SharedSession:
         return SessionHandle(self)
 
     async def run(self, feeds: Mapping[str, Any], keep: Collection[str] = ()) -> dict[str, Any]:
-        if keep or not all(isinstance(v, Tensor) for v in feeds.values()):
-            # Engine-side values (a KV cache) belong to one caller, who releases them: never remembered.
+        if self._open < 2 or keep or not all(isinstance(v, Tensor) for v in feeds.values()):
+            # One model alone has no one to share a run with (and the bench times real runs); engine-side
+            # values (a KV cache) belong to one caller, who releases them: never remembered.
             return await self.session.run(feeds, keep)
         for seen, outputs in self._runs:
             if _same_feeds(seen, feeds):

@@ -85,7 +85,7 @@ async function run({ text, warmup = 20, runs = 100 }) {
   const { ort, pyodide, worker, task, ns } = state;
   ns.get("captured").clear();
   JSON.parse(await worker.call(METHODS[task], text, "{}"));
-  const session = pyodide.runPython("model.session._session");
+  const session = pyodide.runPython("model.session.shared.session._session");
   const raw = {};
   const feeds = ns.get("captured_feeds")();
   for (const [name, dtype, bytes, dims] of feeds.toJs()) {
