@@ -13,8 +13,8 @@ in. Modes:
   shared weights.
 - ``--standalone --private 3`` (``three_l3``): the two-label student fine-tuned into three labels.
 - ``--teacher`` (``three_teacher``): all-MiniLM-L6 with a new three-label head, all six layers trained.
-- ``--standalone --private 3 --distill-from TEACHER`` (``three_l3_distilled``): ``three_l3`` distilled
-  further from the teacher on the training texts plus perturbed copies only the teacher labels.
+- ``--distill-from TEACHER`` (``three_distilled``): the committed three-label student distilled further
+  from the teacher on the training texts plus perturbed copies only the teacher labels.
 
 The trainable parts start from something that works: private layers from the grammar layers at the same
 depth (or its top layer past its depth), the pooler from the two-label student's, and the classifier rows
@@ -174,9 +174,8 @@ class Run:
 def plan(args: argparse.Namespace) -> Run:
     if args.teacher:  # all-MiniLM-L6 with a new three-label head, all six layers trained
         return Run(RUNS / "three_teacher", sources.minilm(), None, 6, polar=None, lr=TEACHER_LR)
-    if args.distill_from:  # the standalone student, distilled further from a teacher
-        return Run(RUNS / f"three_l{args.private}_distilled", RUNS / f"three_l{args.private}", None,
-                   args.private, polar=None, teacher=args.distill_from)
+    if args.distill_from:  # the committed three-label student, distilled further from a teacher
+        return Run(RUNS / "three_distilled", POLAR_STUDENT, None, 3, polar=None, teacher=args.distill_from)
     if args.standalone:
         return Run(RUNS / f"three_l{args.private}", POLAR_STUDENT, None, args.private)
     return Run(RUNS / f"on_grammar_t{args.tap}_p{args.private}", GRAMMAR, args.tap, args.private)
@@ -240,7 +239,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--teacher", action="store_true",
                     help="train a three-label teacher: all-MiniLM-L6, all six layers")
     ap.add_argument("--distill-from", type=Path, metavar="TEACHER",
-                    help="distil the --standalone student further from TEACHER on train + perturbed copies")
+                    help="distil the committed student further from TEACHER on train + perturbed copies")
     ap.add_argument("--epochs", type=float, default=SCHEDULE.epochs)
     args = ap.parse_args(argv)
     torch.set_num_threads(1)  # the other core serves the foreground work; 2 threads thrash under load
