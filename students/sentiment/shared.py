@@ -100,16 +100,16 @@ def build(tap: int | None, private: int, base: Path = GRAMMAR, polar: Path | Non
 
 
 def _polar_head(ours: dict[str, torch.Tensor], polar: Path) -> None:
-    """Pooler and the negative/positive rows from the two-label student; the neutral row from zero."""
+    """Pooler and classifier rows from the student in ``polar``, by label; a label it lacks (neutral, for
+    the two-label student) starts from zero."""
     head = {k: v.float() for k, v in load_file(polar / "model.safetensors").items()}
     ours["bert.pooler.dense.weight"] = head["bert.pooler.dense.weight"]
     ours["bert.pooler.dense.bias"] = head["bert.pooler.dense.bias"]
-    polar_labels = json.loads((polar / "slm_task.json").read_text())["labels"]
-    for row, label in enumerate(polar_labels):
-        ours["classifier.weight"][LABELS.index(label)] = head["classifier.weight"][row]
-        ours["classifier.bias"][LABELS.index(label)] = head["classifier.bias"][row]
-    ours["classifier.weight"][LABELS.index("neutral")] = 0
-    ours["classifier.bias"][LABELS.index("neutral")] = 0
+    their_labels = json.loads((polar / "slm_task.json").read_text())["labels"]
+    for index, label in enumerate(LABELS):
+        row = their_labels.index(label) if label in their_labels else None
+        for part in ("weight", "bias"):
+            ours[f"classifier.{part}"][index] = 0 if row is None else head[f"classifier.{part}"][row]
 
 
 @torch.no_grad()
