@@ -24,7 +24,7 @@ from typing import Any
 
 from webbuild.snapshot import linked_copy_with_snapshot
 
-from . import breakdown, native, report, sizes, suites
+from . import breakdown, engines, native, report, sizes, suites
 from .site import ROOT, WORK, assemble, checkpoint_for, tiny_bundles
 from .stats import median_phases, summary
 
@@ -160,6 +160,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 s: {"files": (f := sizes.files_of(SITE, c["transfer"])), "total": sizes.total(f)}
                 for s, c in cold.items()
             }
+            checkpoint(result)
+            log("first visit per engine (Chromium, Firefox, WebKit)")
+            result["engines"] = engines.summarize(engines.measure(pw, origin, args.cold_runs))
             checkpoint(result)
             result["latency"] = {}
             for threads in (1, 2):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from webbuild.bundles import student_checkpoint, tiny_factories
@@ -93,6 +95,30 @@ def _link(link: Path, target: Path) -> None:
     if link.is_symlink() or link.is_file():
         link.unlink()
     link.symlink_to(target.resolve())
+
+
+def _harness_site(built: Path, into: Path) -> Path:
+    """``built`` with the harness pages under ``bench/`` (links, nothing copied)."""
+    for entry in built.iterdir():
+        (into / entry.name).symlink_to(entry.resolve())
+    (into / "bench").symlink_to(ROOT / "bench" / "web")
+    return into
+
+
+@contextmanager
+def served(built: Path | None) -> Iterator[str]:
+    """For the suites that also run alone (python -m bench.breakdown, bench.engines): ``built`` (a
+    ``build_wasm.sh`` output) with the harness pages, or the bench's own site when None, served from this
+    process on a free port; yields the origin."""
+    from slm_web.serve import serve_in_thread
+
+    with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp:
+        site = _harness_site(built, Path(tmp)) if built else WORK / "site"
+        server = serve_in_thread(site, link_roots=(ROOT, built.resolve()) if built else (ROOT,))
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
 
 
 def assemble(

@@ -85,6 +85,13 @@ def executable() -> str | None:
     return shutil.which("firefox-esr")
 
 
+def missing() -> str | None:
+    """What this machine lacks to run the engine, or None."""
+    if executable() is None:
+        return "Debian firefox-esr is not installed (bash scripts/setup.sh installs it)"
+    return None
+
+
 @contextmanager
 def launched(origin: str) -> Iterator[Firefox]:
     t0 = time.perf_counter()

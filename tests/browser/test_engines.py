@@ -16,27 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from . import engines, firefox_driver, webkit_driver
+from . import engines
+from .drivers import DRIVERS
 
 pytestmark = pytest.mark.browser
 
 
-def _firefox_missing() -> str | None:
-    if firefox_driver.executable() is None:
-        return "Debian firefox-esr is not installed (bash scripts/setup.sh installs it)"
-    return None
-
-
-# engine -> (why it cannot run here or None, how to launch it on a base URL)
-ENGINES = {
-    "firefox": (_firefox_missing, firefox_driver.launched),
-    "webkit": (webkit_driver.missing, webkit_driver.launched),
-}
-
-
-@pytest.fixture(scope="module", params=sorted(ENGINES))
+@pytest.fixture(scope="module", params=sorted(DRIVERS))
 def browser(request: pytest.FixtureRequest, base_url: str) -> Iterator[object]:
-    missing, launched = ENGINES[request.param]
+    missing, launched = DRIVERS[request.param]
     reason = missing()
     if reason:
         pytest.skip(reason)
