@@ -247,7 +247,7 @@ def main(argv: list[str]) -> int:
     log(f"data: {json.dumps(three_labels.prepare()['splits'])}")
     run = plan(args)
     if not (run.out / "config.json").exists():
-        model = (BertForSequenceClassification.from_pretrained(run.base) if run.teacher is not None
+        model = (BertForSequenceClassification.from_pretrained(run.base).float() if run.teacher is not None
                  else build(run.tap, run.private, run.base, run.polar))
         examples = training_set(run)
         seqs = encode(load_tokenizer(run.base), [e.text for e in examples])
