@@ -134,29 +134,71 @@ def _wait_listening(port: int, timeout_s: float = 30) -> None:
             time.sleep(0.1)
 
 
+# Seconds a session start may take before the driver is restarted, and how many starts are tried: on a busy
+# machine WebKitWebDriver has hung creating the session without ever starting MiniBrowser.
+SESSION_START_S = 90
+SESSION_STARTS = 2
+
+
+def _session(port: int, options: Options) -> Any:
+    """A WebDriver session on ``port``, or None when creating it did not return in SESSION_START_S."""
+    made: dict[str, Any] = {}
+
+    def create() -> None:
+        with warnings.catch_warnings():  # selenium's own Remote() trips its remote_server_addr deprecation
+            warnings.simplefilter("ignore", DeprecationWarning)
+            try:
+                made["driver"] = webdriver.Remote(f"http://127.0.0.1:{port}", options=options)
+            except Exception as e:  # raised in the caller's thread below
+                made["error"] = e
+
+    thread = threading.Thread(target=create, daemon=True)
+    thread.start()
+    thread.join(SESSION_START_S)
+    if "error" in made:
+        raise made["error"]
+    return made.get("driver")
+
+
+def _driver_service(port: int) -> subprocess.Popen:
+    # A session of its own, so that ending it ends Xvfb, the driver and the browser it started.
+    return subprocess.Popen(
+        ["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", "WebKitWebDriver", f"--port={port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+
+
+def _stop(service: subprocess.Popen) -> None:
+    os.killpg(service.pid, signal.SIGTERM)
+    service.wait(timeout=30)
+
+
 @contextmanager
 def launched(origin: str) -> Iterator[WebKit]:
     t0 = time.perf_counter()
     handler = type("Handler", (_Refusing,), {"seen": []})
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    port = _free_port()
-    # A session of its own, so that ending it ends Xvfb, the driver and the browser it started.
-    service = subprocess.Popen(
-        ["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", "WebKitWebDriver", f"--port={port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
+    options = Options()
+    options.binary_location = str(MINIBROWSER)
+    options.add_argument("--automation")
+    address = f"127.0.0.1:{proxy.server_port}"
+    options.proxy = Proxy({"proxyType": "manual", "httpProxy": address, "sslProxy": address,
+                           "noProxy": [urlsplit(origin).netloc]})
+    service, driver = None, None
     try:
-        _wait_listening(port)
-        options = Options()
-        options.binary_location = str(MINIBROWSER)
-        options.add_argument("--automation")
-        address = f"127.0.0.1:{proxy.server_port}"
-        options.proxy = Proxy({"proxyType": "manual", "httpProxy": address, "sslProxy": address,
-                               "noProxy": [urlsplit(origin).netloc]})
-        with warnings.catch_warnings():  # selenium's own Remote() trips its remote_server_addr deprecation
-            warnings.simplefilter("ignore", DeprecationWarning)
-            driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        for _ in range(SESSION_STARTS):
+            port = _free_port()
+            service = _driver_service(port)
+            _wait_listening(port)
+            driver = _session(port, options)
+            if driver is not None:
+                break
+            _stop(service)
+            service = None
+        if driver is None:
+            raise RuntimeError(f"WebKitWebDriver did not start a session in {SESSION_START_S} s "
+                               f"({SESSION_STARTS} tries)")
         try:
             driver.set_window_size(1280, 800)
             print(f"\nWebKitGTK {driver.capabilities.get('browserVersion')} started in "
@@ -165,7 +207,7 @@ def launched(origin: str) -> Iterator[WebKit]:
         finally:
             driver.quit()
     finally:
-        os.killpg(service.pid, signal.SIGTERM)
-        service.wait(timeout=30)
+        if service is not None:
+            _stop(service)
         proxy.shutdown()
         proxy.server_close()
