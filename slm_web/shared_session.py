@@ -6,7 +6,6 @@ first one's run: :class:`SharedSession` keeps the feeds and outputs of its last 
 answers the same feeds again from them. Each model holds its own :class:`SessionHandle`; the engine's
 session is closed when the last one is.
 
->>> import asyncio
 >>> from array import array
 >>> from slm_web.backends.base import Tensor
 >>> class Engine:  # counts its runs
@@ -18,7 +17,8 @@ session is closed when the last one is.
 >>> shared = SharedSession(Engine())
 >>> grammar, sentiment = shared.handle(), shared.handle()
 >>> feeds = {"input_ids": Tensor.int64([[2, 7, 3]])}
->>> _ = asyncio.run(grammar.run(feeds)); _ = asyncio.run(sentiment.run(feeds))
+>>> from slm_web.blocking import run_blocking  # asyncio.run, also where a loop already runs
+>>> _ = run_blocking(grammar.run(feeds)); _ = run_blocking(sentiment.run(feeds))
 >>> Engine.runs, shared.hits
 (1, 1)
 >>> grammar.close(); sentiment.close()

@@ -47,8 +47,13 @@ TEXTS = {
 }
 # As in test_bridge.py: scores agree to 1e-3; an autocomplete score (a product of 1-3 steps' probabilities
 # on the 4-bit-snapped weights) may move by up to 5e-3.
-TOLERANCE = 1e-3
-AUTOCOMPLETE_SCORE_TOLERANCE = 5e-3
+# How far a probability from onnxruntime-web may be from native onnxruntime's on the same int8 graph. With
+# 8-bit MatMul weights the two agree exactly, but with the snapped 4-bit weights (converter/matmul4.py) some
+# logits differ by up to 0.04 (both equally far from fp32). That moves a mid-range probability by up to
+# p(1-p)·0.04 ≈ 0.01: calibrated sentiment scores sit mid-range, and an autocomplete score multiplies the
+# probabilities of 1-3 decoding steps. Labels, tags and texts must still match exactly.
+TOLERANCE = 1e-2
+AUTOCOMPLETE_SCORE_TOLERANCE = 1e-2
 ELSEWHERE = "http://slm-web-watch-check.invalid/"
 GRAMMAR_TEXT = "i dont know. She go to school every day. Their is a problem with the the car."
 ATTACH_GRAMMAR_TEXT = "Their is a problem with the the car."

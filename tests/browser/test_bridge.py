@@ -18,6 +18,7 @@ import slm_web
 from slm_web.serve import CSP
 
 from .conftest import launched, served_links
+from .engines import AUTOCOMPLETE_SCORE_TOLERANCE, TOLERANCE
 from .helpers import call, cpython_results, open_bridge, utf16_offset
 
 TEXTS = {
@@ -37,12 +38,6 @@ TEXTS = {
     ],
 }
 METHODS = {"sentiment": "classify", "autocomplete": "complete", "grammar": "correct"}
-TOLERANCE = 1e-3
-# An autocomplete score multiplies the probabilities of 1-3 decoding steps. On the same int8 graph native
-# onnxruntime and onnxruntime-web agree exactly with 8-bit weights, but with the snapped 4-bit weights
-# (converter/matmul4.py) some prefixes' top logits differ by up to 0.04 (both equally far from fp32), so a
-# score of 0.045 can move by 0.0011.
-AUTOCOMPLETE_SCORE_TOLERANCE = 5e-3
 
 
 @pytest.fixture(scope="module")
@@ -383,13 +378,18 @@ def tampered_site(site: Path, tasks: tuple[str, ...]) -> Iterator[str]:
         shutil.rmtree(tampered)
 
 
+def _mismatch(site: Path, task: str) -> str:
+    """The bridge's message for a tampered bundle of ``task``: it names the file the page fetched."""
+    path = json.loads((site / "build-manifest.json").read_text())["bundles"][task]["path"]
+    return f"{path} does not match build-manifest.json (stale or corrupt download)"
+
+
 def test_a_tampered_file_is_refused_not_run(site: Path, playwright_instance):
     """A bundle whose bytes differ from build-manifest.json (stale cache, corrupt CDN) fails SLM.create."""
     with tampered_site(site, ("sentiment",)) as base_url, launched(playwright_instance, base_url) as browser:
         page = browser.new_page("tests/bridge.html?tasks=sentiment")
         page.wait_for_function("() => document.title !== 'loading'", timeout=120_000)
-        expected = "bundles/sentiment.slm4 does not match build-manifest.json (stale or corrupt download)"
-        assert page.title() == f"failed: Error: {expected}"
+        assert page.title() == f"failed: Error: {_mismatch(site, 'sentiment')}"
 
 
 def test_when_ready_first_serves_the_first_task_while_the_others_load(module_browser, bundles):
@@ -411,7 +411,7 @@ def test_when_ready_first_serves_the_first_task_while_the_others_load(module_bro
 def test_a_later_model_that_fails_to_load_rejects_its_calls_only(site: Path, playwright_instance):
     with tampered_site(site, ("grammar",)) as base_url, launched(playwright_instance, base_url) as browser:
         page = open_bridge(browser, "?tasks=sentiment,grammar&ready=first")
-        expected = "bundles/grammar.slm does not match build-manifest.json (stale or corrupt download)"
+        expected = _mismatch(site, "grammar")
         assert page.evaluate("allReady") == {"error": {"name": "Error", "message": expected}}
         assert call(page, "correct", "She go to school.") == {"error": {"name": "Error", "message": expected}}
         assert call(page, "classify", "What a lovely day.")["value"]["label"] == "positive"
