@@ -205,11 +205,11 @@ def training_loss(run: Run, examples: list[data.Example], seqs: list[list[int]]
 
 
 def teacher_log_probs(teacher: Path, texts: list[str]) -> torch.Tensor:
-    """The teacher's tempered log-probabilities on ``texts``, cached beside it (a stale cache is redone)."""
-    cache = teacher / f"soft_{len(texts)}.pt"
+    """The teacher's tempered log-probabilities on ``texts``, cached under runs/ (a stale cache is redone)."""
+    cache = RUNS / f"{teacher.name}_soft_{len(texts)}.pt"  # runs/, not beside a committed teacher
     if not cache.exists():
         log(f"teacher soft labels on {len(texts)} texts")
-        model = BertForSequenceClassification.from_pretrained(teacher)
+        model = BertForSequenceClassification.from_pretrained(teacher).float()  # committed as fp16
         seqs = encode(load_tokenizer(teacher), texts)
         logits = predict(model, seqs).log()  # predict gives probabilities; log recovers shifted logits
         torch.save(F.log_softmax(logits / TEMPERATURE, -1), cache)
