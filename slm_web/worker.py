@@ -84,11 +84,19 @@ def _bytes(data: Any) -> bytes:
     return data if isinstance(data, bytes | bytearray | memoryview) else data.to_bytes()
 
 
+def _task_names(task: Any) -> list[str]:
+    """``load``'s task argument as a list of names: a name, or a non-empty list (a JS array) of them."""
+    tasks = [task] if isinstance(task, str) else task.to_py() if hasattr(task, "to_py") else task
+    if not (isinstance(tasks, list) and tasks and all(isinstance(t, str) for t in tasks)):
+        raise InputTextError("load() needs a task name or a list of them")
+    return tasks
+
+
 async def load(task: Any, data: Any) -> str:
     """Load a bundle for ``task`` (replacing any previous model of that task). ``task`` may also be a list
     (a JS array) of tasks that one shared bundle serves: its graph is loaded once, for all of them."""
     try:
-        tasks = [task] if isinstance(task, str) else list(task.to_py() if hasattr(task, "to_py") else task)
+        tasks = _task_names(task)
         models = await slm_web.load_all(_bytes(data), backend=_backend)
         held = list(models)
         missing = [t for t in tasks if t not in held]

@@ -1,5 +1,5 @@
 """A shared bundle (one graph, a grammar and a sentiment head): load(task=...), load_all over one session with
-its one-entry memo, the worker, the command line, and hostile ``heads`` sections (one-line BundleErrors)."""
+its memo of recent runs, the worker, the command line, and hostile ``heads`` sections (one-line errors)."""
 
 from __future__ import annotations
 
@@ -77,6 +77,13 @@ def test_worker_loads_both_tasks_from_one_bundle(shared_bundle: Path) -> None:
         worker.close()
 
 
+@pytest.mark.parametrize("task", [[], 7, ["grammar", 7], None, {"grammar": 1}])
+def test_worker_load_refuses_a_bad_task_argument_in_one_line(task: Any, shared_bundle: Path) -> None:
+    reply = json.loads(run_blocking(worker.load(task, shared_bundle.read_bytes())))
+    message = "load() needs a task name or a list of them"
+    assert reply == {"error": {"name": "InputTextError", "message": message}}
+
+
 def test_cli_runs_and_inspects_heads(shared_bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(["run", str(shared_bundle), SENTENCE, "--task", "grammar,sentiment", "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -122,7 +129,8 @@ def test_a_head_grammar_tags_are_bounded_by_its_own_tags(shared_bundle: Path, se
 
 
 def test_shared_session_docstring_example() -> None:
-    assert doctest.testmod(shared_session).failed == 0
+    result = doctest.testmod(shared_session)
+    assert result.attempted > 0 and result.failed == 0
 
 
 def test_the_memo_outlasts_grammar_passes(shared_bundle: Path) -> None:
