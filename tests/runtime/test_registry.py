@@ -135,7 +135,14 @@ def test_bridge_part_is_json_and_leaves_python_only_parts_out():
 
 DTS = Path(__file__).parents[2] / "bridge" / "slm.d.ts"
 SLM_JS = DTS.with_name("slm.js")
-TS_KINDS = {"int": "number", "number": "number", "names": "EditType[]"}
+TS_KINDS = {"int": "number", "number": "number"}
+
+
+def _ts_type(option: registry.Option) -> str:
+    """The TS type slm.d.ts gives an option: a list of names is typed by what its names may be."""
+    if option.kind != "names":
+        return TS_KINDS[option.kind]
+    return "EditType[]" if option.choices == registry.EDIT_TYPES else "string[]"
 
 
 def _interface(source: str, name: str) -> dict[str, str] | None:
@@ -168,7 +175,7 @@ def test_slm_d_ts_declares_the_registrys_tasks_and_options():
             if not options:
                 assert declared is None, interface
                 continue
-            assert declared == {o.js_name: TS_KINDS[o.kind] for o in options}, interface
+            assert declared == {o.js_name: _ts_type(o) for o in options}, interface
             assert f"  {method.js_name}(text: string, options?: {interface})" in source, method.name
         main = spec.methods[0]  # every task's main method is a method of SLM that pages call with a text
         assert re.search(rf"\n  {main.js_name}\(text: string[,)]", _class(source, "SLM")), main.name
