@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from . import __version__, load_all_sync
 from .bundle import read_bundle
 from .errors import SLMError
 from .registry import KINDS, TASKS, Option
-from .tasks.results import Completion
+from .tasks.results import Classification, Completion, Correction
 
 EXAMPLES = """\
 examples:
@@ -141,8 +141,30 @@ def _as_dict(result: Any) -> dict[str, Any]:
     return result.to_dict()
 
 
+def _classification_line(text: str, result: Classification) -> str:
+    return f"{result.label}\t{result.score:.3f}\t{text}"
+
+
+def _suggestions_line(text: str, suggestions: list[Completion]) -> str:
+    shown = " | ".join(f"{c.text} (+{c.insert!r}, {c.score:.3f})" for c in suggestions)
+    return f"{text} -> {shown or '(no suggestion)'}"
+
+
+def _correction_lines(text: str, result: Correction) -> str:
+    edits = (f"  {e.start}-{e.end} {e.original!r} -> {e.replacement!r} ({e.type})" for e in result.edits)
+    return "\n".join((result.text, *edits))
+
+
+# What ``run`` prints for a text without --json, by the type of its result (complete() gives a list).
+HUMAN_FORMATS: dict[type, Callable[[str, Any], str]] = {
+    Classification: _classification_line,
+    list: _suggestions_line,
+    Correction: _correction_lines,
+}
+
+
 def _human(text: str, result: Any) -> str:
-    return Completion.lines(text, result) if isinstance(result, list) else result.line(text)
+    return HUMAN_FORMATS[type(result)](text, result)
 
 
 def _inspect(args: argparse.Namespace) -> int:

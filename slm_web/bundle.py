@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import bundle_schema
-from .errors import BundleError
+from .errors import BundleError, short_repr
 from .model_check import check_model
 from .registry import TASKS as _SPECS
 
@@ -260,7 +260,7 @@ def _check_manifest_fields(manifest: Mapping[str, Any]) -> None:
             f"bundle format_version {version} predates hashing the manifest: convert the checkpoint again"
         )
     if manifest.get("task") not in TASKS:
-        raise BundleError(f"unknown task {_short(manifest.get('task'))} (known: {', '.join(TASKS)})")
+        raise BundleError(f"unknown task {short_repr(manifest.get('task'))} (known: {', '.join(TASKS)})")
 
 
 def _check_payload(manifest: Mapping[str, Any], raw: Mapping[str, bytes]) -> None:
@@ -289,6 +289,3 @@ def _check_payload(manifest: Mapping[str, Any], raw: Mapping[str, bytes]) -> Non
             raise BundleError(f"member {name!r} fails its sha256 check (corrupt or tampered with)")
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."

@@ -5,6 +5,14 @@ They subclass ``ValueError`` where the caller passed something unusable, so gene
 
 from __future__ import annotations
 
+import reprlib
+
+# A value in an error message: its repr, cut short (a hostile list must not make a huge message, nor take
+# long to write one, so the repr is never built whole).
+_SHORT = reprlib.Repr()  # Python 3.11's takes no keyword arguments
+_SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 4, 4, 5, 40, 40
+short_repr = _SHORT.repr
+
 
 class SLMError(Exception):
     """Base class of slm_web's own errors."""

@@ -12,13 +12,12 @@ caller and a page calling through the worker get the same one-line :class:`Input
 
 from __future__ import annotations
 
-import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from .errors import InputTextError
+from .errors import InputTextError, short_repr
 
 # The error types a grammar result reports (an Edit's ``type``): what ``correct(disable=[...])`` switches off.
 EDIT_TYPES = ("unnecessary", "missing", "replace", "spelling", "capitalization", "verb form", "noun number")
@@ -62,7 +61,7 @@ class Option:
         high = config[self.high] if isinstance(self.high, str) else self.high
         kind = KINDS[self.kind]
         if not kind.accepts(self, value, high):
-            raise InputTextError(f"{self.name} must be {kind.describe(self, high)}, not {_shown(value)}")
+            raise InputTextError(f"{self.name} must be {kind.describe(self, high)}, not {short_repr(value)}")
 
 
 @dataclass(frozen=True)
@@ -86,14 +85,20 @@ def _names(o: Option, value: Any, high: Any) -> bool:
             and all(isinstance(v, str) and (not o.choices or v in o.choices) for v in value))
 
 
+# An edit field's check, by its annotation: offsets are ints >= 0 (bool is an int subclass, and no offset).
+_EDIT_FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "str": lambda v: isinstance(v, str),
+}
+
+
 def _edit(o: Option, value: Any, high: Any) -> bool:
     """An Edit, or its dict (the page's edits are); the method checks it against its text."""
+    from .tasks.results import EDIT_FIELDS  # imported here: the tasks package imports this module
+
     fields = value.to_dict() if hasattr(value, "to_dict") else value
-    return isinstance(fields, dict) and all(
-        isinstance(fields.get(name), int) and not isinstance(fields.get(name), bool) and fields[name] >= 0
-        for name in ("start", "end")
-    ) and all(isinstance(fields.get(name), str) for name in ("original", "replacement")) and (
-        fields.get("type") in o.choices
+    return isinstance(fields, dict) and fields.get("type") in o.choices and all(
+        _EDIT_FIELD_CHECKS[kind](fields.get(name)) for name, kind in EDIT_FIELDS.items()
     )
 
 
@@ -108,13 +113,6 @@ KINDS: MappingProxyType[str, Kind] = MappingProxyType({
     "edit": Kind(_edit, lambda o, high: "an edit from correct() (start, end, original, replacement, type)",
                  None),
 })
-
-
-# A value in an error message: its repr, cut short (a hostile list must not make a huge message, nor take
-# long to write one).
-_SHORT = reprlib.Repr()  # Python 3.11's takes no keyword arguments
-_SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 4, 4, 5, 40, 40
-_shown = _SHORT.repr
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..errors import InputTextError
+from ..errors import InputTextError, short_repr
 from ..registry import EDIT_TYPES, MAX_DICTIONARY_WORDS
 from . import saved_json
-from .results import Edit
+from .results import EDIT_FIELDS, Edit
 
 FORMAT = "slm-web grammar preferences"
 VERSION = 1
@@ -106,7 +106,7 @@ class GrammarPreferences:
     # ---- ignored suggestions
     def ignore(self, text: str, edit: Edit | Mapping[str, Any]) -> None:
         """Never make the suggestion ``edit`` (from correcting ``text``) between the same words again."""
-        edit = edit if isinstance(edit, Edit) else Edit(**{f: edit[f] for f in _EDIT_FIELDS})
+        edit = edit if isinstance(edit, Edit) else Edit(**{f: edit[f] for f in EDIT_FIELDS})
         if not (edit.start <= edit.end <= len(text) and text[edit.start : edit.end] == edit.original):
             raise InputTextError("ignore(): the edit's original is not at its start..end in this text")
         key = ignore_key(text, edit)
@@ -169,13 +169,10 @@ class GrammarPreferences:
         return prefs
 
 
-_EDIT_FIELDS = ("start", "end", "original", "replacement", "type")
-
-
 def _checked_word(word: Any) -> str:
     if not (isinstance(word, str) and 0 < len(word) <= MAX_WORD_CHARS and not any(c.isspace() for c in word)):
         raise InputTextError(f"a dictionary word is one word of 1 to {MAX_WORD_CHARS} characters without "
-                             f"spaces, not {saved_json.short(word)}")
+                             f"spaces, not {short_repr(word)}")
     return word
 
 

@@ -41,11 +41,10 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InputTextError
+from ..errors import InputTextError, short_repr
 from ..text import is_word_char
 from . import saved_json
 from .results import Completion
-from .saved_json import short
 
 FORMAT = "slm-web personal words"
 VERSION = 1
@@ -143,7 +142,7 @@ class PersonalWords:
     def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES, mixing: Mixing | None = None) -> None:
         if not (isinstance(max_entries, int) and 1 <= max_entries <= MAX_ENTRIES_LIMIT):
             raise InputTextError(
-                f"max_entries must be an int between 1 and {MAX_ENTRIES_LIMIT}, not {short(max_entries)}"
+                f"max_entries must be an int between 1 and {MAX_ENTRIES_LIMIT}, not {short_repr(max_entries)}"
             )
         self.max_entries = max_entries
         self.mixing = mixing or Mixing()

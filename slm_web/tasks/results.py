@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 
 class _Result:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload]
-
-    def line(self, text: str) -> str:
-        """What ``python -m slm_web run`` prints for ``text`` without --json."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -23,9 +19,6 @@ class Classification(_Result):
     label: str
     score: float
     scores: dict[str, float]
-
-    def line(self, text: str) -> str:
-        return f"{self.label}\t{self.score:.3f}\t{text}"
 
 
 @dataclass(frozen=True)
@@ -40,12 +33,6 @@ class Completion(_Result):
     text: str
     insert: str
     score: float
-
-    @staticmethod
-    def lines(text: str, suggestions: list[Completion]) -> str:
-        """The command line's line for ``complete()``'s list."""
-        shown = " | ".join(f"{c.text} (+{c.insert!r}, {c.score:.3f})" for c in suggestions)
-        return f"{text} -> {shown or '(no suggestion)'}"
 
 
 @dataclass(frozen=True)
@@ -66,16 +53,17 @@ class Edit(_Result):
     explanation: str = ""
 
 
+# What says which suggestion an edit is, as a page hands one back (ignore()): every field but the prose
+# explanation; name -> its annotation ("int" or "str").
+EDIT_FIELDS: dict[str, str] = {f.name: str(f.type) for f in fields(Edit) if f.name != "explanation"}
+
+
 @dataclass(frozen=True)
 class Correction(_Result):
     """The corrected text and the edits that turn the input into it (offsets into the input)."""
 
     text: str
     edits: list[Edit]
-
-    def line(self, text: str) -> str:
-        edits = (f"  {e.start}-{e.end} {e.original!r} -> {e.replacement!r} ({e.type})" for e in self.edits)
-        return "\n".join((self.text, *edits))
 
     def to_proofreader(self) -> dict[str, Any]:
         """This result in the shape of the Proofreader API's ``ProofreadResult`` (Chrome's built-in

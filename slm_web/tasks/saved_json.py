@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import InputTextError
+from ..errors import InputTextError, short_repr
 
 
 def read(document: Any, what: str, version: int, max_chars: int, name: str | None = None) -> dict[str, Any]:
@@ -36,13 +36,8 @@ def read(document: Any, what: str, version: int, max_chars: int, name: str | Non
     if not isinstance(data, dict) or data.get("format") != name:
         raise InputTextError(f"{what} JSON must be an object with format {name!r}")
     if data.get("version") != version:
-        raise InputTextError(f"{what} version {short(data.get('version'))} is not {version}")
+        raise InputTextError(f"{what} version {short_repr(data.get('version'))} is not {version}")
     return data
-
-
-def short(value: Any) -> str:
-    """A value in an error message: its repr, cut short."""
-    return repr(value)[:40]
 
 
 def one_line(error: BaseException) -> str:
