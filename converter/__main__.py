@@ -78,7 +78,8 @@ def convert_parser() -> argparse.ArgumentParser:
         "that agrees better with fp32",
     )
     for flag, what in BITS_OPTIONS.items():
-        p.add_argument(flag, type=int, choices=[4, 8], default=4, help=what)
+        # Not given: Options' own default (head bits are refused without --head, so "not given" must show).
+        p.add_argument(flag, type=int, choices=[4, 8], default=argparse.SUPPRESS, help=what)
     p.add_argument("--keep-layers", type=int, metavar="N", help="keep only the lowest N transformer layers")
     p.add_argument(
         "--vocab-corpus",

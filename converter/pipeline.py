@@ -39,6 +39,8 @@ TASKS = tuple(SPECS)
 # --per-channel -> the int8 variants to build and validate (True: one scale per MatMul output channel).
 PER_CHANNEL = {"auto": (False, True), "on": (True,), "off": (False,)}
 STAGES = ("export", "quantize", "optimize", "validate", "write")
+# The other heads' own layers' MatMul weight bits when --head-matmul-bits is not given.
+HEAD_MATMUL_BITS = 4
 # An encoder head -> the task_config key naming its outputs: a sequence's labels, or a token's tags.
 NAMES_KEY = {"sequence": "labels", "token": "tags"}
 
@@ -59,7 +61,7 @@ class Options:
     per_channel: str = "auto"  # MatMul weight scales: "on", "off", or "auto" (whichever agrees better)
     embedding_bits: int = 4  # vocabulary tables: 4 (per-group scales) or 8 (per-row scales)
     matmul_bits: int = 4  # MatMul weights: 4 (int8 values that 4 bits can carry, see matmul4) or 8
-    head_matmul_bits: int = 4  # the same for the other heads' own layers (a shared bundle: --head)
+    head_matmul_bits: int | None = None  # the same for the other heads' own layers (only with heads; None: 4)
     eval_file: Path | None = None
     report: Path | None = None
     min_agreement: float = 0.98
@@ -90,7 +92,7 @@ def convert(src: str | Path, opts: Options) -> dict[str, Any]:
     """
     if opts.task not in TASKS:
         raise ConvertError(f"unknown task {opts.task!r} (known: {', '.join(TASKS)})")
-    check_heads(opts.task, opts.heads, {
+    check_heads(opts.task, opts.heads, opts.head_matmul_bits, {
         "--vocab-corpus": opts.vocab_corpus, "--keep-layers": opts.keep_layers,
         "--tokenizer": opts.tokenizer, "--task-config": opts.task_config,
         "an .onnx source": Path(src).suffix == ".onnx",
@@ -151,7 +153,8 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
     stage("quantize")
     head_absmax = head_input_absmax(fp32, contexts[opts.task])
     private = private_weights(fp32, raw_output(opts.task)) if source.heads else set()
-    bits_of = dict.fromkeys(private, opts.head_matmul_bits)
+    head_bits = HEAD_MATMUL_BITS if opts.head_matmul_bits is None else opts.head_matmul_bits
+    bits_of = dict.fromkeys(private, head_bits)
     variants = {
         pc: quantize_int8(fp32, pc, head_absmax, opts.embedding_bits, opts.matmul_bits, bits_of)
         for pc in PER_CHANNEL[opts.per_channel]
@@ -179,7 +182,7 @@ def _convert(src: Path, opts: Options, stage: Callable[[str], None]) -> dict[str
             "quantization": opts.quantize,
             "optimization": opts.optimize,
             **({"weight_bits": {"matmul": opts.matmul_bits, "embedding": opts.embedding_bits,
-                                **({"head_matmul": opts.head_matmul_bits} if source.heads else {})}}
+                                **({"head_matmul": head_bits} if source.heads else {})}}
                if opts.quantize == "int8" else {}),
             "inputs": inputs,
             "outputs": outputs,

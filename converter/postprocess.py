@@ -44,10 +44,20 @@ def _kv_outputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
     return [o for o in graph.output if o.name.startswith("present.")]
 
 
-def classifier_head(graph: onnx.GraphProto, k: int, logits: str) -> list[onnx.ValueInfoProto]:
+@dataclass(frozen=True)
+class Head:
+    """One task head to append: its task, the raw output it reads, and its k (tags per token, candidates)."""
+
+    task: str
+    k: int = 0
+    logits: str = LOGITS
+
+
+def classifier_head(graph: onnx.GraphProto, head: Head) -> list[onnx.ValueInfoProto]:
     """logits [B,L] -> logits, probs (softmax). A shared graph's raw tensor gets the name ``logits``."""
-    if logits != LOGITS:
-        graph.node.append(helper.make_node("Identity", [logits], [LOGITS], name="slm_sentiment_logits"))
+    if head.logits != LOGITS:
+        rename = helper.make_node("Identity", [head.logits], [LOGITS], name=f"slm_{head.task}_to_logits")
+        graph.node.append(rename)
     graph.node.append(helper.make_node("Softmax", [LOGITS], ["probs"], axis=-1, name="slm_softmax"))
     return [
         helper.make_tensor_value_info(LOGITS, TensorProto.FLOAT, ["batch", "labels"]),
@@ -55,21 +65,23 @@ def classifier_head(graph: onnx.GraphProto, k: int, logits: str) -> list[onnx.Va
     ]
 
 
-def tagger_head(graph: onnx.GraphProto, k: int, logits: str) -> list[onnx.ValueInfoProto]:
+def tagger_head(graph: onnx.GraphProto, head: Head) -> list[onnx.ValueInfoProto]:
     """logits [B,S,T] -> tag_probs, tag_ids [B,S,k] (the k most likely tags per token, descending)."""
     graph.node.extend(
         [
-            helper.make_node("Softmax", [logits], ["slm_tag_probs_all"], axis=-1, name="slm_tag_softmax"),
+            helper.make_node(
+                "Softmax", [head.logits], ["slm_tag_probs_all"], axis=-1, name="slm_tag_softmax"
+            ),
             helper.make_node(
                 "TopK",
-                ["slm_tag_probs_all", _const(graph, "slm_tag_k", [k])],
+                ["slm_tag_probs_all", _const(graph, "slm_tag_k", [head.k])],
                 ["tag_probs", "tag_ids"],
                 axis=-1,
                 name="slm_topk",
             ),
         ]
     )
-    shape = ["batch", "sequence", k]
+    shape = ["batch", "sequence", head.k]
     return [
         helper.make_tensor_value_info("tag_probs", TensorProto.FLOAT, shape),
         helper.make_tensor_value_info("tag_ids", TensorProto.INT64, shape),
@@ -90,7 +102,7 @@ def _broadcast_past(graph: onnx.GraphProto) -> None:
         graph.node.insert(0, node)
 
 
-def lm_head(graph: onnx.GraphProto, k: int, logits: str) -> list[onnx.ValueInfoProto]:
+def lm_head(graph: onnx.GraphProto, head: Head) -> list[onnx.ValueInfoProto]:
     """logits [B,T,V] -> top_logits, top_ids [B,k] of each row's last position; the presents stay outputs.
 
     The past inputs may also have one row for all rows of ``input_ids`` (:func:`_broadcast_past`).
@@ -99,6 +111,7 @@ def lm_head(graph: onnx.GraphProto, k: int, logits: str) -> list[onnx.ValueInfoP
     a long prompt's first call projects one hidden state onto the vocabulary instead of T of them.
     """
     _broadcast_past(graph)
+    logits, k = head.logits, head.k
     last = _const(graph, "slm_last", [-1], scalar=True)
     producer = next((n for n in graph.node if logits in n.output), None)
     if producer is not None and producer.op_type == "MatMul":
@@ -123,15 +136,6 @@ def lm_head(graph: onnx.GraphProto, k: int, logits: str) -> list[onnx.ValueInfoP
 HEADS = {"sequence": classifier_head, "token": tagger_head, None: lm_head}
 
 
-@dataclass(frozen=True)
-class Head:
-    """One task head to append: its task, the raw output it reads, and its k (tags per token, candidates)."""
-
-    task: str
-    k: int = 0
-    logits: str = LOGITS
-
-
 def add_head(model: onnx.ModelProto, task: str, k: int = 0) -> onnx.ModelProto:
     """Append ``task``'s post-processing to a raw graph (``k``: tags per token or LM candidates)."""
     return add_heads(model, [Head(task, k)])
@@ -146,7 +150,7 @@ def add_heads(model: onnx.ModelProto, heads: list[Head]) -> onnx.ModelProto:
     outputs: list[onnx.ValueInfoProto] = []
     for head in heads:
         _require_output(model.graph, head.logits)
-        outputs += HEADS[TASKS[head.task].head](model.graph, head.k, head.logits)
+        outputs += HEADS[TASKS[head.task].head](model.graph, head)
     names = [o.name for o in outputs]
     clash = next((name for name in names if names.count(name) > 1), None)
     if clash is not None:

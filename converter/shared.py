@@ -55,8 +55,13 @@ def private_weights(model: Any, main_output: str) -> set[str]:
     return (inputs[False] - inputs[True]) & {t.name for t in model.graph.initializer}
 
 
-def check_heads(task: str, heads: dict[str, Path], options: dict[str, Any]) -> None:
-    """Refuse, in one line, heads that cannot share ``task``'s encoder, and options that do not combine."""
+def check_heads(
+    task: str, heads: dict[str, Path], head_matmul_bits: int | None, options: dict[str, Any]
+) -> None:
+    """Refuse, in one line, heads that cannot share ``task``'s encoder, options that do not combine with
+    them, and bits for heads that are not there."""
+    if head_matmul_bits is not None and not heads:
+        raise ConvertError("--head-matmul-bits needs --head: it sets the bits of the other heads' own layers")
     for head in heads:
         if head not in TASKS:
             raise ConvertError(f"unknown head task {head!r} (known: {', '.join(TASKS)})")

@@ -10,10 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fixtures.checkpoints import encoder_checkpoint, head_on_encoder
+from onnx import TensorProto, helper
 
 from converter.__main__ import main
 from converter.errors import ConvertError
 from converter.pipeline import Options, convert
+from converter.postprocess import Head, add_heads
+from converter.shared import raw_output
 from converter.validate import session
 from slm_web.bundle import read_bundle
 
@@ -105,6 +108,30 @@ def test_what_cannot_share_is_refused_in_one_line(
         convert(grammar_checkpoint, opts)
     assert "\n" not in str(error.value)
     assert not (tmp_path / "x.slm").exists()
+
+
+def test_head_bits_without_a_head_are_refused_in_one_line(
+    tmp_path: Path, grammar_checkpoint: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "x.slm"
+    with pytest.raises(ConvertError, match="--head-matmul-bits needs --head"):
+        convert(grammar_checkpoint, Options(task="grammar", out=out, head_matmul_bits=8))
+    args = [str(grammar_checkpoint), "--task", "grammar", "--out", str(out), "--head-matmul-bits", "4"]
+    assert main(args) == 1
+    assert "--head-matmul-bits needs --head" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_heads_renaming_node_is_named_after_its_task() -> None:
+    raw = raw_output("sentiment")
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], [raw])], "raw",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info(raw, TensorProto.FLOAT, ["batch", 2])],
+    )
+    model = add_heads(helper.make_model(graph), [Head("sentiment", logits=raw)])
+    renamed = next(n for n in model.graph.node if n.output == ["logits"])
+    assert renamed.name == "slm_sentiment_to_logits"
 
 
 def test_cli_head_option(
