@@ -3,10 +3,10 @@
 //   import { SLM } from "./bridge/slm.js";
 //   const slm = await SLM.create({ tasks: ["sentiment", "autocomplete", "grammar"], onProgress: console.log });
 //   // or: SLM.create({ whenReady: "first" }) resolves once the first task works; `await slm.ready` for all
-//   await slm.classify("What a lovely day");          // {label: "positive", score: 0.97, scores: {...}}
-//   await slm.complete("See you tomor", { k: 3 });     // [{text: "tomorrow", insert: "row", score: 0.8}, ...]
-//   await slm.correct("She go to school.");            // {text: "She goes to school.", edits: [...]}
-//   await slm.proofread("She go to school.");          // {correctedInput: "She goes to school.", corrections: [...]}
+//   await slm.classify("What a lovely day");          // {label: "positive", score: 0.88, scores: {...}}
+//   await slm.complete("See you tomor", { k: 3 });     // [{text: "tomorrow", insert: "row", score: 0.56}, ...]
+//   await slm.correct("He don't like it.");            // {text: "He doesn't like it.", edits: [{start: 3, end: 6, ...}]}
+//   await slm.proofread("I recieved it on friday.");   // {correctedInput: "I received it on Friday.", corrections: [...]}
 //   await slm.dictionary.add(["Ksenia"]); await slm.disable(["capitalization"]);  // kept in IndexedDB
 //   slm.attach(document.querySelector("textarea"));  // or an <input>, a contenteditable element, an EditorAdapter
 //   slm.dispose();
