@@ -24,6 +24,7 @@ of "negative" and "positive" from that student's rows (the neutral row starts at
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -36,7 +37,7 @@ from safetensors.torch import load_file
 from transformers import BertConfig, BertForSequenceClassification
 
 from students import sources
-from students.sentiment import calibrate, data, evalset, three_labels
+from students.sentiment import calibrate, data, evalset, evaluate, three_labels
 from students.sentiment.augment import augment
 from students.sentiment.fit import Schedule, fit
 from students.sentiment.model import collate, encode, load_tokenizer, sorted_batches
@@ -53,6 +54,7 @@ UNLABELED = -100  # hard label of a perturbed copy (only the teacher labels it)
 TEMPERATURE = 2.0  # distillation, as for the two-label student
 SOFT_WEIGHT = 0.7
 AUGMENT_COPIES = 1  # perturbed copies per training text when distilling
+Loss = Callable[[torch.Tensor, list[int]], torch.Tensor]  # (logits, the batch's example indices) -> loss
 
 
 def log(msg: str) -> None:
@@ -124,22 +126,21 @@ def predict(model: torch.nn.Module, seqs: list[list[int]]) -> torch.Tensor:
 
 
 def report(model: torch.nn.Module, tok_dir: Path) -> dict:
-    """Dev figures: accuracy on the data's dev split; on the hand-written dev split, polar accuracy (a
-    neutral answer on a polar sentence counts as wrong) and the share of neutral sentences found, before
-    calibration; and the calibration fitted on both dev sets."""
+    """Dev figures: accuracy on the data's dev split; on the hand-written dev split, polar accuracy and
+    neutral recall as ``students.evaluate sentiment`` scores them, before calibration; and the calibration
+    fitted on both dev sets."""
     tok = load_tokenizer(tok_dir)
     dev = three_labels.read_split("dev")
     hand = evalset.load("dev")
     probs = predict(model, encode(tok, [e.text for e in dev] + [e.text for e in hand]))
     gold = torch.tensor([LABELS.index(e.label) for e in [*dev, *hand]])
-    hand_pred = [LABELS[i] for i in probs[len(dev):].argmax(-1).tolist()]
-    polar = [(p, e.label) for p, e in zip(hand_pred, hand, strict=True) if e.label != "neutral"]
-    neutral = [p for p, e in zip(hand_pred, hand, strict=True) if e.label == "neutral"]
+    hand_scores = [dict(zip(LABELS, row, strict=True)) for row in probs[len(dev):].tolist()]
+    handwritten = evaluate.score_handwritten(hand_scores, hand)
     data_hits = probs[: len(dev)].argmax(-1) == gold[: len(dev)]
     return {
         "data_dev_accuracy": round(data_hits.float().mean().item(), 4),
-        "handwritten_dev_polar_accuracy": round(sum(p == g for p, g in polar) / len(polar), 4),
-        "handwritten_dev_neutral_recall": round(neutral.count("neutral") / len(neutral), 4),
+        "handwritten_dev_polar_accuracy": handwritten["polar_accuracy"],
+        "handwritten_dev_neutral_recall": handwritten["neutral_recall"],
         **calibration(probs.log(), gold, slice(len(dev), None)),
     }
 
@@ -181,8 +182,7 @@ def plan(args: argparse.Namespace) -> Run:
     return Run(RUNS / f"on_grammar_t{args.tap}_p{args.private}", GRAMMAR, args.tap, args.private)
 
 
-def training_loss(run: Run, examples: list[data.Example], seqs: list[list[int]]
-                  ) -> Callable[[torch.Tensor, list[int]], torch.Tensor]:
+def training_loss(run: Run, examples: list[data.Example]) -> Loss:
     """Label-smoothed cross-entropy; with a teacher, Hinton distillation plus that (unlabeled: KL only)."""
     labels = torch.tensor([LABELS.index(e.label) if e.label else UNLABELED for e in examples])
 
@@ -204,9 +204,18 @@ def training_loss(run: Run, examples: list[data.Example], seqs: list[list[int]]
     return distill
 
 
+def soft_label_cache(teacher: Path, texts: list[str]) -> Path:
+    """Where the teacher's soft labels on ``texts`` are kept: under runs/, not beside a committed teacher,
+    named by a hash of its weights and of the texts, so a retrained teacher or other texts never reuse
+    another's."""
+    digest = hashlib.sha256((teacher / "model.safetensors").read_bytes())
+    digest.update(json.dumps(texts).encode())
+    return RUNS / f"{teacher.name}_soft_{digest.hexdigest()[:16]}.pt"
+
+
 def teacher_log_probs(teacher: Path, texts: list[str]) -> torch.Tensor:
-    """The teacher's tempered log-probabilities on ``texts``, cached under runs/ (a stale cache is redone)."""
-    cache = RUNS / f"{teacher.name}_soft_{len(texts)}.pt"  # runs/, not beside a committed teacher
+    """The teacher's tempered log-probabilities on ``texts``, cached (:func:`soft_label_cache`)."""
+    cache = soft_label_cache(teacher, texts)
     if not cache.exists():
         log(f"teacher soft labels on {len(texts)} texts")
         model = BertForSequenceClassification.from_pretrained(teacher).float()  # committed as fp16
@@ -251,7 +260,7 @@ def main(argv: list[str]) -> int:
                  else build(run.tap, run.private, run.base, run.polar))
         examples = training_set(run)
         seqs = encode(load_tokenizer(run.base), [e.text for e in examples])
-        loss = training_loss(run, examples, seqs)
+        loss = training_loss(run, examples)
         run.out.mkdir(parents=True, exist_ok=True)
         log(f"{run.out.name}: {len(examples)} training texts")
         fit(model, seqs, loss, Schedule(epochs=args.epochs, batch=SCHEDULE.batch, lr=run.lr),
