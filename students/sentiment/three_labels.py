@@ -1,7 +1,8 @@
 """Three-label sentiment data: the polar splits of ``students.sentiment.data`` plus a neutral class.
 
 ``python -m students.sentiment.three_labels`` writes ``students/runs/sentiment/three/{train,dev}.jsonl``
-and ``stats.json``. Neutral examples come from two places:
+and ``stats.json``, which records the :func:`parameters` they were built with: a build with other
+parameters is redone. Neutral examples come from two places:
 
 - the Hutto ground truth's snippets whose mean human rating is within ``data.NEUTRAL_MARGIN`` of zero
   (mixed or opinion-free reviews, tweets and editorials);
@@ -91,11 +92,33 @@ def neutral_examples() -> list[data.Example]:
     return band + facts
 
 
+def parameters() -> dict:
+    """What the splits depend on besides the corpora, as JSON: stats.json keeps them."""
+    return {
+        "neutral_margin": data.NEUTRAL_MARGIN,
+        "split_buckets": [[name, rng.start, rng.stop] for name, rng in data.SPLIT_BUCKETS],
+        "factual_share": FACTUAL_SHARE,
+        "neutral_share": NEUTRAL_SHARE,
+        "mild_valence": MILD_VALENCE,
+        "factual_words": list(FACTUAL_WORDS),
+        "emoticon": _EMOTICON.pattern,
+    }
+
+
+def _built(stats_path: Path) -> dict | None:
+    """The stats of splits already built with today's :func:`parameters`, or None."""
+    if not stats_path.exists():
+        return None
+    stats = json.loads(stats_path.read_text())
+    return stats if stats.get("parameters") == parameters() else None
+
+
 def prepare(root: Path = OUT) -> dict:
-    """Build train/dev (idempotent: an existing stats.json means done) and return the stats."""
+    """Build train/dev unless they were built with today's parameters, and return the stats."""
     stats_path = root / "stats.json"
-    if stats_path.exists():
-        return json.loads(stats_path.read_text())
+    built = _built(stats_path)
+    if built is not None:
+        return built
     data.prepare()
     polar = {name: data.read_split(name) for name in ("train", "dev", "test")}
     taken = {data.normalize(e.text) for rows in polar.values() for e in rows}
@@ -123,8 +146,7 @@ def prepare(root: Path = OUT) -> dict:
         "labels": LABELS,
         "splits": {name: dict(Counter(e.label for e in rows)) for name, rows in splits.items()},
         "sources": {name: dict(Counter(e.source for e in rows)) for name, rows in splits.items()},
-        "neutral_margin": data.NEUTRAL_MARGIN,
-        "factual_share": FACTUAL_SHARE,
+        "parameters": parameters(),
     }
     stats_path.write_text(json.dumps(stats, indent=2))
     return stats
