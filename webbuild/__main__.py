@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from slm_web.registry import TASKS
-from webbuild.bundles import SHARED_BUNDLES, build_bundle, build_warmup_model, site_bundles
+from webbuild.bundles import SHARED_BUNDLES, MissingCheckpoint, build_bundle, build_warmup_model, site_bundles
 from webbuild.bytecode import SITE_PACKAGES, BytecodeError, compile_sources
 from webbuild.site import INDEX_HTML, MANIFEST, precompress, write_manifest, write_wire_bundles
 from webbuild.stdlib import TrimError, trim
@@ -47,7 +47,10 @@ def _stdlib(args: argparse.Namespace) -> None:
 
 
 def _bundle(args: argparse.Namespace) -> None:
-    print(f"    {build_bundle(args.task, args.out)}")
+    try:
+        print(f"    {build_bundle(args.task, args.out)}")
+    except MissingCheckpoint as error:
+        raise SystemExit(f"webbuild bundle: error: {error}") from None
 
 
 def _plan(args: argparse.Namespace) -> None:

@@ -2,7 +2,9 @@
 
 A task whose student checkpoint is not committed yet (``students/checkpoints/<task>/config.json``) gets a
 tiny random model from the test fixtures instead, so the browser path always has three bundles to run;
-its name starts with ``tiny-`` and the build says so.
+its name starts with ``tiny-`` and the build says so. A shared bundle gets one only when none of its
+checkpoints is committed: with some but not all, the build stops (:class:`MissingCheckpoint`), since a tiny
+model would stand in for a committed student.
 
 A site ships a bundle per task, or one shared bundle for the tasks of a :data:`SHARED_BUNDLES` entry (one
 encoder, a head per task: docs/bundle-format.md, ``heads``) and a bundle per remaining task
@@ -24,13 +26,16 @@ from typing import Any
 from slm_web.registry import TASKS
 
 ROOT = Path(__file__).resolve().parent.parent
+CHECKPOINTS = ROOT / "students" / "checkpoints"  # the committed students, a folder per task
 TINY_PREFIX = "tiny-"
-# Converter options of a default student that differ from the converter's defaults, and why. None today:
-# grammar kept 8-bit MatMul weights until its current checkpoint, which loses nothing at 4 bits (its model
-# card has the dev and frozen-test figures of both).
+# Converter options of a default student that differ from the converter's defaults, and why. None today
+# (the grammar student's MatMul weight width, and what it costs it: its model card,
+# students/checkpoints/grammar/README.md).
 STUDENT_OPTIONS: dict[str, dict[str, Any]] = {}
 
 
+class MissingCheckpoint(ValueError):
+    """A shared bundle has some of its checkpoints committed, not all."""
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,8 @@ class SharedBundle:
 # heads' own layers take the converter's --head-matmul-bits 4, as the sentiment student alone ships its
 # layers). The default stays two separate bundles until the
 # sentiment head trained on the grammar encoder meets both tasks' targets (issue 17): the model engineer
-# commits its checkpoint there and sets default=True. SLM_SHARED=grammar+sentiment bash build_wasm.sh
-# builds a site with it meanwhile.
+# commits its checkpoint there and sets default=True. Until then SLM_SHARED=grammar+sentiment stops the
+# build with one line (MissingCheckpoint).
 SHARED_BUNDLES: dict[str, SharedBundle] = {
     "grammar+sentiment": SharedBundle("grammar", {"sentiment": "students/checkpoints/sentiment-on-grammar"}),
 }
@@ -115,9 +120,13 @@ def build_warmup_model(out: Path) -> str:
     return f"{out.name}: {out.stat().st_size // 1024} KB"
 
 
+def _committed(checkpoint: Path) -> bool:
+    return (checkpoint / "config.json").is_file()
+
+
 def student_checkpoint(task: str) -> Path | None:
-    path = ROOT / "students" / "checkpoints" / task
-    return path if (path / "config.json").is_file() else None
+    path = CHECKPOINTS / task
+    return path if _committed(path) else None
 
 
 def _bundle_name(bundle: Path) -> str:
@@ -137,45 +146,73 @@ def _newest_input(checkpoint: Path) -> float:
     return max(p.stat().st_mtime for p in files if p.is_file())
 
 
-def _checkpoints(name: str) -> dict[str, Path | None]:
-    """The committed checkpoint of each task of bundle ``name`` (a task or a SHARED_BUNDLES key), main first;
-    None where there is none yet."""
+@dataclass(frozen=True)
+class BundleSources:
+    """Where a bundle's checkpoints are committed: its main task's, and each other head's by task."""
+
+    main: str
+    checkpoint: Path
+    heads: dict[str, Path]
+
+    @property
+    def missing(self) -> list[Path]:
+        """The checkpoints not committed yet."""
+        return [path for path in (self.checkpoint, *self.heads.values()) if not _committed(path)]
+
+    @property
+    def tiny(self) -> bool:
+        """None is committed: the bundle is a tiny random stand-in."""
+        return len(self.missing) == 1 + len(self.heads)
+
+
+def bundle_sources(name: str) -> BundleSources:
+    """The checkpoints of bundle ``name`` (a task or a SHARED_BUNDLES key); :class:`MissingCheckpoint` when
+    a shared bundle has only some of them."""
     shared = SHARED_BUNDLES.get(name)
     if shared is None:
-        return {name: student_checkpoint(name)}
-    heads = {task: ROOT / path for task, path in shared.heads.items()}
-    return {shared.main: student_checkpoint(shared.main),
-            **{task: path if (path / "config.json").is_file() else None for task, path in heads.items()}}
+        return BundleSources(name, CHECKPOINTS / name, {})
+    sources = BundleSources(shared.main, CHECKPOINTS / shared.main,
+                            {task: ROOT / path for task, path in shared.heads.items()})
+    if sources.missing and not sources.tiny:
+        absent = ", ".join(str(_shown_path(path)) for path in sources.missing)
+        raise MissingCheckpoint(f"{name} needs {absent}, not committed yet "
+                                "(SLM_SHARED= builds a bundle per task)")
+    return sources
+
+
+def _shown_path(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def up_to_date(name: str, out: Path) -> bool:
     if not out.is_file():
         return False
-    checkpoints = list(_checkpoints(name).values())
+    sources = bundle_sources(name)
     is_tiny = _bundle_name(out).startswith(TINY_PREFIX)
-    if None in checkpoints:
+    if sources.tiny:
         return is_tiny
-    return not is_tiny and out.stat().st_mtime >= max(_newest_input(c) for c in checkpoints if c)
+    inputs = (sources.checkpoint, *sources.heads.values())
+    return not is_tiny and out.stat().st_mtime >= max(_newest_input(c) for c in inputs)
 
 
 def build_bundle(name: str, out: Path) -> str:
-    """Convert the student for task ``name`` (or the students of shared bundle ``name``; a tiny model if one
-    is missing) into ``out``; a line saying what was done."""
+    """Convert the student for task ``name`` (or the students of shared bundle ``name``; a tiny model if
+    none is committed) into ``out``; a line saying what was done."""
     if up_to_date(name, out):
         return f"{name}: up to date ({_bundle_name(out)})"
     from converter.pipeline import Options, convert
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    (main, checkpoint), *heads = _checkpoints(name).items()
-    if checkpoint is not None and all(path for _, path in heads):
-        options = Options(task=main, out=out, heads=dict(heads), **STUDENT_OPTIONS.get(main, {}))
-        convert(checkpoint, options)
-        return f"{name}: converted {checkpoint.relative_to(ROOT)} -> {out.name} ({_bundle_name(out)})"
+    sources = bundle_sources(name)
+    if not sources.tiny:
+        own = STUDENT_OPTIONS.get(sources.main, {})
+        convert(sources.checkpoint, Options(task=sources.main, out=out, heads=sources.heads, **own))
+        return f"{name}: converted {_shown_path(sources.checkpoint)} -> {out.name} ({_bundle_name(out)})"
     with tempfile.TemporaryDirectory(prefix=f"slm-{name}-") as tmp:
-        tiny = tiny_factories()[main](Path(tmp) / "checkpoint")
+        tiny = tiny_factories()[sources.main](Path(tmp) / "checkpoint")
         tiny_heads = {task: _fixture_checkpoints().head_on_encoder(Path(tmp) / task, tiny, task)
-                      for task, _ in heads}
+                      for task in sources.heads}
         # Random weights make int8-vs-fp32 agreement a coin toss; it says nothing about a stand-in.
-        convert(tiny, Options(task=main, out=out, name=f"{TINY_PREFIX}{name}", min_agreement=0.0,
+        convert(tiny, Options(task=sources.main, out=out, name=f"{TINY_PREFIX}{name}", min_agreement=0.0,
                               heads=tiny_heads))
     return f"{name}: no student checkpoint yet: TINY RANDOM model -> {out.name}"
