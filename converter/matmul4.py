@@ -18,9 +18,9 @@ at session creation, which cost far more than the bridge's decoder does (wasm co
 
 |q * m| stays within the 7-bit range of the int8 weights (MATMUL_QMAX, see :mod:`converter.quantize`).
 On the default students it took about a quarter off the wire size of sentiment and autocomplete for no
-loss of quality, but cost grammar a little of its ERRANT F0.5 (groups of 8 did no better, nor a fine-tune
-against the 4-bit weights: its model card), so grammar's bundle keeps 8-bit weights (webbuild/bundles.py).
-The figures: bench/ANALYSIS.md, "Figures that code comments used to quote".
+loss of quality; the grammar student's width, and what it costs it: its model card
+(students/checkpoints/grammar/README.md). The figures: bench/ANALYSIS.md, "Figures that code comments used
+to quote".
 """
 
 from __future__ import annotations
