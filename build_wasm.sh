@@ -8,7 +8,9 @@
 #                         converting (tests, custom models)
 #        SLM_SHARED=NAMES  ship these shared bundles (comma-separated names of webbuild/bundles.py
 #                         SHARED_BUNDLES, e.g. grammar+sentiment: one encoder, both tasks' heads, fetched
-#                         once) instead of the table's defaults; empty: a bundle per task
+#                         once) instead of the table's defaults; empty: a bundle per task. A shared
+#                         bundle needs each head's checkpoint (grammar+sentiment: students/checkpoints/
+#                         sentiment-on-grammar, not committed yet); without it the build stops
 #        SLM_SNAPSHOT=1   also ship a Pyodide memory snapshot (made in headless Chromium, ~4 MB Brotli):
 #                         a first visit restores Python instead of booting it (about 2 s sooner on 2
 #                         cores) but downloads that much more; see docs/hosting.md
