@@ -69,8 +69,9 @@ export function fieldAdapter(field) {
     replace(start, end, text) {
       field.focus();
       field.setSelectionRange(start, end);
-      const done = typeOverSelection(text);
-      if (!done || field.value.slice(start, start + text.length) !== text) {
+      // Only where the browser refused the command is the text set directly: a field it changed stays as it
+      // made it (a maxlength may have cut the text short, and setting it again would insert it twice).
+      if (!typeOverSelection(text)) {
         field.setRangeText(text, start, end, "end");
         field.dispatchEvent(new Event("input", { bubbles: true }));
       }

@@ -73,6 +73,9 @@ class AttachedView {
         });
       },
       rects(start, end) {
+        // Outside the rendered lines domAtPos points at a placeholder, not at the text: nothing is drawn there
+        // until CodeMirror renders it, a viewport change that update() reports as layout().
+        if (!view.visibleRanges.some((range) => range.from <= start && end <= range.to)) return [];
         const from = view.domAtPos(start);
         const to = view.domAtPos(end);
         const range = document.createRange();

@@ -114,6 +114,21 @@ def test_attach_refuses_what_it_cannot_edit(page):
     assert message.startswith("TypeError: attach() needs a <textarea>") and "<input type=number>" in message
 
 
+def test_a_replacement_the_field_cut_short_is_not_typed_twice(page):
+    """The browser's own editing ran but honoured maxlength: the field stays as the browser made it."""
+    value = page.evaluate("""async () => {
+      const { fieldAdapter } = await import("../bridge/slm-adapter-field.js");
+      const field = document.body.appendChild(Object.assign(document.createElement("input"),
+                                                            { type: "text", maxLength: 5, value: "abc" }));
+      const adapter = fieldAdapter(field);
+      adapter.replace(3, 3, "defgh");
+      adapter.dispose();
+      field.remove();
+      return field.value;
+    }""")
+    assert value == "abcde"
+
+
 # document -> how many marked examples it has at least (guards against a marker that silently finds none)
 DOCS = {ROOT / "README.md": 1, ROOT / "docs" / "js-api.md": 2}
 

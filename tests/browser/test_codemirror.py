@@ -58,6 +58,25 @@ def test_underline_fix_applies_from_the_popover_and_undoes(editor):
     editing.fix_applied_and_undone(editor, TEXT_JS, POINT_JS)
 
 
+def test_an_underline_waits_for_codemirror_to_render_its_line(editor):
+    """Far below the viewport a line is a placeholder, and CodeMirror's DOM positions there are no place
+    to draw at: the underline comes once scrolling renders the line."""
+    text = "\n" * 300 + "I recieved it."
+    insert = "(text) => view.dispatch({ changes: { from: 0, insert: text }, selection: { anchor: 0 } })"
+    editor.evaluate(insert, text)
+    editor.wait_for_function("() => window.latest.grammar?.edits.length", timeout=30_000)
+    issues = editor.locator(".slm-issue")
+    assert issues.count() == 0
+    start = text.index("recieved")
+    scroll = "(at) => view.dispatch({ effects: view.constructor.scrollIntoView(at, { y: 'center' }) })"
+    editor.evaluate(scroll, start)
+    issues.first.wait_for(timeout=5_000)
+    assert issues.first.text_content() == "recieved"
+    box = issues.first.bounding_box()
+    left, top = editor.evaluate(POINT_JS, start)
+    assert box["x"] == pytest.approx(left, abs=1) and box["y"] == pytest.approx(top, abs=1)
+
+
 def test_destroying_the_editor_detaches(page):
     left = page.evaluate("""() => {
       view.destroy();
