@@ -183,7 +183,9 @@ export interface Stats {
 /**
  * Every rejected promise carries an SLMError: `name` is the Python error class ("InputTextError",
  * "BundleError", "TaskMismatchError", "BackendError", …), "Cancelled" for a superseded complete(),
- * "Disposed" after dispose(), "WorkerError" if the worker died; `message` is one line.
+ * "Disposed" after dispose(), "WorkerError" if the worker died, "StorageError" when a change of the grammar
+ * preferences (or saveMemory()) was made in the worker but could not be stored in IndexedDB (it then holds
+ * in this page only, and the next change stores it again); `message` is one line.
  */
 export declare class SLMError extends Error {
   constructor(name: string, message: string);
@@ -284,8 +286,9 @@ export declare class SLM {
   /** The personal dictionary of grammar. */
   readonly dictionary: PersonalDictionary;
   /**
-   * Never make this suggestion between the same words again (remembered by a hash, in IndexedDB). `text`:
-   * the text it was found in; needed only for a copy of an edit correct() returned.
+   * Never make this suggestion between the same words again. Kept in IndexedDB as a 128-bit sha256
+   * fingerprint of the edit and the two words either side, not as text; whoever holds it can still confirm
+   * a guessed phrase. `text`: the text it was found in; needed only for a copy of an edit correct() returned.
    */
   ignore(edit: Edit, text?: string): Promise<void>;
   /** Switch edit types off for every call, kept across reloads; resolves with the types off. */
@@ -296,7 +299,10 @@ export declare class SLM {
   exportPreferences(): Promise<string>;
   /** Replace them by exportPreferences()'s JSON (rejects with name "InputTextError" on anything else). */
   importPreferences(json: string): Promise<void>;
-  /** Forget them all, in the worker and in IndexedDB (database `slm-web-grammar`). */
+  /**
+   * Forget them all: IndexedDB's database `slm-web-grammar` is deleted on any page (with the grammar task
+   * or not, its model loaded or not), then the worker's copy is emptied.
+   */
   erasePreferences(): Promise<void>;
   stats(): Promise<Stats>;
   /** True if created with `personal: true`. */
@@ -308,9 +314,12 @@ export declare class SLM {
    * (debounced). Rejects with name "InputTextError" unless created with `personal: true`.
    */
   learn(text: string): Promise<number>;
-  /** Erase every learned word in the worker and the origin's IndexedDB database (`slm-web-personal`). */
+  /**
+   * Erase every learned word: the origin's IndexedDB database `slm-web-personal` is deleted on any page
+   * (personal words on or not), then the worker's copy is emptied.
+   */
   forget(): Promise<void>;
-  /** Write the personal words to IndexedDB now rather than after the save delay. */
+  /** Write the personal words to IndexedDB now rather than after the save delay ("StorageError" if it fails). */
   saveMemory(): Promise<void>;
   /**
    * Ghost-text completion (Tab accepts, Esc dismisses), grammar underlines with fixes, sentiment badge, on

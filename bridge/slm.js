@@ -4,7 +4,7 @@
 // Types and docs: slm.d.ts. Nothing here touches the network beyond `baseURL` (the page's own site).
 
 import { attachEditor } from "./slm-editor.js";
-import { MemoryStore, PREFERENCES_DB_NAME } from "./slm-memory.js";
+import { StoredDocument } from "./slm-memory.js";
 
 // Python methods slm.js calls itself, behind other names (`dictionary.add`, the personal words' storage):
 // no page method of their own. Every other method of build-manifest.json's `tasks` that slm.js does not
@@ -61,9 +61,9 @@ export class SLM {
   #nextId = 1;
   #lastComplete = null; // id of the newest complete(): older ones are rejected as Cancelled
   #disposed = false;
-  #memory = null; // MemoryStore of the personal words when create({personal: true}), else null
+  /** @type {Record<string, StoredDocument>} one per entry of STORED, on every page (erasing needs no task) */
+  #documents = {};
   #learnedWords = 0;
-  #preferences = null; // MemoryStore of the grammar preferences when the grammar task is loaded, else null
   #sources = new WeakMap(); // each edit correct() returned -> the text it was found in, for ignore(edit)
 
   /**
@@ -72,12 +72,33 @@ export class SLM {
    */
   dictionary = Object.freeze({
     /** @param {string[]} words */
-    add: (words) => this.#changePreferences("add_words", "", { words }),
+    add: (words) => this.#documents.preferences.change("add_words", "", { words }),
     /** @param {string[]} words */
-    remove: (words) => this.#changePreferences("remove_words", "", { words }),
+    remove: (words) => this.#documents.preferences.change("remove_words", "", { words }),
     /** @returns {Promise<string[]>} */
-    words: () => this.#call("dictionary", ""),
+    words: () => this.#documents.preferences.read("dictionary"),
   });
+
+  /**
+   * The user's documents kept in this origin's IndexedDB (slm-memory.js), one entry each: the task whose
+   * worker holds it, the create() option it needs (null: none), where it is stored, the worker methods that
+   * move it in and out, and what a change's reply updates here. A new document is an entry, not a branch.
+   * @type {Record<string, import("./slm-memory.js").DocumentSpec & {task: string, optIn: string | null,
+   *   onReply?: (slm: SLM, reply: any) => void}>}
+   */
+  static #STORED = {
+    preferences: {
+      task: "grammar", optIn: null, name: "slm-web-grammar", key: "grammar", what: "grammar preferences",
+      importer: "import_preferences", exporter: "export_preferences", eraser: "erase_preferences",
+      saveDelayMs: 0, // a user's say is rare and must survive a reload right after it
+    },
+    memory: {
+      task: "autocomplete", optIn: "personal", name: "slm-web-personal", key: "autocomplete", what: "personal words",
+      importer: "import_memory", exporter: "export_memory", eraser: "forget",
+      saveDelayMs: 1500, // learning runs on every finished sentence, and a save writes the whole memory
+      onReply: (slm, words) => { slm.#learnedWords = words ?? 0; },
+    },
+  };
 
   /** Use `SLM.create()`. */
   constructor(worker, info) {
@@ -127,40 +148,28 @@ export class SLM {
       slm.ready = slm.#request({ type: "ready" });
       slm.ready.catch(() => {}); // a load error also rejects the calls that need that model: not unhandled
     }
-    const restores = [];
-    const loaded = slm.info.tasks;
-    if (personal && loaded.includes("autocomplete")) {
-      slm.#memory = new MemoryStore();
-      restores.push(slm.#restore(slm.#memory, "import_memory").then((words) => {
-        slm.#learnedWords = words ?? 0;
-      }));
-    }
-    if (loaded.includes("grammar")) {
-      slm.#preferences = new MemoryStore({ name: PREFERENCES_DB_NAME, key: "grammar", what: "grammar preferences" });
-      restores.push(slm.#restore(slm.#preferences, "import_preferences"));
-    }
+    const restored = slm.#restoreDocuments({ personal });
     // With whenReady "first" a model may still be loading: `ready` then covers its restore too.
-    const restored = Promise.all(restores).then(() => undefined);
     if (whenReady === "all") await restored;
     else slm.ready = Promise.all([slm.ready, restored]).then(() => undefined);
     return slm;
   }
 
   /**
-   * Load a stored document into the worker with `method`; resolves with its reply (undefined if none was
-   * stored). An unusable record is erased.
-   * @param {MemoryStore} store @param {string} method
+   * Make the StoredDocument of every STORED entry and read the records of those this worker holds back
+   * into it; resolves once all are in (never rejects: slm-memory.js warns).
+   * @param {Record<string, unknown>} options create()'s options that opt in to a document
    */
-  async #restore(store, method) {
-    const stored = await store.load();
-    if (stored === null) return undefined;
-    try {
-      return await this.#call(method, stored);
-    } catch (error) {
-      console.warn(`slm-web: a stored record was unusable and is erased: ${error.message}`);
-      await store.erase();
-      return undefined;
+  async #restoreDocuments(options) {
+    for (const [name, { task, optIn, onReply, ...spec }] of Object.entries(SLM.#STORED)) {
+      this.#documents[name] = new StoredDocument(spec, {
+        active: this.info.tasks.includes(task) && (optIn === null || Boolean(options[optIn])),
+        call: (method, text, callOptions) => this.#call(method, text, callOptions),
+        onReply: onReply && ((reply) => onReply(this, reply)),
+        failed: (message) => new SLMError("StorageError", message),
+      });
     }
+    await Promise.all(Object.values(this.#documents).map((stored) => stored.restore()));
   }
 
   /**
@@ -233,6 +242,7 @@ export class SLM {
    */
   async correct(text, options = {}) {
     if (!isOptions(options)) return rejectOptions("correct", options);
+    await this.#documents.preferences.restored; // the dictionary and the rest apply to this call too
     const result = await this.#call("correct", text, options ?? {});
     const edits = toUTF16Offsets(text, result.edits);
     for (const edit of edits) this.#sources.set(edit, text);
@@ -245,6 +255,7 @@ export class SLM {
    */
   async proofread(text, options = {}) {
     if (!isOptions(options)) return rejectOptions("proofread", options);
+    await this.#documents.preferences.restored;
     const result = await this.#call("proofread", text, options ?? {});
     return { ...result, corrections: toUTF16Offsets(text, result.corrections, "startIndex", "endIndex") };
   }
@@ -261,48 +272,41 @@ export class SLM {
     if (edit === null || typeof edit !== "object") {
       return Promise.reject(new SLMError("InputTextError", `ignore() needs an edit from correct(), not ${edit}`));
     }
-    return this.#changePreferences("ignore", text, { edit: toCodePoints(text, edit) }).then(() => undefined);
+    const change = this.#documents.preferences.change("ignore", text, { edit: toCodePoints(text, edit) });
+    return change.then(() => undefined);
   }
 
   /** Switch edit types off for every correct() from now on (and after a reload); resolves with those off. */
   disable(types) {
-    return this.#changePreferences("disable", "", { types });
+    return this.#documents.preferences.change("disable", "", { types });
   }
 
   /** Switch edit types back on; resolves with the types still off. */
   enable(types) {
-    return this.#changePreferences("enable", "", { types });
+    return this.#documents.preferences.change("enable", "", { types });
   }
 
   /** The dictionary, ignored suggestions and types off as one JSON document (to keep or move elsewhere). */
   exportPreferences() {
-    return this.#call("export_preferences", "");
+    return this.#documents.preferences.read("export_preferences");
   }
 
   /** Replace the grammar preferences by exportPreferences()'s JSON; a bad document changes nothing. */
   importPreferences(json) {
-    return this.#changePreferences("import_preferences", json).then(() => undefined);
+    return this.#documents.preferences.change("import_preferences", json).then(() => undefined);
   }
 
-  /** Forget the dictionary, ignored suggestions and types off, in the worker and in IndexedDB. */
+  /**
+   * Forget the dictionary, ignored suggestions and types off: the IndexedDB database is deleted on any page
+   * (with the grammar task or not), then the worker's copy is emptied.
+   */
   async erasePreferences() {
-    await this.#call("erase_preferences", "");
-    await this.#preferences?.erase();
-  }
-
-  /** Change the grammar preferences with `method`, then store them; resolves with its reply once stored. */
-  async #changePreferences(method, text, options = {}) {
-    const value = await this.#call(method, text, options);
-    if (this.#preferences) {
-      this.#preferences.scheduleSave(() => this.#call("export_preferences", ""));
-      await this.#preferences.flush(); // a user's say is rare and must survive a reload right after it
-    }
-    return value;
+    await this.#documents.preferences.erase();
   }
 
   /** True if this instance learns the user's words (`SLM.create({personal: true})`). */
   get personal() {
-    return this.#memory !== null;
+    return this.#documents.memory?.active ?? false;
   }
 
   /** Distinct words the personal memory knows (0 when personal words are off or forgotten). */
@@ -315,22 +319,25 @@ export class SLM {
    * memory is saved in this origin's IndexedDB shortly after, and never leaves the browser.
    */
   async learn(text) {
-    if (!this.#memory) throw new SLMError("InputTextError", "personal words are off: SLM.create({personal: true})");
-    this.#learnedWords = await this.#call("learn", text);
-    this.#memory.scheduleSave(() => this.#call("export_memory", ""));
+    if (!this.personal) throw new SLMError("InputTextError", "personal words are off: SLM.create({personal: true})");
+    await this.#documents.memory.change("learn", text); // its reply sets learnedWords
     return this.#learnedWords;
   }
 
-  /** Erase every learned word, in the worker and in IndexedDB. Suggestions are the model's alone again. */
+  /**
+   * Erase every learned word: the IndexedDB database is deleted on any page (personal words on or not), then
+   * the worker's copy. Suggestions are the model's alone again.
+   */
   async forget() {
-    if (!this.#memory) return;
-    this.#learnedWords = await this.#call("forget", "");
-    await this.#memory.erase(); // cancels a waiting save too
+    await this.#documents.memory.erase(); // cancels a waiting save too
   }
 
-  /** Write the personal words now instead of after the save delay (e.g. before the page closes). */
+  /**
+   * Write the personal words now instead of after the save delay (e.g. before the page closes); rejects
+   * with a "StorageError" if they could not be stored.
+   */
   saveMemory() {
-    return this.#memory ? this.#memory.flush() : Promise.resolve();
+    return this.#documents.memory?.save() ?? Promise.resolve();
   }
 
   /** Worker diagnostics (calls served, live Python objects, wasm heap size); for tests and monitoring. */
@@ -350,6 +357,7 @@ export class SLM {
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
+    for (const stored of Object.values(this.#documents)) stored.close();
     this.#worker.terminate();
     this.#failAll(new SLMError("Disposed", "this SLM instance was disposed"));
   }

@@ -1,5 +1,7 @@
 """The user's say over grammar in Chromium (dictionary, ignore, types switched off: across a reload, then
-erased), proofread() against CPython, hostile arguments, the popover's buttons and the documented examples.
+erased), proofread() against CPython, hostile arguments, the popover's buttons and the documented examples;
+the stored record around start-up (calls before the restore, a model that fails to load, dispose()), on a
+page without grammar, in two tabs, and when IndexedDB refuses a write.
 
 The site's own grammar student runs here; "I recieved it becuase of you on friday." gets two spelling
 fixes from its table of known spellings and a capitalization fix, whatever the model's thresholds.
@@ -13,12 +15,14 @@ import pytest
 
 import slm_web
 
+from . import stored
+from .conftest import launched
 from .helpers import ROOT, call, doc_examples, open_bridge, reload_bridge, utf16_offset
+from .test_bridge import tampered_site
 
 QUERY = "?tasks=grammar"
 TEXT = "I recieved it becuase of you on friday."
-DATABASES = "() => indexedDB.databases().then((dbs) => dbs.map((db) => db.name))"
-DATABASE = "slm-web-grammar"
+DATABASE = stored.PREFERENCES[0]
 # Evaluated in the page: the preferences call `method` (a path such as "dictionary.add"), data or error.
 SAY_JS = """async ([path, args]) => {
   const names = path.split(".");
@@ -40,7 +44,7 @@ def test_dictionary_ignore_and_disable_persist_across_a_reload_until_erased(brow
     page = open_bridge(browser, QUERY)
     everything = [("recieved", "spelling"), ("becuase", "spelling"), ("friday", "capitalization")]
     assert _found(page) == everything
-    assert DATABASE not in page.evaluate(DATABASES)  # reading at create() made no database
+    assert DATABASE not in stored.databases(page)  # reading at create() made no database
 
     assert say(page, "dictionary.add", ["Recieved"]) == {"value": 1}  # any case: never respelled
     becuase = page.evaluate("async (text) => (await slm.correct(text)).edits[0]", TEXT)
@@ -50,7 +54,7 @@ def test_dictionary_ignore_and_disable_persist_across_a_reload_until_erased(brow
     assert say(page, "disable", ["capitalization"]) == {"value": ["capitalization"]}
     assert _found(page) == []
     assert _found(page, "He said it becuase of you.") == [("becuase", "spelling")]  # other words around it
-    assert DATABASE in page.evaluate(DATABASES)
+    assert DATABASE in stored.databases(page)
 
     reload_bridge(page)  # a new worker: the preferences come back from IndexedDB
     assert _found(page) == []
@@ -58,18 +62,12 @@ def test_dictionary_ignore_and_disable_persist_across_a_reload_until_erased(brow
     assert say(page, "enable", ["capitalization"]) == {"value": []}
     assert _found(page) == [("friday", "capitalization")]
     assert _found(page, disable=["capitalization"]) == []  # one call's own types to leave out
-    stored = page.evaluate("""() => new Promise((resolve) => {
-      const open = indexedDB.open("slm-web-grammar");
-      open.onsuccess = () => {
-        const get = open.result.transaction("memory").objectStore("memory").get("grammar");
-        get.onsuccess = () => { open.result.close(); resolve(get.result); };
-      };
-    })""")
-    assert "becuase" not in stored and "you on" not in stored  # a hash of the ignored one, not the text
+    record = stored.record(page)
+    assert "becuase" not in record and "you on" not in record  # a fingerprint of the ignored one, no text
 
     assert say(page, "erasePreferences") == {"value": None}
     assert _found(page) == everything
-    assert DATABASE not in page.evaluate(DATABASES)
+    assert DATABASE not in stored.databases(page)
     reload_bridge(page)
     assert _found(page) == everything and say(page, "dictionary.words") == {"value": []}
 
@@ -93,6 +91,115 @@ def test_with_when_ready_first_the_preferences_are_in_once_ready_resolves(browse
     reload_bridge(page)  # create() resolves on autocomplete; the grammar model and its preferences follow
     assert "error" not in page.evaluate("() => allReady")
     assert _found(page) == [("recieved", "spelling"), ("friday", "capitalization")]
+    say(page, "erasePreferences")
+
+
+# A page whose own instance does not hold the grammar preferences: the tests make theirs with stored.fresh.
+WITHOUT_GRAMMAR = "?tasks=sentiment"
+FIRST = {"tasks": ["sentiment", "grammar"], "whenReady": "first"}  # grammar loads after create() resolves
+
+
+def test_a_change_made_before_the_restore_lands_keeps_the_stored_words(browser):
+    page = open_bridge(browser, WITHOUT_GRAMMAR)
+    stored.write_preferences(page, dictionary=["becuase"])
+    got = stored.fresh(page, """const size = await slm.dictionary.add(["recieved"]);
+                                return [size, await slm.dictionary.words()];""", **FIRST)
+    assert got == [2, ["becuase", "recieved"]]
+    reload_bridge(page)
+    assert stored.preferences(page)["dictionary"] == ["becuase", "recieved"]
+
+
+def test_an_erasure_before_the_restore_lands_sticks(browser):
+    page = open_bridge(browser, WITHOUT_GRAMMAR)
+    stored.write_preferences(page, dictionary=["becuase"])
+    words = stored.fresh(page, """await slm.erasePreferences();
+                                  await slm.ready;
+                                  const words = await slm.dictionary.words();
+                                  await slm.disable(["capitalization"]);
+                                  return words;""", **FIRST)
+    assert words == []
+    reload_bridge(page)
+    assert stored.preferences(page) == {**stored.PREFERENCES_FORMAT, "disabled": ["capitalization"]}
+
+
+def test_dispose_during_the_restore_keeps_the_record(browser):
+    page = open_bridge(browser, WITHOUT_GRAMMAR)
+    stored.write_preferences(page, dictionary=["becuase"])
+    page.evaluate("""async (options) => {
+      const { SLM } = await import("../bridge/slm.js");
+      const slm = await SLM.create(options);
+      slm.dispose();
+      await slm.ready.catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 1000));  // whatever the restore does after it
+    }""", FIRST)
+    reload_bridge(page)
+    assert stored.preferences(page)["dictionary"] == ["becuase"]
+
+
+def test_a_grammar_model_that_fails_to_load_keeps_the_record_and_erasing_still_works(site: Path,
+                                                                                     playwright_instance):
+    with tampered_site(site, ("grammar",)) as base_url, launched(playwright_instance, base_url) as browser:
+        page = open_bridge(browser, WITHOUT_GRAMMAR)
+        stored.write_preferences(page, dictionary=["becuase"])
+        failed = stored.fresh(page, "return slm.ready.then(() => 'loaded', (e) => e.message);", **FIRST)
+        assert "does not match build-manifest.json" in failed
+        reload_bridge(page)
+        assert stored.preferences(page)["dictionary"] == ["becuase"]
+        erase = "await slm.ready.catch(() => {}); return slm.erasePreferences();"
+        assert stored.fresh(page, erase, **FIRST) is None
+        reload_bridge(page)
+        assert stored.PREFERENCES[0] not in stored.databases(page)
+
+
+def test_a_page_without_the_tasks_erases_the_stored_words(browser):
+    page = open_bridge(browser, WITHOUT_GRAMMAR)
+    stored.write_preferences(page, dictionary=["becuase"])
+    stored.write(page, '{"format": "slm-web personal words"}', stored.MEMORY)
+    assert say(page, "erasePreferences") == {"value": None}
+    assert say(page, "forget") == {"value": None}
+    reload_bridge(page)
+    assert not {stored.PREFERENCES[0], stored.MEMORY[0]} & set(stored.databases(page))
+
+
+def test_two_tabs_keep_each_others_changes(browser):
+    first, second = open_bridge(browser, QUERY), open_bridge(browser, QUERY)
+    assert say(first, "dictionary.add", ["alpha"]) == {"value": 1}
+    assert say(second, "dictionary.add", ["beta"]) == {"value": 2}  # its worker took "alpha" in first
+    assert say(first, "disable", ["capitalization"]) == {"value": ["capitalization"]}
+    # The other tab hears of each write and takes the stored copy in without a change of its own.
+    second.wait_for_function("async () => (await slm.exportPreferences()).includes('capitalization')",
+                             polling=100, timeout=10_000)
+    assert say(first, "dictionary.words") == {"value": ["alpha", "beta"]}
+    reload_bridge(first)
+    assert stored.preferences(first) == {**stored.PREFERENCES_FORMAT, "dictionary": ["alpha", "beta"],
+                                         "disabled": ["capitalization"]}
+    say(first, "erasePreferences")
+    second.wait_for_function("async () => (await slm.dictionary.words()).length === 0", polling=100,
+                             timeout=10_000)
+    assert say(second, "dictionary.add", ["gamma"]) == {"value": 1}  # nothing erased comes back
+    reload_bridge(first)
+    assert stored.preferences(first)["dictionary"] == ["gamma"]
+    say(first, "erasePreferences")
+
+
+def test_a_change_that_could_not_be_stored_rejects_and_the_next_one_stores_it(browser):
+    page = open_bridge(browser, QUERY)
+    refused = page.evaluate("""async () => {
+      const put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = () => {
+        throw new DOMException("the quota is full", "QuotaExceededError");
+      };
+      try { await slm.dictionary.add(["becuase"]); return null; }
+      catch (e) { return { name: e.name, message: e.message }; }
+      finally { IDBObjectStore.prototype.put = put; }
+    }""")
+    assert refused == {"name": "StorageError", "message": "the grammar preferences were changed in this page "
+                       "but not stored: the quota is full"}
+    assert say(page, "dictionary.words") == {"value": ["becuase"]}  # made in the worker all the same
+    assert stored.record(page) is None
+    say(page, "disable", ["capitalization"])
+    reload_bridge(page)
+    assert stored.preferences(page)["dictionary"] == ["becuase"]
     say(page, "erasePreferences")
 
 

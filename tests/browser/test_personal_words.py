@@ -6,11 +6,12 @@ can only come from the memory.
 
 from __future__ import annotations
 
+from . import stored
 from .helpers import call, open_bridge, reload_bridge
 
 QUERY = "?tasks=autocomplete&personal=1"
 TEXT = "Lunch with Zorblat on Friday. Zorblat says hi."
-DATABASES = "() => indexedDB.databases().then((dbs) => dbs.map((db) => db.name))"
+DATABASE = stored.MEMORY[0]
 
 
 def _texts(page, text: str) -> list[str]:
@@ -24,7 +25,7 @@ def test_learn_reload_forget(browser):
     assert call(page, "learn", TEXT) == {"value": 7}
     assert "Zorblat" in _texts(page, "Lunch with Zor")
     page.evaluate("() => slm.saveMemory()")
-    assert "slm-web-personal" in page.evaluate(DATABASES)
+    assert DATABASE in stored.databases(page)
 
     reload_bridge(page)  # a new worker: the words come back from IndexedDB
     assert page.evaluate("() => slm.learnedWords") == 7
@@ -33,10 +34,10 @@ def test_learn_reload_forget(browser):
     page.evaluate("() => slm.forget()")
     assert page.evaluate("() => slm.learnedWords") == 0
     assert "Zorblat" not in _texts(page, "Lunch with Zor")
-    assert "slm-web-personal" not in page.evaluate(DATABASES)  # the origin's store is gone
+    assert DATABASE not in stored.databases(page)  # the origin's store is gone
     reload_bridge(page)
     assert page.evaluate("() => slm.learnedWords") == 0
-    assert "slm-web-personal" not in page.evaluate(DATABASES)
+    assert DATABASE not in stored.databases(page)
 
 
 def test_attach_learns_what_is_written_and_caps_hold(browser):
@@ -55,19 +56,19 @@ def test_attach_learns_what_is_written_and_caps_hold(browser):
     assert "Quixalot" in _texts(page, "Ping Qui")
     page.evaluate("() => slm.forget()")  # also cancels the save learn() scheduled
 
-    # slm-memory.js stores nothing over its cap; a stored record that is not a memory is erased at start.
-    stored = page.evaluate("""async () => {
-      const { MemoryStore, MAX_CHARS } = await import("../bridge/slm-memory.js");
-      const store = new MemoryStore({ delayMs: 0 });
-      store.scheduleSave(async () => "x".repeat(MAX_CHARS + 1));
-      await store.flush();
-      const big = await store.load();
-      store.scheduleSave(async () => '{"format": "not a memory"}');
-      await store.flush();
-      return { big, junk: await store.load() };
+    # slm-memory.js stores nothing over its cap, whatever the worker hands it, and says so.
+    refused = page.evaluate("""async () => {
+      const { StoredDocument, MAX_CHARS } = await import("../bridge/slm-memory.js");
+      const spec = { name: "slm-web-personal", key: "autocomplete", what: "personal words",
+                     importer: "import", exporter: "export", eraser: "erase", saveDelayMs: 0 };
+      const call = async (method) => (method === "export" ? "x".repeat(MAX_CHARS + 1) : 1);
+      const kept = new StoredDocument(spec, { active: true, call, failed: (message) => new Error(message) });
+      try { await kept.change("learn", "a"); } catch (e) { return e.message; } finally { kept.close(); }
     }""")
-    assert stored["junk"] == '{"format": "not a memory"}' and stored["big"] is None
+    assert refused.startswith("the personal words were changed in this page but not stored: over ")
+    assert DATABASE not in stored.databases(page)
+    stored.write(page, '{"format": "not a memory"}', stored.MEMORY)  # erased at start: the worker refuses it
     reload_bridge(page)
     assert page.evaluate("() => slm.learnedWords") == 0
-    assert "slm-web-personal" not in page.evaluate(DATABASES)
+    assert DATABASE not in stored.databases(page)
     assert call(page, "learn", 42)["error"]["name"] == "InputTextError"
