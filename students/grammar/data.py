@@ -94,41 +94,60 @@ def example(sentence: str, source: str, rng: random.Random) -> dict:
 
 
 # The learner kinds need a cue word ("yesterday", "since", "tell me where"), so random corruption gives them
-# few examples (0.2 % of sentences for tense); training sentences where one applies get an extra example of
-# it, up to this many per kind.
+# few examples (the grammar model card has the shares); training sentences where one applies get an extra
+# example of it, up to this many per kind.
 TARGETED_PER_KIND = 2500
+TARGETED_KINDS = (*errors.LEARNER_KIND_NAMES, *learner_errors.CONTRAST_KINDS)
+# kind -> a rewrite of a clean sentence that gives the kind its cue word: few clean sentences say "yesterday"
+# or "every day". Tense takes the rewrite only where it finds no place of its own; the contrast kind takes it
+# first, since its point is a habitual phrase next to a present that stays.
+PLACE_MAKERS = {
+    "tense": learner_errors.with_past_time,
+    "present_agreement": learner_errors.with_habitual_time,
+}
+CUE_FIRST = {"present_agreement"}
+# kind -> share of its targeted examples left correct: "She walks to work every day." must stay as it is
+KEPT_SHARE = {"present_agreement": 0.4}
+
+
+def _candidates(sentence: str, kind: str, rng: random.Random) -> list[str]:
+    """The sentences to try ``kind`` on, in order: as it is, and with the kind's cue word added."""
+    maker = PLACE_MAKERS.get(kind)
+    cued = maker(sentence, rng) if maker else None
+    if cued is None:
+        return [sentence]
+    return [cued, sentence] if kind in CUE_FIRST else [sentence, cued]
 
 
 def targeted_examples(pairs: list[tuple[str, str]], rng: random.Random) -> list[dict]:
     """Extra examples of each learner kind, on the training sentences where it finds a place."""
-    counts = dict.fromkeys(errors.LEARNER_KIND_NAMES, 0)
+    counts = dict.fromkeys(TARGETED_KINDS, 0)
     out = []
     for source, sentence in pairs:
         for kind in counts:
             if counts[kind] >= TARGETED_PER_KIND:
                 continue
-            made = errors.corrupt_with(sentence, kind, rng)
-            if made is None and kind == "tense" and (timed := learner_errors.with_past_time(sentence, rng)):
-                sentence_used = timed
-                made = errors.corrupt_with(timed, kind, rng)
-            else:
-                sentence_used = sentence
-            if made:
-                wrong, kinds = made
-                counts[kind] += 1
-                out.append(row(wrong, sentence_used, source, kinds))
+            for used in _candidates(sentence, kind, rng):
+                if made := errors.corrupt_with(used, kind, rng):
+                    wrong, kinds = (used, []) if rng.random() < KEPT_SHARE.get(kind, 0.0) else made
+                    counts[kind] += 1
+                    out.append(row(wrong, used, source, kinds))
+                    break
     print(f"targeted learner examples: {counts}", file=sys.stderr)
     return out
 
 
 def build(out_dir: Path = RUNS) -> dict[str, Path]:
-    """Write the three jsonl files (idempotent: kept when they exist)."""
+    """Write the three jsonl files; a split whose file exists is kept (delete train.jsonl to rebuild only
+    the training data: dev and test come out the same, and keeping them keeps the figures comparable)."""
     paths = {name: out_dir / f"{name}.jsonl" for name in ("train", "dev", "test")}
     if all(p.exists() for p in paths.values()):
         return paths
     out_dir.mkdir(parents=True, exist_ok=True)
     parts = split(seed_sentences())
     for name, pairs in parts.items():
+        if paths[name].exists():
+            continue
         rng = random.Random(f"{SEED}-{name}")
         tmp = paths[name].with_suffix(".partial")
         rows = [example(sent, source, rng) for source, sent in pairs]

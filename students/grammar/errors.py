@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from students.grammar import lexicon
-from students.grammar.learner_errors import LEARNER_KINDS
+from students.grammar.learner_errors import CONTRAST_KINDS, LEARNER_KINDS
 from students.grammar.learner_errors_more import MORE_LEARNER_KINDS
 from students.grammar.toks import (
     Tok,
@@ -372,7 +372,8 @@ def corrupt_with(sentence: str, kind: str, rng: random.Random) -> tuple[str, lis
     """``sentence`` with an error of ``kind`` (and sometimes one more of any kind), or None if ``kind``
     finds no place in it. The data builder uses it to give rare learner kinds enough examples."""
     toks = tokenize(sentence)
-    if not ERROR_KINDS[kind][1](toks, rng):
+    generator = ERROR_KINDS[kind][1] if kind in ERROR_KINDS else CONTRAST_KINDS[kind]
+    if not generator(toks, rng):
         return None
     applied = [kind]
     if rng.random() < 0.3:

@@ -92,6 +92,53 @@ def perfect_for_past(toks: list[Tok], rng: random.Random) -> bool:
     return True
 
 
+# --- present kept: a habitual time phrase, the contrast to the tense kind ----------------------------------
+# Without it the tense examples teach "she go" -> "went" whatever the sentence says about time.
+HABITUAL_PHRASES = ("every day", "every week", "on Sundays", "most mornings", "twice a week", "every summer")
+
+
+def _agreeing_present(toks: list[Tok]) -> list[int]:
+    """Positions of a present-tense verb right after a subject pronoun it agrees with ("she goes", "we go");
+    base forms that are also pasts ("put", "read") are left out: their tense is not known."""
+    tables = lexicon.transforms()
+
+    def agreeing(i: int) -> bool:
+        if i == 0 or lower_at(toks, i - 1) not in SUBJECTS:
+            return False
+        word = lower_at(toks, i)
+        if lower_at(toks, i - 1) in THIRD_PERSON:
+            return word in tables["VERB_VBZ_VB"]
+        return word in tables["VERB_VB_VBZ"] and "VBD" not in lexicon.verb_tags().get(word, ())
+
+    return where(toks, agreeing)
+
+
+def with_habitual_time(sentence: str, rng: random.Random) -> str | None:
+    """A still correct sentence with a habitual time phrase added at its end, if a subject is followed by a
+    present-tense verb there ("She walks to work." -> "She walks to work every day."); else None."""
+    toks = tokenize(sentence)
+    if _has_past_time(toks) or len(toks) < 3 or toks[-1].text != "." or not toks[-2].text.isalpha():
+        return None
+    if not _agreeing_present(toks):
+        return None
+    return f"{sentence[:-1]} {rng.choice(HABITUAL_PHRASES)}."
+
+
+def present_agreement(toks: list[Tok], rng: random.Random) -> bool:
+    """ "She goes there every day" -> "She go there every day": wrong agreement where no past time word is,
+    so the fix is the present ("goes"), never a past."""
+    if _has_past_time(toks):
+        return False
+    spots = _agreeing_present(toks)
+    if not spots:
+        return False
+    i = rng.choice(spots)
+    tables = lexicon.transforms()
+    third = lower_at(toks, i - 1) in THIRD_PERSON
+    set_word(toks, i, (tables["VERB_VBZ_VB"] if third else tables["VERB_VB_VBZ"])[lower_at(toks, i)])
+    return True
+
+
 def present_for_perfect(toks: list[Tok], rng: random.Random) -> bool:
     """ "I have lived here since 2019" -> "I live here since 2019" (the perfect that "since"/"for" needs)."""
     if not any(lower_at(toks, i) in ("since", "for") for i in range(len(toks))):
@@ -506,6 +553,10 @@ def tense(toks: list[Tok], rng: random.Random) -> bool:
     """One of the tense errors above, picked at random."""
     return rng.choice([present_for_past, perfect_for_past, present_for_perfect])(toks, rng)
 
+
+# Kinds only the data builder's targeted examples use (random corruption keeps its kinds and weights, so
+# the frozen synthetic splits stay reproducible): name -> generator.
+CONTRAST_KINDS = {"present_agreement": present_agreement}
 
 # name -> (relative weight, generator); errors.ERROR_KINDS adds them to its own kinds. The weights are high
 # because these rules find a place in few sentences (they need a cue word): where one applies it is taken.

@@ -104,3 +104,24 @@ def test_rare_learner_kinds_get_targeted_examples() -> None:
     wrong, kinds = errors.corrupt_with("I saw him yesterday.", "tense", rng)
     assert kinds[0] == "tense" and wrong != "I saw him yesterday."
     assert errors.corrupt_with("Hello there.", "tense", rng) is None
+
+
+def test_present_agreement_is_the_contrast_to_tense() -> None:
+    """The tense kind turns "She goes ... yesterday" into a past; its contrast keeps the present where no
+    past time word is, so the model learns that the time word decides."""
+    from students.grammar import data, learner_errors
+
+    rng = random.Random(0)
+    habitual = learner_errors.with_habitual_time("She walks to work.", rng)
+    assert habitual.startswith("She walks to work ") and habitual[18:-1] in learner_errors.HABITUAL_PHRASES
+    assert learner_errors.with_habitual_time("She walked to work.", rng) is None  # no present verb
+    assert learner_errors.with_habitual_time("I read books.", rng) is None  # "read" may be a past
+    assert errors.corrupt_with("She goes to school every day.", "present_agreement", random.Random(1))[0] in {
+        "She go to school every day.", "She go to school every day"}
+    assert errors.corrupt_with("She went to school yesterday.", "present_agreement", rng) is None
+    pairs = [("test", s) for s in ["He walks to work.", "They live in Leeds.", "She likes tea."] * 20]
+    rows = [r for r in data.targeted_examples(pairs, random.Random(2)) if "present_agreement" in r["kinds"]
+            or r["src"] == r["tgt"]]
+    kept = [r for r in rows if r["src"] == r["tgt"]]
+    assert kept and len(kept) < len(rows)
+    assert all(any(p in r["tgt"] for p in learner_errors.HABITUAL_PHRASES) for r in kept)
