@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from students import corpora
+from students.autocomplete.authors import author_streams
 
 RUNS = Path(__file__).resolve().parents[1] / "runs" / "autocomplete"
 DATA = RUNS / "data"
@@ -64,10 +65,18 @@ def is_heldout(doc: str) -> bool:
     return zlib.crc32(doc.encode("utf-8")) % 100 < HELDOUT_PERCENT
 
 
+def simulated_users_mail() -> set[str]:
+    """Every message of the authors whose mail simulates users in ``personal_eval``: the personal-words
+    figures assume the model never read them."""
+    return {text for stream in author_streams().values() for text in stream}
+
+
 def split(name: str) -> tuple[list[str], list[str]]:
     """(train, held-out) documents of one source. Held-out text never enters a training stream."""
     docs = documents(name)
     held = {d for d in docs if is_heldout(d)}
+    if name == "emails":
+        held |= simulated_users_mail() & set(docs)
     # A dialog line can recur in another exchange; keep held-out lines out of training entirely.
     held_lines = {line for d in held for line in d.split("\n")}
     train = [d for d in docs if d not in held and not (held_lines & set(d.split("\n")))]

