@@ -99,6 +99,7 @@ export class StoredDocument {
   #closed = false;
   /** Settles (never rejects) once the stored record is in the worker, or was found missing or unusable. */
   restored = Promise.resolve();
+  #restoring = false;
 
   /**
    * @param {DocumentSpec} spec
@@ -125,7 +126,10 @@ export class StoredDocument {
    * next visit, and only a warning says why it was not read.
    */
   restore() {
-    if (this.#active) this.restored = this.#restore();
+    if (this.#active) {
+      this.#restoring = true;
+      this.restored = this.#restore().finally(() => { this.#restoring = false; });
+    }
     return this.restored;
   }
 
@@ -145,10 +149,18 @@ export class StoredDocument {
     }
   }
 
-  /** A call that reads the document: after the restore, so that it sees the stored copy. */
-  async read(method, text = "", options = {}) {
-    await this.restored;
-    return this.#call(method, text, options);
+  /**
+   * `call()` once the stored record is in the worker, so that it sees it. Called at once when no restore is
+   * under way: the worker then gets calls in the order the page made them (it serves them by that order).
+   * @template T @param {() => Promise<T>} call @returns {Promise<T>}
+   */
+  afterRestore(call) {
+    return this.#restoring ? this.restored.then(call) : call();
+  }
+
+  /** A worker call that reads the document (after the restore). */
+  read(method, text = "", options = {}) {
+    return this.afterRestore(() => this.#call(method, text, options));
   }
 
   /**

@@ -242,8 +242,7 @@ export class SLM {
    */
   async correct(text, options = {}) {
     if (!isOptions(options)) return rejectOptions("correct", options);
-    await this.#documents.preferences.restored; // the dictionary and the rest apply to this call too
-    const result = await this.#call("correct", text, options ?? {});
+    const result = await this.#grammarCall("correct", text, options);
     const edits = toUTF16Offsets(text, result.edits);
     for (const edit of edits) this.#sources.set(edit, text);
     return { ...result, edits };
@@ -255,15 +254,19 @@ export class SLM {
    */
   async proofread(text, options = {}) {
     if (!isOptions(options)) return rejectOptions("proofread", options);
-    await this.#documents.preferences.restored;
-    const result = await this.#call("proofread", text, options ?? {});
+    const result = await this.#grammarCall("proofread", text, options);
     return { ...result, corrections: toUTF16Offsets(text, result.corrections, "startIndex", "endIndex") };
+  }
+
+  /** A call the grammar preferences apply to: after their restore, so that the stored ones do too. */
+  #grammarCall(method, text, options) {
+    return this.#documents.preferences.afterRestore(() => this.#call(method, text, options ?? {}));
   }
 
   /**
    * Never make this suggestion between the same words again. `text` is the text the edit was found in:
-   * known for an edit correct() returned, needed for a copy of one. Only a hash of the edit and the words
-   * around it is kept (in IndexedDB), never the text.
+   * known for an edit correct() returned, needed for a copy of one. IndexedDB keeps a fingerprint of the
+   * edit and the words around it, not the text (docs/js-api.md says what a guesser can learn from it).
    */
   ignore(edit, text = this.#sources.get(edit)) {
     if (typeof text !== "string") {
