@@ -70,11 +70,15 @@ def test_an_underline_waits_for_codemirror_to_render_its_line(editor):
     start = text.index("recieved")
     scroll = "(at) => view.dispatch({ effects: view.constructor.scrollIntoView(at, { y: 'center' }) })"
     editor.evaluate(scroll, start)
-    issues.first.wait_for(timeout=5_000)
-    assert issues.first.text_content() == "recieved"
-    box = issues.first.bounding_box()
-    left, top = editor.evaluate(POINT_JS, start)
-    assert box["x"] == pytest.approx(left, abs=1) and box["y"] == pytest.approx(top, abs=1)
+    # Scrolling redraws more than once (the line is rendered, then scrolled to): wait for the underline to
+    # lie on its word, where CodeMirror shows it.
+    editor.wait_for_function("""(at) => {
+      const issue = view.root.querySelector(".slm-issue");
+      const box = issue?.getBoundingClientRect();
+      const word = view.coordsAtPos(at, 1);
+      return issue?.textContent === "recieved" && Math.abs(box.left - word.left) <= 1
+        && Math.abs(box.top - word.top) <= 1;
+    }""", arg=start, timeout=5_000)
 
 
 def test_destroying_the_editor_detaches(page):
