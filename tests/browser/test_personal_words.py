@@ -72,3 +72,19 @@ def test_attach_learns_what_is_written_and_caps_hold(browser):
     assert page.evaluate("() => slm.learnedWords") == 0
     assert DATABASE not in stored.databases(page)
     assert call(page, "learn", 42)["error"]["name"] == "InputTextError"
+
+
+def test_two_tabs_keep_the_words_each_learned(browser):
+    first, second = open_bridge(browser, QUERY), open_bridge(browser, QUERY)
+    assert call(first, "learn", TEXT) == {"value": 7}  # its save waits for a quiet moment
+    assert call(second, "learn", "Ping Quixalot about the release.") == {"value": 5}
+    second.evaluate("() => slm.saveMemory()")
+    # The first tab takes the second's memory in and learns its own unsaved sentence again on top of it.
+    first.evaluate("() => slm.saveMemory()")
+    assert "Quixalot" in _texts(first, "Ping Qui")
+    reload_bridge(second)
+    assert "Zorblat" in _texts(second, "Lunch with Zor") and "Quixalot" in _texts(second, "Ping Qui")
+    first.evaluate("() => slm.forget()")
+    second.wait_for_function("() => slm.learnedWords === 0", polling=100, timeout=10_000)
+    reload_bridge(second)
+    assert DATABASE not in stored.databases(second)
