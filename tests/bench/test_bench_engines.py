@@ -37,3 +37,10 @@ def test_engine_table_has_medians_per_engine_and_says_why_a_row_is_missing() -> 
     assert rows[1].startswith("| Firefox ESR | not measured: failed: RuntimeError: bench page")
     assert "WebKitWebDriver is not installed" in rows[2]
     assert all(row.count("|") == 6 for row in rows)
+
+
+def test_firefox_is_asked_for_one_ort_thread_and_the_others_for_two() -> None:
+    # Firefox's start with two onnxruntime-web threads now and then never finished (bench/ANALYSIS.md).
+    assert "threads=1" in engines.query("firefox")
+    assert all("threads=2" in engines.query(engine) for engine in ("chromium", "webkit"))
+    assert all(engines.query(e).startswith("cold=slm&tasks=") for e in ("chromium", "firefox", "webkit"))

@@ -129,6 +129,28 @@ def test_a_flipped_byte_in_the_cached_python_snapshot_is_dropped_and_python_boot
     assert ("python", "slm_web install + import") in [(p["step"], p.get("detail")) for p in progress]
 
 
+# In a page of the site: replace this browser's snapshot by other bytes stored with their own sha256, so they
+# pass the check and fail to restore.
+UNRESTORABLE_SNAPSHOT_JS = """async () => {
+  const cache = await caches.open("slm-web-v1");
+  const key = (await cache.keys()).find((r) => new URL(r.url).pathname.endsWith("pyodide.snapshot"));
+  const bytes = new Uint8Array(4096).fill(7);
+  const hex = (b) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, "0")).join("");
+  const sha = hex(await crypto.subtle.digest("SHA-256", bytes));
+  await cache.put(key, new Response(bytes, { headers: { "X-SLM-SHA256": sha } }));
+}"""
+
+
+def test_a_cached_python_snapshot_that_passes_its_check_but_fails_to_restore_is_dropped(module_browser, warm):
+    page = module_browser.new_page(MANIFEST)
+    page.evaluate(UNRESTORABLE_SNAPSHOT_JS)
+    page.close()
+    progress = revisit(module_browser, warm)
+    evicted = [(p["file"], p["reason"]) for p in progress if p["step"] == "evicted"]
+    assert evicted == [("pyodide/pyodide.snapshot", "failed")]
+    assert ("python", "slm_web install + import") in [(p["step"], p.get("detail")) for p in progress]
+
+
 @contextmanager
 def broken_bundle_site(site: Path, tmp: Path) -> Iterator[str]:
     """A copy of ``site`` whose sentiment bundle is broken though build-manifest.json lists its sha256 (a
