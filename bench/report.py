@@ -169,7 +169,7 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         "`ort`: `session.run` from JS on the exact feeds slm_web built; `ort+tensors`: also building the "
         "`ort.Tensor`s per call; `backend`: slm_web's WebSession.run from Python; `call`: "
-        "slm_web.worker.call_now (tokenize, run, post-process, JSON) as the bridge runs it. These four are "
+        "slm_web.worker.call_start (tokenize, run, post-process, JSON) as the bridge runs it. These four are "
         "measured interleaved (each round calls each once), so their differences are like for like. "
         "`public API`: the page's call (adds postMessage both ways), from section 1: another worker at "
         "another time, so compare it with care (per-call times drift by ±30 % between blocks of calls here).",
