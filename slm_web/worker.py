@@ -1,9 +1,10 @@
 """The Python side of the JS bridge (``bridge/slm-worker.js`` calls these inside Pyodide).
 
-Everything crossing the bridge is a JSON string: ``{"value": …}`` or ``{"error": {"name", "message"}}``.
-Strings carry no proxies, so nothing can leak per call, and a Python exception becomes a rejected promise
-with a one-line message instead of a traceback. The module also runs in CPython, where tests call it
-with the native backend.
+Every reply is a JSON string: ``{"value": …}`` or ``{"error": {"name", "message"}}``. Strings carry no
+proxies, so nothing can leak per call, and a Python exception becomes a rejected promise with a one-line
+message instead of a traceback. While a call runs, only its ORT runs' promises and outputs cross, as JS
+objects the worker awaits and hands back (:func:`call_start`). The module also runs in CPython, where tests
+call it with the native backend.
 """
 
 from __future__ import annotations
