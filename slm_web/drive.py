@@ -2,8 +2,9 @@
 
 Awaiting a JS promise in Pyodide goes through its WebLoop: when the promise settles, the coroutine's next
 step is scheduled as a new browser task, and when the coroutine's task ends, the JS promise it answers
-settles on yet another; on a bridge call those hops cost about as much as the ORT run they wait for
-(bench/ANALYSIS.md). So the bridge runs a call's coroutine by hand. :func:`start` sends into it until it
+settles on yet another. Each such hop waits for the worker's event loop (and, where Pyodide schedules with
+``setTimeout``, for the browser's clamp on nested timeouts), a cost paid per await (bench/ANALYSIS.md, "bridge
+calls driven from JS"). So the bridge runs a call's coroutine by hand. :func:`start` sends into it until it
 awaits a JS promise through :func:`js_promise`, and hands that promise to the worker, which awaits it in JS
 and passes the outcome back with :func:`resume` (the value) or :func:`fail` (the rejection, thrown into the
 coroutine so it is reported like any other error); once the coroutine returns, its value is handed over
@@ -63,6 +64,7 @@ def fail(key: Any, error: BaseException) -> Any:
 
 
 def _advance(key: Any, coro: Coroutine[Any, Any, Any], step: Callable[[], Any]) -> Any:
+    """Take ``step`` (a send into ``coro`` or a throw) and go on until it awaits a JS promise or returns."""
     global _driving
     outer, _driving = _driving, True
     try:
