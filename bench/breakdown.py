@@ -22,8 +22,13 @@ from .browser import Browser
 from .site import served
 from .suites import ALL_TASKS, SLM_OPTIONS, TASK_TEXTS, TEXTS
 
-# The ORT runs of a call, each awaited from Python (the resume after it included): what the target compares.
+# The ORT runs of a call, each awaited from Python (getting out of Python and back in included).
 ORT_STEP = "Python: ORT run, awaited"
+# The same runs' promises as the worker awaits them (only from a worker that drives its calls, see
+# slm_web/drive.py): the bare runs on the call's own feeds in the bridge's worker, what the target compares.
+ORT_PROMISE_STEP = "of which: ORT's promise, awaited in the worker"
+# ratio row -> the step the total is divided by
+RATIOS = {"total ÷ ORT run, awaited": ORT_STEP, "total ÷ ORT's promise": ORT_PROMISE_STEP}
 
 
 def measure(pw: Any, origin: str, threads: int, warmup: int, runs: int, site: str = "") -> dict[str, Any]:
@@ -46,13 +51,14 @@ def measure(pw: Any, origin: str, threads: int, warmup: int, runs: int, site: st
 
 
 def summarize(samples: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
-    """Per task and step: the median in ms; plus the total's ratio to the ORT runs (issue 20's target)."""
+    """Per task and step: the median in ms; plus the total's ratios to the ORT runs (issue 20's target)."""
     out = {}
     for task, steps in samples.items():
         medians = {step: statistics.median(ms) for step, ms in steps.items()}
-        if ORT_STEP in steps:
-            ratios = [t / o for t, o in zip(steps["total"], steps[ORT_STEP], strict=True) if o > 0]
-            medians["total ÷ ORT run, awaited"] = statistics.median(ratios)
+        for row, step in RATIOS.items():
+            if step in steps:
+                ratios = [t / o for t, o in zip(steps["total"], steps[step], strict=True) if o > 0]
+                medians[row] = statistics.median(ratios)
         out[task] = medians
     return out
 

@@ -169,7 +169,7 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         "`ort`: `session.run` from JS on the exact feeds slm_web built; `ort+tensors`: also building the "
         "`ort.Tensor`s per call; `backend`: slm_web's WebSession.run from Python; `call`: "
-        "slm_web.worker.call_now (tokenize, run, post-process, JSON) as the bridge runs it. These four are "
+        "slm_web.worker.call_start (tokenize, run, post-process, JSON) as the bridge runs it. These four are "
         "measured interleaved (each round calls each once), so their differences are like for like. "
         "`public API`: the page's call (adds postMessage both ways), from section 1: another worker at "
         "another time, so compare it with care (per-call times drift by ±30 % between blocks of calls here).",
@@ -217,8 +217,9 @@ def markdown(r: dict[str, Any]) -> str:
             "timestamps on one clock, Python's steps from slm_web/timing.py (a step that repeats within a "
             "call, such as a grammar pass or a decoder run, is summed). Medians in ms over the calls; the "
             "steps' medians need not add up to the total's. `total ÷ ORT run, awaited`: the call against the "
-            "ORT runs inside it (same session, same feeds; Python's resume after each run included, §2's "
-            "`ort` is the bare run), median of the per-call ratios.",
+            "ORT runs inside it (same session, same feeds; getting out of Python and back in included); "
+            "`total ÷ ORT's promise`: against the same runs' promises as the worker awaits them, the bare "
+            "runs in this worker (§2's `ort` is a tight loop in another worker); medians of per-call ratios.",
             "",
             *breakdown.table(r["breakdown"]),
         ]

@@ -40,6 +40,8 @@ export interface CallTimings {
   pythonCalled?: number;
   python?: { start: number; end: number; steps: Record<string, number> };
   pythonReturned?: number;
+  /** ms spent awaiting the call's JS promises (its ORT runs) in the worker, inside Python's "ORT run" step */
+  jsAwaited?: number;
   parsed?: number;
   timed?: number;
   posted?: number;

@@ -444,7 +444,8 @@ async function init({ baseURL, tasks: asked, threads, whenReady = "all" }, progr
   py.configure(ort, globalThis); // its own globalThis: see _Builtins in slm_web/backends/web.py
   // Look each function up once: every attribute access on a PyProxy creates a new proxy. They are
   // borrowed from `py`, which lives as long as the worker.
-  const python = { load: py.load, call: py.call_now, stats: py.stats, lastTimings: py.last_timings };
+  const call = { start: py.call_start, resume: py.call_resume, fail: py.call_fail };
+  const python = { load: py.load, call, stats: py.stats, lastTimings: py.last_timings };
 
   // Pyodide's wasm memory size (a private field: diagnostics only, null if it ever disappears).
   const heapBytes = () => pyodide._module?.HEAP8?.byteLength ?? null;
@@ -542,6 +543,35 @@ async function callPython(fn, ...args) {
 }
 
 /**
+ * Run a bridge call's Python coroutine to its reply, awaiting each JS promise it waits for (its ORT runs)
+ * here: on Pyodide's event loop each await, and the call's end, would wait for a browser task of its own
+ * (slm_web/drive.py).
+ * `call.start` and each `resume` or `fail` return the next promise to await, or the reply (a JSON string).
+ * With a `timer`, the time spent awaiting the promises is added up in `timer.jsAwaited`.
+ * @param {{start: Function, resume: Function, fail: Function}} call
+ * @param {import("./slm-messages").CallTimings | undefined} timer
+ * @param {number} id the call's key on the Python side
+ * @returns {Promise<string>}
+ */
+async function drivePython(call, timer, id, ...args) {
+  let next = call.start(id, ...args);
+  while (typeof next !== "string") {
+    const awaiting = timer ? stamp() : 0;
+    let value;
+    try {
+      value = await next;
+    } catch (error) {
+      next = call.fail(id, error instanceof Error ? error : new Error(String(error)));
+      continue;
+    } finally {
+      if (timer) timer.jsAwaited = (timer.jsAwaited ?? 0) + stamp() - awaiting;
+    }
+    next = call.resume(id, value);
+  }
+  return next;
+}
+
+/**
  * JSON.stringify replacer: NaN and ±Infinity become `{"$number": "NaN"}` (JSON would write null), so
  * Python's option checks refuse the value the page passed, with the same message as a Python caller gets.
  * @param {string} _key
@@ -570,7 +600,7 @@ async function call(message) {
   }
   const optionsJSON = JSON.stringify(pythonOptions(options, spec.options), keepNonFinite);
   if (timer) timer.pythonCalled = stamp();
-  const replyJSON = await callPython(state.python.call, method, text, optionsJSON, Boolean(timer));
+  const replyJSON = await drivePython(state.python.call, timer, id, method, text, optionsJSON, Boolean(timer));
   if (timer) timer.pythonReturned = stamp();
   const reply = JSON.parse(replyJSON);
   if (timer) {

@@ -1,14 +1,14 @@
 """The Python side of the JS bridge (``bridge/slm-worker.js`` calls these inside Pyodide).
 
-Everything crossing the bridge is a JSON string: ``{"value": …}`` or ``{"error": {"name", "message"}}``.
-Strings carry no proxies, so nothing can leak per call, and a Python exception becomes a rejected promise
-with a one-line message instead of a traceback. The module also runs in CPython, where tests call it
-with the native backend.
+Every reply is a JSON string: ``{"value": …}`` or ``{"error": {"name", "message"}}``. Strings carry no
+proxies, so nothing can leak per call, and a Python exception becomes a rejected promise with a one-line
+message instead of a traceback. While a call runs, only its ORT runs' promises and outputs cross, as JS
+objects the worker awaits and hands back (:func:`call_start`). The module also runs in CPython, where tests
+call it with the native backend.
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import importlib
 import inspect
@@ -17,7 +17,7 @@ import pkgutil
 from typing import Any
 
 import slm_web
-from slm_web import timing, tokenizers
+from slm_web import drive, timing, tokenizers
 from slm_web.errors import InputTextError, SLMError, TaskMismatchError
 from slm_web.registry import TASKS, Method
 
@@ -146,13 +146,16 @@ async def call(method: str, text: Any, options_json: str = "{}", timed: bool = F
             _timings = timing.stop()
 
 
-def call_now(method: str, text: Any, options_json: str = "{}", timed: bool = False) -> Any:
-    """:func:`call` for the bridge (Pyodide only): a task started eagerly, so the call runs up to its first
-    await (the ORT run) before this returns, instead of waiting for the event loop's next turn to begin."""
-    from pyodide.webloop import PyodideTask
+def call_start(key: Any, method: str, text: Any, options_json: str = "{}", timed: bool = False) -> Any:
+    """:func:`call` for the bridge, driven from JS (:mod:`slm_web.drive`): runs up to its first ORT run and
+    returns that run's JS promise for the worker to await, or the reply if the call needs no run. ``key``
+    names the call to :func:`call_resume` and :func:`call_fail`."""
+    return drive.start(key, call(method, text, options_json, timed))
 
-    task = call(method, text, options_json, timed)
-    return PyodideTask(task, loop=asyncio.get_event_loop(), eager_start=True)
+
+# What the JS promise a call is waiting for gave: the call goes on to its next ORT run or to its reply.
+call_resume = drive.resume
+call_fail = drive.fail
 
 
 def last_timings() -> str:

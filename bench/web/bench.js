@@ -128,6 +128,9 @@ function callSteps(start, sent, w, end) {
     "worker: checks, options JSON.stringify": w.pythonCalled - w.served,
     "Python entry (pyodide call, arguments, task start)": python.start - w.pythonCalled,
     ...Object.fromEntries(Object.entries(python.steps).map(([name, ms]) => [`Python: ${name}`, ms])),
+    // Only from a worker that awaits ORT's promises itself (slm_web/drive.py): the part of the ORT step
+    // that is the promise; the rest of that step is getting out of Python and back in.
+    ...(w.jsAwaited === undefined ? {} : { "of which: ORT's promise, awaited in the worker": w.jsAwaited }),
     "Python return (task end → JS promise)": w.pythonReturned - python.end,
     "worker: reply JSON.parse": w.parsed - w.pythonReturned,
     "worker: post reply": w.posted - w.timed,

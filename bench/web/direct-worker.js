@@ -3,7 +3,8 @@
 //   ort:     session.run(feeds) straight from JS, on the feeds slm_web built for the text (prebuilt tensors);
 //   ort+tensors: the same, building the ort.Tensor objects from typed arrays on every call (what JS callers do);
 //   backend: slm_web's WebSession.run from Python (tensor copies through pyodide.ffi, outputs copied back);
-//   call:    slm_web.worker.call_now (tokenize, run, post-process, JSON) — the Python part of every bridge call.
+//   call:    slm_web.worker.call_start (tokenize, run, post-process, JSON), its ORT runs awaited in JS as
+//            bridge/slm-worker.js drivePython does: the Python part of every bridge call.
 // Protocol: {id, type: "init", site, task, threads} then {id, type: "run", text, warmup, runs}.
 
 const METHODS = { sentiment: "classify", grammar: "correct" };
@@ -95,6 +96,8 @@ async function run({ text, warmup = 20, runs = 100 }) {
   const prebuilt = Object.fromEntries(Object.entries(raw).map(([n, t]) => [n, new ort.Tensor(t.dtype, t.data, t.dims)]));
   const disposeAll = (out) => Object.values(out).forEach((t) => t.dispose());
   const tokens = raw.input_ids.dims.at(-1);
+  // Looked up once, as the bridge does: each attribute access on a PyProxy makes a new proxy.
+  const [callStart, callResume] = [worker.call_start, worker.call_resume];
   const times = await interleaved({
     ort: async () => disposeAll(await session.run(prebuilt)),
     "ort+tensors": async () => {
@@ -103,11 +106,12 @@ async function run({ text, warmup = 20, runs = 100 }) {
     },
     backend: () => ns.get("backend_run")(),
     call: async () => {
-      const running = worker.call_now(METHODS[task], text, "{}");
-      await running;
-      running.destroy();
+      let next = callStart(0, METHODS[task], text, "{}");
+      while (typeof next !== "string") next = callResume(0, await next);
     },
   }, warmup, runs);
+  callStart.destroy();
+  callResume.destroy();
   return { tokens, times };
 }
 

@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from slm_web import timing
+from slm_web import drive, timing
 from slm_web.backends.base import TYPECODES, EngineValue, Tensor
 from slm_web.errors import BackendError
 
@@ -92,7 +92,8 @@ class WebSession:
         feeds_obj = self._builtins.to_js(js_feeds)
         timing.mark("tensors in")
         try:
-            results = await self._session.run(feeds_obj)
+            # Through drive: a bridge call's worker awaits the promise itself (slm_web/drive.py says why).
+            results = await drive.js_promise(self._session.run(feeds_obj))
             timing.mark("ORT run, awaited")
         except Exception as exc:  # a JsException from ORT: surface its message as ours
             raise BackendError(f"onnxruntime-web run failed: {_message(exc)}") from None

@@ -115,6 +115,25 @@ json.dumps(message)
     assert out and out.startswith("onnxruntime-web run failed:") and "\n" not in out
 
 
+def test_runs_driven_from_js_answer_and_fail_as_awaited_ones(page):
+    """The bridge's way (slm_web.drive): the page's JS awaits each run's promise, not Python's event loop."""
+    run(page, """
+from slm_web.errors import BackendError
+async def two_runs():
+    r = await session.run({"x": x, "ids": ids})
+    try:
+        await session.run({"x": x})
+        message = None
+    except BackendError as exc:
+        message = str(exc)
+    return json.dumps({"y": r["y"].data.tolist(), "message": message})
+"null"
+""")
+    out = json.loads(page.evaluate("drivePython('two_runs')"))
+    assert out["y"] == [1.0, 2.0, 4.0, -6.0, 8.5, pytest.approx(2e-3)]
+    assert out["message"].startswith("onnxruntime-web run failed:") and "\n" not in out["message"]
+
+
 def test_many_runs_do_not_grow_memory(page):
     run(page, """
 import gc

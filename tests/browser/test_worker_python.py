@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 import slm_web
-from slm_web import worker
+from slm_web import drive, worker
 from slm_web.blocking import run_blocking as run  # Playwright's sync API may own this loop
 
 
@@ -118,5 +119,99 @@ def test_correct_passes_min_confidence_on(grammar_bundle: Path):
         assert call("correct", text, min_confidence=1.01)["error"]["name"] == "InputTextError"
         assert call("correct", text, min_confidence="high")["error"]["name"] == "InputTextError"
         model.close()
+    finally:
+        worker.close()
+
+
+
+# ---- calls driven as the bridge drives them (slm_web.drive): the test plays the worker's JS ----
+
+
+class HandsOverRuns:
+    """A model's session whose runs wait on "JS promises", as the web backend's do: each run is handed to
+    whoever drives the call, who answers it with the real session's outputs."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    def __getattr__(self, name: str):
+        return getattr(self.session, name)
+
+    async def run(self, feeds, keep=()):
+        return await drive.js_promise((self.session, feeds, keep))
+
+
+@contextmanager
+def runs_handed_over():
+    """Every loaded model's runs handed over (HandsOverRuns) while inside; their own sessions back after."""
+    models = list(worker._models.values())
+    for model in models:
+        model.session = HandsOverRuns(model.session)
+    try:
+        yield
+    finally:
+        for model in models:
+            model.session = model.session.session
+
+
+def answer(promise):
+    """What the worker's JS does with a handed-over run: await it (here: the native session's run)."""
+    session, feeds, keep = promise
+    return run(session.run(feeds, keep))
+
+
+def driven(key, method: str, text, **options) -> dict:
+    """A call driven to its reply, each of its runs answered at once."""
+    step = worker.call_start(key, method, text, json.dumps(options))
+    while not isinstance(step, str):
+        step = worker.call_resume(key, answer(step))
+    return json.loads(step)
+
+
+def test_a_driven_call_answers_as_the_awaited_one(loaded: Path):
+    plain = call("classify", "I loved it")
+    assert json.loads(worker.call_start(1, "classify", "I loved it")) == plain  # native runs await nothing
+    with runs_handed_over():
+        assert driven(2, "classify", "I loved it") == plain
+        assert driven(3, "translate", "hi")["error"]["name"] == "SLMError"  # refused before any run
+
+
+def test_a_timed_driven_call_records_its_steps(loaded: Path):
+    with runs_handed_over():
+        step = worker.call_start(1, "classify", "I loved it", "{}", True)
+        reply = worker.call_resume(1, answer(step))
+    assert "value" in json.loads(reply)
+    assert {"options (JSON)", "tokenize", "reply JSON"} <= json.loads(worker.last_timings())["steps"].keys()
+
+
+def test_a_failed_run_is_a_one_line_error(loaded: Path):
+    with runs_handed_over():
+        assert not isinstance(worker.call_start(1, "classify", "I loved it"), str)
+        reply = json.loads(worker.call_fail(1, RuntimeError("engine\n  failure")))
+    assert reply == {"error": {"name": "Error", "message": "RuntimeError: engine failure"}}
+    assert call("classify", "I loved it")["value"]  # the model still answers
+
+
+def test_two_driven_calls_in_flight_get_their_own_answers(loaded: Path):
+    texts = {1: "I loved it", 2: "What a dreadful film"}
+    plain = {key: call("classify", text) for key, text in texts.items()}
+    with runs_handed_over():
+        waiting = {key: worker.call_start(key, "classify", text) for key, text in texts.items()}
+        replies = {key: json.loads(worker.call_resume(key, answer(waiting[key]))) for key in (2, 1)}
+    assert replies == plain and plain[1] != plain[2]
+
+
+def test_a_completion_superseded_while_its_run_is_out_is_cancelled(autocomplete_bundle: Path):
+    json.loads(run(worker.load("autocomplete", autocomplete_bundle.read_bytes())))
+    try:
+        newest = call("complete", "See you tomor")
+        with runs_handed_over():
+            older = worker.call_start(1, "complete", "I would li")
+            assert not isinstance(older, str)
+            assert driven(2, "complete", "See you tomor") == newest
+            step = worker.call_resume(1, answer(older))
+            while not isinstance(step, str):
+                step = worker.call_resume(1, answer(step))
+        assert json.loads(step)["error"]["name"] == "Cancelled"
     finally:
         worker.close()

@@ -16,3 +16,19 @@ globalThis.runPython = async (code) => {
 };
 globalThis.pyodideHeapBytes = () => pyodide._module.HEAP8.byteLength;
 document.title = "ready";
+// The coroutine `name()` (defined by an earlier runPython) driven as bridge/slm-worker.js drives a call
+// (slm_web/drive.py): each JS promise it hands over is awaited here and its outcome passed back in. Python
+// makes the coroutine: one made by calling the function from JS would also be scheduled on the event loop.
+globalThis.drivePython = async (name) => {
+  const drive = pyodide.pyimport("slm_web.drive");
+  let next = pyodide.runPython(`import slm_web.drive; slm_web.drive.start(0, ${name}())`);
+  while (typeof next !== "string") {
+    try {
+      next = drive.resume(0, await next);
+    } catch (error) {
+      next = drive.fail(0, error);
+    }
+  }
+  drive.destroy();
+  return next;
+};
