@@ -5,6 +5,7 @@
 
 import { attachEditor } from "./slm-editor.js";
 import { StoredDocument } from "./slm-memory.js";
+import { defaultThreads } from "./slm-threads.js";
 
 // Python methods slm.js calls itself, behind other names (`dictionary.add`, the personal words' storage):
 // no page method of their own. Every other method of build-manifest.json's `tasks` that slm.js does not
@@ -124,14 +125,11 @@ export class SLM {
     const slm = new SLM(worker, null);
     worker.onmessage = ({ data }) => slm.#onMessage(data, onProgress);
     worker.onerror = (event) => slm.#failAll(new SLMError("WorkerError", event.message || "the worker failed"));
-    // Two ORT threads only with cores to spare: on 2 busy cores one thread is faster per call (the worker,
-    // Python and the page compete for them); on 4+ cores, two win (bench/ANALYSIS.md).
-    const defaultThreads = (globalThis.navigator?.hardwareConcurrency ?? 1) >= 4 ? 2 : 1;
     let reply;
     try {
       reply = await slm.#request({
         // No tasks: the worker loads every task the site has a bundle for (its build-manifest.json says).
-        type: "init", baseURL: base, tasks: tasks && [...tasks], threads: threads ?? defaultThreads, whenReady,
+        type: "init", baseURL: base, tasks: tasks && [...tasks], threads: threads ?? defaultThreads(globalThis.navigator), whenReady,
       });
     } catch (error) {
       slm.dispose();
