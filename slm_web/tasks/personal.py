@@ -23,9 +23,12 @@ How it works:
   count first and, among equal counts, the longest unseen, down to :data:`EVICT_TO` of the cap, so a long
   writing session does not sort the table on every sentence.
 - **Suggest**: Witten-Bell interpolation, trigram → bigram → unigram, restricted to the words that start
-  with the typed part of the word and renormalised over them. ``weight`` is how much to trust the memory
-  against the model: it grows with how often the user continued this context with such a word
-  (:class:`Mixing`).
+  with the typed part of the word and renormalised over them. Once part of the word is typed, a share goes
+  to the fitting words written most recently and to those of the sentence being typed (learned only when
+  it ends). ``weight`` is how much to trust the memory against the model: it grows with how often the user
+  continued this context with such a word, and is capped lower for a whole next word than for the rest of
+  a typed one (:class:`Mixing`). Equal scores go to the word written last, so the order is the same in
+  every Python.
 - **Persistence**: :meth:`PersonalWords.to_json` / :meth:`PersonalWords.from_json`, versioned; loading checks
   every field and refuses anything else with a one-line :class:`~slm_web.errors.InputTextError`.
 
@@ -65,15 +68,26 @@ _TRIM = "'’-_"
 
 @dataclass(frozen=True)
 class Mixing:
-    """How far to trust the memory against the model: ``weight = max_weight * e / (e + half_evidence)``,
-    where the evidence ``e`` adds up the counts of the fitting words after each context, times
-    ``evidence[context length]``: what followed the context words is the stronger sign, the words typed
-    anywhere only a weak one. The defaults are tuned on the development authors of
+    """How far to trust the memory against the model: ``weight = cap * e / (e + half_evidence)``, where the
+    evidence ``e`` adds up the counts of the fitting words after each context, times ``evidence[context
+    length]``: what followed the context words is the stronger sign, the words typed anywhere only a weak
+    one. The cap is ``max_weight`` once part of the word is typed and ``next_word_weight`` before: the
+    memory's guesses of a whole next word are rarely right where the model's are not, while a typed prefix
+    narrows its words to the names and rare words the model misses.
+
+    Once part of the word is typed, the memory's distribution gives ``recency`` of its mass to how recently
+    each fitting word was written (``1 / (1 + age / recency_words)``, normalised: writers repeat the words of
+    the topic at hand), and then ``sentence`` of it to the fitting words of the sentence being typed, which
+    are not learned until the sentence ends. The defaults are tuned on the development authors of
     students/autocomplete/personal_eval.py (figures in the autocomplete model card)."""
 
     max_weight: float = 0.3
     half_evidence: float = 1.0
     evidence: tuple[float, ...] = (0.5, 1.0, 1.0)  # per context length 0 (unigram), 1, 2
+    next_word_weight: float = 0.1
+    recency: float = 0.4
+    recency_words: float = 30.0
+    sentence: float = 0.2
 
 
 def tokens(text: str) -> list[str]:
@@ -189,20 +203,49 @@ class PersonalWords:
             return _NOTHING
         history = [START, *tokens(context)]
         # This sentence's words, after its START: a context never reaches into the sentence before.
-        sentence = [START, *(w.lower() for w in history[len(history) - history[::-1].index(START) :])]
+        typed = history[len(history) - history[::-1].index(START) :]
+        sentence = [START, *(w.lower() for w in typed)]
         contexts = [tuple(sentence[len(sentence) - n :]) for n in range(min(len(sentence), ORDER - 1) + 1)]
-        candidates = self._candidates(contexts, partial_word)
-        if not candidates:
-            return _NOTHING
-        probs = {w: self._prob(contexts, w) for w in candidates}
-        fit = self._fitting_mass(contexts, partial_word)
-        if fit <= 0:
-            return _NOTHING
-        ranked = sorted(probs.items(), key=lambda item: -item[1])[:limit]
         mixing = self.mixing
+        words = self._learned(contexts, partial_word)
         evidence = sum(mixing.evidence[len(c)] * self._matching_count(c, partial_word) for c in contexts)
-        weight = mixing.max_weight * evidence / (evidence + mixing.half_evidence) if evidence > 0 else 0.0
-        return Guess({w: min(1.0, p / fit) for w, p in ranked}, weight)
+        if partial_word:
+            words = _blend(words, self._recency(words), mixing.recency)
+            unlearned = _fitting_counts(typed, partial_word)
+            words = _blend(words, _normalised(unlearned), mixing.sentence)
+            evidence += mixing.evidence[0] * sum(unlearned.values())
+        if not words or evidence <= 0:
+            return _NOTHING
+        cap = mixing.max_weight if partial_word else mixing.next_word_weight
+        weight = cap * evidence / (evidence + mixing.half_evidence)
+        return Guess(dict(self._ranked(words)[:limit]), weight)
+
+    def _learned(self, contexts: list[tuple[str, ...]], partial: str) -> dict[str, float]:
+        """Every candidate word's Witten-Bell probability among the learned words that fit ``partial``."""
+        candidates = self._candidates(contexts, partial)
+        fit = self._fitting_mass(contexts, partial) if candidates else 0.0
+        if fit <= 0:
+            return {}
+        return {w: min(1.0, self._prob(contexts, w) / fit) for w in candidates}
+
+    def _recency(self, words: dict[str, float]) -> dict[str, float]:
+        """``words`` scored by how recently each was written, normalised: a word of the current topic
+        comes back sooner than one written once long ago."""
+        unigrams = self._next.get((), {})
+        scale = self.mixing.recency_words
+        ages = {w: self.clock - unigrams[w].last for w in words if w in unigrams}
+        return _normalised({w: 1 / (1 + age / scale) for w, age in ages.items()})
+
+    def _ranked(self, words: dict[str, float]) -> list[tuple[str, float]]:
+        """Best first; equal probabilities go to the word written last, then in alphabetical order, so the
+        order never depends on how a set happens to iterate (CPython and Pyodide agree)."""
+        unigrams = self._next.get((), {})
+
+        def last(word: str) -> int:
+            entry = unigrams.get(word)
+            return entry.last if entry else self.clock + 1  # a word of the unfinished sentence: the latest
+
+        return sorted(words.items(), key=lambda item: (-item[1], -last(item[0]), item[0]))
 
     def forget(self) -> None:
         """Erase everything learned."""
@@ -325,6 +368,27 @@ class PersonalWords:
                 return self._totals.get((), 0)
             return sum(words[w].count for w in self._with_prefix(partial) if w != partial)
         return sum(e.count for w, e in words.items() if w.startswith(partial) and w != partial)
+
+
+def _blend(base: dict[str, float], other: dict[str, float], share: float) -> dict[str, float]:
+    """``(1 - share) * base + share * other`` over the words of both (``base`` when ``other`` is empty)."""
+    if not other or share <= 0:
+        return base
+    return {w: (1 - share) * base.get(w, 0.0) + share * other.get(w, 0.0) for w in {**base, **other}}
+
+
+def _normalised(scores: dict[str, float]) -> dict[str, float]:
+    total = sum(scores.values())
+    return {w: v / total for w, v in scores.items()} if total > 0 else {}
+
+
+def _fitting_counts(sentence: list[str], partial: str) -> dict[str, int]:
+    """How often each word of ``sentence`` that continues ``partial`` occurs in it."""
+    counts: dict[str, int] = {}
+    for word in sentence:
+        if word != partial and word.startswith(partial):
+            counts[word] = counts.get(word, 0) + 1
+    return counts
 
 
 def personalize(memory: PersonalWords, text: str, suggestions: list[Completion], k: int) -> list[Completion]:

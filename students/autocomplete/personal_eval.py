@@ -36,8 +36,9 @@ from students.autocomplete.bigram import WORD
 MAX_CONTEXT_CHARS = 300
 SENTENCE_END = re.compile(r"[.!?…]\s|\n")  # as bridge/slm-editor.js: what attach() learns up to
 GRID = [
-    Mixing(max_weight, half, (unigram, 1.0, 1.0))
-    for max_weight, half, unigram in itertools.product((0.2, 0.3, 0.45, 0.6), (0.3, 1.0), (0.5, 1.0))
+    Mixing(max_weight, next_word_weight=next_word, recency=recency, sentence=sentence)
+    for max_weight, next_word, recency, sentence
+    in itertools.product((0.3, 0.4), (0.1, 0.3), (0.0, 0.4), (0.0, 0.2))
 ]
 
 

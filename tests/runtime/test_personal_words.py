@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import doctest
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +53,51 @@ def test_suggest_completes_the_typed_word_with_backoff() -> None:
     memory.learn("Hi Ksenia. " * 5)
     assert memory.suggest("Hi ", "Kse").weight > memory.suggest("Thanks ", "Kse").weight
     assert PersonalWords().suggest("Hi ", "K") == personal.Guess({}, 0.0)
+
+
+def test_a_whole_next_word_gets_less_weight_than_a_typed_one() -> None:
+    memory = PersonalWords()
+    memory.learn("Thanks Ksenia. Thanks Ksenia. Thanks Ksenia.")
+    whole, rest = memory.suggest("Thanks ", ""), memory.suggest("Thanks ", "K")
+    assert next(iter(whole.words)) == next(iter(rest.words)) == "Ksenia"
+    assert 0 < whole.weight <= memory.mixing.next_word_weight < rest.weight <= memory.mixing.max_weight
+
+
+def test_a_prefix_prefers_the_word_written_last() -> None:
+    memory = PersonalWords(mixing=personal.Mixing(recency=0.0, sentence=0.0))
+    memory.learn("zebra. zulu. zinc.")  # equal counts, no shared context: equal probabilities
+    assert list(memory.suggest("", "z").words) == ["zinc", "zulu", "zebra"]  # ties go to the latest
+    memory.learn("zebra zebra. " + "filler words here. " * 20 + "zulu.")
+    alone = memory.suggest("", "z").words
+    recent = PersonalWords.from_json(memory.to_json())
+    recent.mixing = personal.Mixing(sentence=0.0)
+    assert alone["zebra"] > alone["zulu"] and recent.suggest("", "z").words["zulu"] > alone["zulu"]
+
+
+def test_the_sentence_being_typed_is_offered_before_it_is_learned() -> None:
+    memory = PersonalWords()
+    memory.learn("Hello there.")
+    guess = memory.suggest("I met Zorblat today and ", "Zo")
+    assert list(guess.words) == ["Zorblat"] and guess.weight > 0
+    assert memory.suggest("I met Zorblat today. And ", "Zo").words == {}  # only this sentence's words
+    plain = PersonalWords(mixing=personal.Mixing(sentence=0.0))
+    plain.learn("Hello there.")
+    assert plain.suggest("I met Zorblat today and ", "Zo").words == {}
+
+
+def test_the_order_does_not_depend_on_the_hash_seed() -> None:
+    script = (
+        "from slm_web.tasks.personal import PersonalWords\n"
+        "m = PersonalWords()\n"
+        "m.learn('alpha beta gamma delta. ' + ' '.join(f'w{i}' for i in range(60)))\n"
+        "print(list(m.suggest('', '').words), list(m.suggest('', 'w').words))\n"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
 
 
 def test_the_cap_evicts_lowest_count_then_oldest() -> None:
