@@ -21,6 +21,8 @@ KEPT = [
     "Whose umbrella is this?",
     "Whose car is parked outside?",
     "She works for a small startup that builds apps for local restaurants.",
+    "A UN team visited the camp last week.",  # an initialism is said letter by letter, whatever "un" is
+    "She works for a US company.",
 ]
 
 
