@@ -9,8 +9,8 @@ bundle without it gets :data:`BUILT_IN`, a short hand-made list of the common ex
 said both ways, a rare word whose first letter is an unreliable guide): callers then leave the text alone.
 
 >>> sounds = ArticleSounds.from_config(None)
->>> [sounds.article_for(w) for w in ["apple", "hour", "university", "one-way", "MRI", "USB", "X-ray"]]
-['an', 'an', 'a', 'a', 'an', 'a', 'an']
+>>> [sounds.article_for(w) for w in ["apple", "hour", "university", "one-way", "MRI", "USB", "X-ray", "UN"]]
+['an', 'an', 'a', 'a', 'an', 'a', 'an', 'a']
 >>> sounds.article_for("8-hour") is None
 True
 """
@@ -69,17 +69,19 @@ class ArticleSounds:
         lower = word.lower()
         if len(word) == 1:  # a letter said by its name: "an X-ray", "a U-turn", "an F"
             return self._letter_name(word) if word.isupper() or following[1:2] == "-" else None
+        if word.isupper() and not _INNER_VOWELS.intersection(word[1:-1]):
+            # An initialism, before the table: the table says how the lowercase word sounds ("un", "us"),
+            # while "a UN report" and "a US company" are said letter by letter.
+            return self._letter_name(word)  # "an MRI", "a USB stick"
         if lower in self.either:
             return None
         if lower in self.consonant:
             return A
         if lower in self.vowel:
             return AN
-        if word.isupper():
-            if not _INNER_VOWELS.intersection(word[1:-1]):
-                return self._letter_name(word)  # an initialism: "an MRI", "a USB stick"
-            if (word[0].lower() in self.initialism_vowel_letters) != (word[0].lower() in VOWEL_LETTERS):
-                return None  # "NASA" or "N-A-S-A"? the two readings need different articles
+        letter_name_differs = (lower[0] in self.initialism_vowel_letters) != (lower[0] in VOWEL_LETTERS)
+        if word.isupper() and letter_name_differs:
+            return None  # "NASA" or "N-A-S-A"? the two readings need different articles
         if lower.startswith(self.consonant_prefixes):
             return A
         if lower[0] in self.unsure_letters:
