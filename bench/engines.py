@@ -23,7 +23,6 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.browser.drivers import DRIVERS
 from webbuild import chromium
 
 from .browser import PAGE, Browser
@@ -98,10 +97,14 @@ def _driven_profile(
 
 def _profiles(pw: Any) -> dict[str, tuple[Callable[[], str | None], Callable[[str], Any]]]:
     """engine -> (why it cannot run here or None, fresh profile on an origin → a context yielding visits)."""
+    # The test drivers import selenium and puppeteer glue: only this suite needs them, not the report.
+    from tests.browser.drivers import DRIVERS
+
     out = {"chromium": (_chromium_missing, lambda origin: _chromium_profile(pw, origin))}
-    for name, (missing, launched) in DRIVERS.items():
+    for name, driver in DRIVERS.items():
         page_query = query(name)
-        out[name] = (missing, lambda origin, run=launched, q=page_query: _driven_profile(run, origin, q))
+        out[name] = (driver.missing,
+                     lambda origin, run=driver.launched, q=page_query: _driven_profile(run, origin, q))
     return out
 
 

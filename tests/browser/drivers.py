@@ -1,15 +1,23 @@
 """The engines beside Chromium and how to start them, for the engine tests (test_engines.py) and the bench's
-first visit per engine (bench/engines.py).
-
-engine -> (why it cannot run on this machine, or None; a context manager that launches it, with a fresh
-profile, on the site's origin and yields an engines.Engine).
-"""
+first visit per engine (bench/engines.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, NamedTuple
+
 from . import firefox_driver, webkit_driver
 
+
+class Driver(NamedTuple):
+    """How to start one engine."""
+
+    missing: Callable[[], str | None]  # why it cannot run on this machine, or None
+    launched: Callable[[str], AbstractContextManager[Any]]  # a fresh profile on an origin, yielding an Engine
+
+
 DRIVERS = {
-    "firefox": (firefox_driver.missing, firefox_driver.launched),
-    "webkit": (webkit_driver.missing, webkit_driver.launched),
+    "firefox": Driver(firefox_driver.missing, firefox_driver.launched),
+    "webkit": Driver(webkit_driver.missing, webkit_driver.launched),
 }

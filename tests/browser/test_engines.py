@@ -24,11 +24,11 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module", params=sorted(DRIVERS))
 def browser(request: pytest.FixtureRequest, base_url: str) -> Iterator[object]:
-    missing, launched = DRIVERS[request.param]
-    reason = missing()
+    driver = DRIVERS[request.param]
+    reason = driver.missing()
     if reason:
         pytest.skip(reason)
-    with launched(base_url) as running:
+    with driver.launched(base_url) as running:
         yield running
 
 
