@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import random
 import re
+from collections.abc import Callable
 
 import lemminflect
 
@@ -45,17 +46,28 @@ def _past_to_present() -> dict[str, tuple[str, str]]:
 PAST_TIME_PHRASES = ("yesterday", "last week", "last night", "two days ago", "last year", "last summer")
 
 
+def _with_time_phrase(
+    sentence: str, rng: random.Random, phrases: tuple[str, ...], fits: Callable[[list[Tok]], bool]
+) -> str | None:
+    """``sentence`` with one of ``phrases`` added before its final full stop, if it ends in a word and a full
+    stop, has no past time word yet and ``fits`` its tokens; else None."""
+    toks = tokenize(sentence)
+    if _has_past_time(toks) or len(toks) < 3 or toks[-1].text != "." or not toks[-2].text.isalpha():
+        return None
+    return f"{sentence[:-1]} {rng.choice(phrases)}." if fits(toks) else None
+
+
 def with_past_time(sentence: str, rng: random.Random) -> str | None:
     """A still correct sentence with a past time phrase added at its end, if a subject is followed by a
     simple past there ("She went home." -> "She went home yesterday."); else None. Gives the tense kind
     sentences to work on: few clean sentences carry such a phrase."""
-    toks = tokenize(sentence)
     table = _past_to_present()
-    if _has_past_time(toks) or len(toks) < 3 or toks[-1].text != "." or not toks[-2].text.isalpha():
-        return None
-    if not any(lower_at(toks, i) in table and lower_at(toks, i - 1) in SUBJECTS for i in range(1, len(toks))):
-        return None
-    return f"{sentence[:-1]} {rng.choice(PAST_TIME_PHRASES)}."
+
+    def simple_past_after_subject(toks: list[Tok]) -> bool:
+        return any(lower_at(toks, i) in table and lower_at(toks, i - 1) in SUBJECTS
+                   for i in range(1, len(toks)))
+
+    return _with_time_phrase(sentence, rng, PAST_TIME_PHRASES, simple_past_after_subject)
 
 
 def present_for_past(toks: list[Tok], rng: random.Random) -> bool:
@@ -116,12 +128,7 @@ def _agreeing_present(toks: list[Tok]) -> list[int]:
 def with_habitual_time(sentence: str, rng: random.Random) -> str | None:
     """A still correct sentence with a habitual time phrase added at its end, if a subject is followed by a
     present-tense verb there ("She walks to work." -> "She walks to work every day."); else None."""
-    toks = tokenize(sentence)
-    if _has_past_time(toks) or len(toks) < 3 or toks[-1].text != "." or not toks[-2].text.isalpha():
-        return None
-    if not _agreeing_present(toks):
-        return None
-    return f"{sentence[:-1]} {rng.choice(HABITUAL_PHRASES)}."
+    return _with_time_phrase(sentence, rng, HABITUAL_PHRASES, lambda toks: bool(_agreeing_present(toks)))
 
 
 def present_agreement(toks: list[Tok], rng: random.Random) -> bool:
