@@ -138,6 +138,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--save-minutes", type=float, default=10.0)
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--export-only", action="store_true", help="write the fp16 checkpoint from state.pt")
+    p.add_argument("--export-to", type=Path, default=CHECKPOINT, metavar="DIR",
+                   help="where --export-only writes (default: the committed checkpoint the site ships)")
     p.add_argument("--new-schedule", action="store_true",
                    help="continue a finished run: keep weights and optimizer, warm up again to --lr "
                         "and decay over a fresh schedule (a warm restart)")
@@ -177,8 +179,8 @@ def main(argv: list[str]) -> int:
         warm_from, progress = step, 0.0
         print(f"new schedule from step {step}: peak lr {args.lr:.1e}", flush=True)
     if args.export_only:
-        export_hf(model, CHECKPOINT, fp16=True)
-        print(f"exported step {step} to {CHECKPOINT}")
+        export_hf(model, args.export_to, fp16=True)
+        print(f"exported step {step} to {args.export_to}")
         return 0
     n_params = sum(p.numel() for p in model.parameters())
     print(f"params {n_params / 1e6:.2f}M, at most {args.steps} steps, deadline {args.deadline}, "
